@@ -1,0 +1,77 @@
+"""The public plugin API: everything a domain plugin may import from the gateway.
+
+Built-in plugins import only from here (a test checks it), so a third-party domain can do all
+that a built-in one does. Hooks are documented in :mod:`gateway.hookspecs`.
+"""
+
+from gateway.contributions import (
+    DemoContext,
+    DemoSubject,
+    LoaderSpec,
+    MutationField,
+    QueryField,
+    RecordSource,
+    SubjectField,
+)
+from gateway.db.tables import credit_record, subject
+from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.graph.enums import Polarity, RecordStatus, Severity
+from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
+from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
+from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
+from gateway.graph.submission_types import SubmissionResult
+from gateway.hookspecs import hookimpl
+from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
+from gateway.submissions import (
+    Envelope,
+    ItemError,
+    Submission,
+    SubmittedItem,
+    check_batch_size,
+    reject,
+    submit,
+)
+
+__all__ = [
+    "ENVELOPE_COLUMNS",
+    "SUBJECT_BY_ID",
+    "BadUserInput",
+    "CodeType",
+    "Connection",
+    "CreditRecord",
+    "CreditSubjectBase",
+    "DemoContext",
+    "DemoSubject",
+    "Edge",
+    "Envelope",
+    "GatewayError",
+    "InvalidSubjectCode",
+    "ItemError",
+    "LimitExceeded",
+    "LoaderSpec",
+    "MutationField",
+    "PageInfo",
+    "Polarity",
+    "QueryField",
+    "RecordSource",
+    "RecordStatus",
+    "Severity",
+    "SubjectCode",
+    "SubjectField",
+    "SubjectKind",
+    "Submission",
+    "SubmissionResult",
+    "SubmittedItem",
+    "check_batch_size",
+    "connection_from_rows",
+    "credit_record",
+    "decode_cursor",
+    "envelope_kwargs",
+    "hookimpl",
+    "lookup_hash",
+    "page_size",
+    "parse_subject_code",
+    "reject",
+    "subject",
+    "submit",
+]

@@ -1,0 +1,1 @@
+"""Principals: who is asking, from an API key (``Authorization: Bearer <key>``)."""

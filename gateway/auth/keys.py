@@ -1,0 +1,115 @@
+"""API keys: created once and shown once, stored as a sha256 digest, revocable.
+
+A key reads ``cg_<prefix>_<secret>``: the prefix finds the row and names the key in listings,
+the whole key is compared by digest in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.auth.principal import Principal, Role
+from gateway.db.tables import api_client
+
+KEY_SCHEME = "cg"
+MAX_KEY_LENGTH = 128
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    id: int
+    name: str
+    role: Role
+    domain: str | None
+    key_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+async def create_client(
+    engine: AsyncEngine,
+    *,
+    name: str,
+    role: Role,
+    domain: str | None = None,
+    subject_lookup_hash: str | None = None,
+) -> tuple[ClientInfo, str]:
+    """Store a new client and return it with its key, which is never retrievable again."""
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                api_client.insert()
+                .values(
+                    name=name,
+                    role=role.value,
+                    domain=domain,
+                    subject_lookup_hash=subject_lookup_hash,
+                    key_prefix=prefix,
+                    key_hash=_digest(key),
+                    created_at=datetime.now(UTC),
+                )
+                .returning(api_client)
+            )
+        ).one()
+    return _info(row), key
+
+
+def _info(row: sa.Row) -> ClientInfo:
+    m = row._mapping
+    return ClientInfo(
+        m["id"], m["name"], Role(m["role"]), m["domain"], m["key_prefix"], m["created_at"], m["revoked_at"]
+    )
+
+
+async def list_clients(engine: AsyncEngine) -> list[ClientInfo]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(api_client).order_by(api_client.c.id))).all()
+    return [_info(r) for r in rows]
+
+
+async def revoke_client(engine: AsyncEngine, client_id: int) -> bool:
+    """Revoke a client's key; returns False when there is no such active client."""
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            api_client.update()
+            .where(api_client.c.id == client_id, api_client.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    return result.rowcount == 1
+
+
+class InvalidKey(Exception):
+    """The presented key is malformed, unknown or revoked."""
+
+
+async def authenticate(engine: AsyncEngine, key: str) -> Principal:
+    """The principal of a presented key, or :class:`InvalidKey`. One indexed statement."""
+    parts = key.split("_", 2)
+    if len(key) > MAX_KEY_LENGTH or len(parts) != 3 or parts[0] != KEY_SCHEME:
+        raise InvalidKey("malformed API key")
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(api_client).where(api_client.c.key_prefix == parts[1]))).first()
+    if row is None or not hmac.compare_digest(row.key_hash, _digest(key)):
+        raise InvalidKey("unknown API key")
+    if row.revoked_at is not None:
+        raise InvalidKey("revoked API key")
+    return Principal(
+        role=Role(row.role),
+        client_id=row.id,
+        name=row.name,
+        domain=row.domain,
+        subject_lookup_hash=row.subject_lookup_hash,
+    )

@@ -1,0 +1,34 @@
+"""The principal a request acts as."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(enum.StrEnum):
+    PUBLIC = "public"
+    PORTAL = "portal"
+    DEPARTMENT = "department"
+    ADMIN = "admin"
+    PARTNER = "partner"
+    SUBJECT = "subject"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    client_id: int | None = None
+    name: str = "anonymous"
+    domain: str | None = None  # departments: the one domain they act for
+    subject_lookup_hash: str | None = None  # subjects: the one subject they are
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.client_id is not None
+
+    def may_write(self, domain: str) -> bool:
+        return self.role is Role.ADMIN or (self.role is Role.DEPARTMENT and self.domain == domain)
+
+
+PUBLIC = Principal(Role.PUBLIC)

@@ -1,0 +1,309 @@
+"""The ``credit-gateway`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gateway import __version__
+from gateway.errors import ConfigurationError
+from gateway.settings import Settings
+
+app = typer.Typer(help="credit-gateway: one credit-subject graph over the public credit domains.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+clients_app = typer.Typer(help="API clients and their keys.", no_args_is_help=True)
+plugin_app = typer.Typer(help="Plugin development.", no_args_is_help=True)
+schema_app = typer.Typer(help="The published GraphQL contract.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+app.add_typer(plugin_app, name="plugin")
+app.add_typer(schema_app, name="schema")
+
+console = Console()
+err = Console(stderr=True)
+
+DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Overrides CREDIT_GATEWAY_DATABASE_URL.")]
+PluginsOption = Annotated[str | None, typer.Option("--plugins", help="Comma-separated plugin allow-list.")]
+
+
+def _settings(database_url: str | None = None, plugins: str | None = None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    if database_url:
+        values["database_url"] = database_url
+    if plugins is not None:
+        values["plugins"] = plugins
+    return Settings(**values)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coroutine)
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    if version:
+        console.print(__version__)
+        raise typer.Exit()
+
+
+async def _check_database(settings: Settings) -> None:
+    """Fail early and plainly when the database cannot be reached."""
+    import sqlalchemy as sa
+
+    from gateway.db.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        raise ConfigurationError(
+            f"Database {_safe_url(settings.database_url)} is unreachable: {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        await engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _upgrade(settings: Settings) -> dict[str, Any]:
+    from gateway.app import compose_plugins
+    from gateway.db import migrate
+    from gateway.db.engine import create_engine
+
+    composition = compose_plugins(settings)
+    await _check_database(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine, composition.migrations)
+        return await migrate.status(engine, composition.migrations)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, subjects: int) -> int:
+    from gateway import demo
+    from gateway.app import compose_plugins
+    from gateway.db.engine import create_engine
+
+    composition = compose_plugins(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        return await demo.seed(engine, composition.manager, secret_key=settings.secret_key, subjects=subjects)
+    finally:
+        await engine.dispose()
+
+
+async def _pending_migrations(settings: Settings) -> list[str]:
+    from gateway.app import compose_plugins
+    from gateway.db import migrate
+    from gateway.db.engine import create_engine
+
+    composition = compose_plugins(settings)
+    await _check_database(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        status = await migrate.status(engine, composition.migrations)
+    finally:
+        await engine.dispose()
+    return [name for name, state in status.items() if not state["up_to_date"]]
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Migrate and seed deterministic demo data first.")] = False,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    database_url: DatabaseOption = None,
+    plugins: PluginsOption = None,
+    demo_subjects: Annotated[int, typer.Option(help="How many demo subjects --demo seeds.")] = 1_000,
+) -> None:
+    """Serve POST /graphql (GraphiQL on GET), /healthz and /readyz."""
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = _settings(database_url, plugins, host=host, port=port)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if demo:
+        _run(_upgrade(settings))
+        added = _run(_seed(settings, demo_subjects))
+        console.print(f"Demo data ready ({added} new subjects) in {_safe_url(settings.database_url)}")
+    else:
+        pending = _run(_pending_migrations(settings))
+        if pending:
+            raise _fail(f"The database needs migrations for: {', '.join(pending)}. Run: credit-gateway db upgrade")
+        if settings.uses_demo_secret:
+            err.print("[yellow]warning:[/] CREDIT_GATEWAY_SECRET_KEY is the demo key; set your own in production.")
+    try:
+        application = create_app(settings)
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"credit-gateway {__version__} on http://{settings.host}:{settings.port}/graphql")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None, plugins: PluginsOption = None) -> None:
+    """Bring the core and every loaded plugin's tables to their latest migration."""
+    status = _run(_upgrade(_settings(database_url, plugins)))
+    for component, state in status.items():
+        console.print(f"{component}: {', '.join(state['current']) or '-'}")
+
+
+@db_app.command("status")
+def db_status(database_url: DatabaseOption = None, plugins: PluginsOption = None) -> None:
+    """Show each component's applied and expected migration; exit 1 when any is behind."""
+    settings = _settings(database_url, plugins)
+    pending = _run(_pending_migrations(settings))
+    if pending:
+        raise _fail(f"behind: {', '.join(pending)}")
+    console.print("up to date")
+
+
+@app.command("demo")
+def demo_seed(
+    database_url: DatabaseOption = None,
+    plugins: PluginsOption = None,
+    subjects: Annotated[int, typer.Option(help="How many demo subjects.")] = 1_000,
+) -> None:
+    """Migrate and seed the deterministic demo data (seeding twice changes nothing)."""
+    settings = _settings(database_url, plugins)
+    _run(_upgrade(settings))
+    added = _run(_seed(settings, subjects))
+    console.print(f"{added} new subjects")
+
+
+@app.command("plugins")
+def list_plugins(plugins: PluginsOption = None) -> None:
+    """List the loaded plugins, their versions and what each contributes."""
+    from gateway.app import compose_plugins
+
+    try:
+        composition = compose_plugins(_settings(plugins=plugins))
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("plugin", "version", "module", "contributes")
+    for plugin in composition.plugins:
+        parts = composition.contributions_of(plugin.name)
+        summary = "\n".join(f"{kind}: {', '.join(names)}" for kind, names in parts.items() if names)
+        table.add_row(plugin.name, plugin.version, plugin.module, summary or "-")
+    console.print(table if composition.plugins else "no plugins loaded")
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="The plugin's name: lower case letters, digits and _.")],
+    directory: Annotated[Path, typer.Option("--directory", "-d", help="Where to create the package.")] = Path("."),
+) -> None:
+    """Scaffold a pip-installable plugin package: entry point, table, migration, record type,
+    a CreditSubject field, a loader, a submission mutation and a test."""
+    from gateway.scaffold import ScaffoldError, scaffold_plugin
+
+    try:
+        target = scaffold_plugin(name, directory)
+    except ScaffoldError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Created {target}. Next: pip install -e {target} && credit-gateway plugins")
+
+
+@clients_app.command("create")
+def clients_create(
+    role: Annotated[str, typer.Option(help="portal, department, admin, partner or subject.")],
+    name: Annotated[str, typer.Option(help="Who the client is.")],
+    domain: Annotated[str | None, typer.Option(help="For a department: its domain (a plugin name).")] = None,
+    subject: Annotated[str | None, typer.Option(help="For a subject: its USCC or ID number.")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create a client and print its API key once; only a digest is stored."""
+    from gateway.auth.clients import create_client_checked
+
+    settings = _settings(database_url)
+    try:
+        info, key = _run(create_client_checked(settings, role=role, name=name, domain=domain, subject=subject))
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"client {info.id} ({info.role.value}{', ' + info.domain if info.domain else ''}): {info.name}")
+    console.print("API key (shown once, store it now):")
+    print(key)
+
+
+@clients_app.command("list")
+def clients_list(database_url: DatabaseOption = None) -> None:
+    """List clients (never their keys)."""
+    from gateway.auth.keys import list_clients
+    from gateway.db.engine import create_engine
+
+    async def fetch() -> list[Any]:
+        engine = create_engine(_settings(database_url).database_url)
+        try:
+            return await list_clients(engine)
+        finally:
+            await engine.dispose()
+
+    table = Table("id", "name", "role", "domain", "key prefix", "created", "revoked")
+    for c in _run(fetch()):
+        table.add_row(str(c.id), c.name, c.role.value, c.domain or "", c.key_prefix, str(c.created_at)[:19],
+                      str(c.revoked_at)[:19] if c.revoked_at else "")
+    console.print(table)
+
+
+@clients_app.command("revoke")
+def clients_revoke(client_id: Annotated[int, typer.Argument(help="The client's id.")], database_url: DatabaseOption = None) -> None:
+    """Revoke a client's key at once."""
+    from gateway.auth.keys import revoke_client
+    from gateway.db.engine import create_engine
+
+    async def run() -> bool:
+        engine = create_engine(_settings(database_url).database_url)
+        try:
+            return await revoke_client(engine, client_id)
+        finally:
+            await engine.dispose()
+
+    if not _run(run()):
+        raise _fail(f"no active client with id {client_id}")
+    console.print(f"client {client_id} revoked")
+
+
+@schema_app.command("export")
+def schema_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the SDL files.")] = Path("schema"),
+    plugins: PluginsOption = None,
+) -> None:
+    """Write the composed SDL into schema/ (the contract frontends and banks code against)."""
+    from gateway.schema_export import export_schema
+
+    try:
+        written = export_schema(_settings(plugins=plugins), out)
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    sys.exit(app())

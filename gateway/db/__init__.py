@@ -1,0 +1,1 @@
+"""Database access: the core tables, the engine, and migrations."""

@@ -1,0 +1,74 @@
+"""The core's tables: subjects, the shared credit-record envelope, and API clients.
+
+Plugins define their own tables on their own ``MetaData`` and join them to
+:data:`credit_record` through ``credit_record.c.id``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+subject = sa.Table(
+    "subject",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # HMAC of the normalised code: every look-up goes through it, so an ID number is never stored in clear.
+    sa.Column("lookup_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("code_type", sa.String(16), nullable=False),
+    # The code as it may be shown: the full USCC of an organisation, the masked ID of a person.
+    sa.Column("display_code", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_subject_name_id", "name", "id"),
+)
+
+credit_record = sa.Table(
+    "credit_record",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey("subject.id"), nullable=False, index=True),
+    sa.Column("domain", sa.String(64), nullable=False),
+    sa.Column("record_type", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("polarity", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=True),
+    sa.Column("decision_date", sa.Date, nullable=False),
+    sa.Column("document_number", sa.String(128), nullable=True),
+    sa.Column("deciding_authority", sa.String(200), nullable=False),
+    sa.Column("deciding_authority_code", sa.String(18), nullable=True),
+    sa.Column("source_unit", sa.String(200), nullable=False),
+    sa.Column("source_unit_code", sa.String(18), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # Idempotency of submissions: one decision document per source unit. NULL document numbers
+    # (annual ratings, for instance) are distinct on both SQLite and PostgreSQL.
+    sa.UniqueConstraint("source_unit_code", "document_number", name="uq_credit_record_source_document"),
+    sa.Index("ix_credit_record_domain_category", "domain", "category"),
+)
+
+api_client = sa.Table(
+    "api_client",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("domain", sa.String(64), nullable=True),
+    sa.Column("subject_lookup_hash", sa.String(64), nullable=True),
+    # The public part of the key, to tell keys apart in listings and logs.
+    sa.Column("key_prefix", sa.String(16), nullable=False, unique=True),
+    # sha256 of the whole key: keys are 256-bit random, so a slow password hash buys nothing.
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)

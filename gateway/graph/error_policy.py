@@ -1,0 +1,51 @@
+"""Every error leaves with a stable ``extensions.code``; unexpected ones leave masked.
+
+Expected errors (:class:`gateway.errors.GatewayError`, permission refusals, GraphQL syntax and
+validation errors) are shown as they are. Anything else is a bug or an outage: the client sees a
+generic message with the request id, and the log keeps the full traceback under that id.
+"""
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("gateway.errors")
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "unknown")
+        result.errors = [self._apply(error, request_id) for error in result.errors]
+
+    def _apply(self, error: GraphQLError, request_id: str) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            extensions = dict(error.extensions or {})
+            if "code" not in extensions:
+                syntax = error.message.startswith("Syntax Error")
+                extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
+            error.extensions = extensions
+            return error
+        log.error(
+            "request %s: unexpected error at %s",
+            request_id,
+            ".".join(map(str, error.path or [])),
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return GraphQLError(
+            f"Internal error; quote request id {request_id} when reporting it.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
+        )

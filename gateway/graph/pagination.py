@@ -1,0 +1,70 @@
+"""Relay-style connections with opaque keyset cursors and bounded page sizes."""
+
+import base64
+from typing import Any, Generic, TypeVar
+
+import orjson
+import strawberry
+
+from gateway.errors import BadUserInput, LimitExceeded
+
+MAX_CURSOR_LENGTH = 512
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="Where a page stands in its list.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+
+def page_size(first: int | None, *, default: int, maximum: int) -> int:
+    """Validate ``first``: every page has a ceiling, so no request allocates without bound."""
+    if first is None:
+        return default
+    if first < 0:
+        raise BadUserInput("first must not be negative", argument="first")
+    if first > maximum:
+        raise LimitExceeded("first", first, maximum)
+    return first
+
+
+def encode_cursor(*key: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode()
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    """The key a cursor holds, or a BAD_USER_INPUT error for anything we did not issue."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        key = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(key, list) or len(key) != arity:
+            raise ValueError("wrong shape")
+    except (ValueError, orjson.JSONDecodeError, TypeError) as exc:
+        raise BadUserInput("after is not a cursor this API issued", argument="after") from exc
+    return key
+
+
+def connection_from_rows(
+    rows: list[Any], size: int, make_node: Any, cursor_key: Any
+) -> Any:
+    """Build a connection from ``size + 1`` fetched rows (the extra one only tells there is more)."""
+    page = rows[:size]
+    edges = [Edge(cursor=encode_cursor(*cursor_key(row)), node=make_node(row)) for row in page]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None),
+    )

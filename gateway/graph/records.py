@@ -1,0 +1,66 @@
+"""The ``CreditRecord`` interface over the shared record envelope, which every domain's record
+types implement, and helpers for plugins to read envelope rows into it."""
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+
+from gateway.db.tables import credit_record
+from gateway.graph.enums import Polarity, RecordStatus, Severity
+
+
+@strawberry.interface(description="The envelope every credit record shares, whatever its domain.")
+class CreditRecord:
+    id: strawberry.ID
+    domain: str = strawberry.field(description="The domain (plugin) that holds the record.")
+    category: str = strawberry.field(description="The domain's category, e.g. MAJOR_TAX_VIOLATION.")
+    polarity: Polarity
+    severity: Severity | None
+    decision_date: date
+    document_number: str | None = strawberry.field(description="Decision document number (文书号).")
+    deciding_authority: str
+    deciding_authority_code: str | None
+    source_unit: str = strawberry.field(description="The data source unit that submitted the record.")
+    source_unit_code: str
+    status: RecordStatus
+    subject_id: strawberry.Private[int]
+
+
+ENVELOPE_COLUMNS: tuple[sa.Column[Any], ...] = (
+    credit_record.c.id,
+    credit_record.c.subject_id,
+    credit_record.c.domain,
+    credit_record.c.category,
+    credit_record.c.polarity,
+    credit_record.c.severity,
+    credit_record.c.decision_date,
+    credit_record.c.document_number,
+    credit_record.c.deciding_authority,
+    credit_record.c.deciding_authority_code,
+    credit_record.c.source_unit,
+    credit_record.c.source_unit_code,
+    credit_record.c.status,
+)
+
+
+def envelope_kwargs(row: Any) -> dict[str, Any]:
+    """Constructor arguments of a ``CreditRecord`` implementation from a row selected with
+    :data:`ENVELOPE_COLUMNS`."""
+    m = row._mapping
+    return {
+        "id": strawberry.ID(str(m["id"])),
+        "subject_id": m["subject_id"],
+        "domain": m["domain"],
+        "category": m["category"],
+        "polarity": Polarity(m["polarity"]),
+        "severity": Severity(m["severity"]) if m["severity"] else None,
+        "decision_date": m["decision_date"],
+        "document_number": m["document_number"],
+        "deciding_authority": m["deciding_authority"],
+        "deciding_authority_code": m["deciding_authority_code"],
+        "source_unit": m["source_unit"],
+        "source_unit_code": m["source_unit_code"],
+        "status": RecordStatus(m["status"]),
+    }

@@ -1,0 +1,193 @@
+"""Composing the schema: the core's ``CreditSubject`` and queries, plus every plugin's fields.
+
+This module builds types at run time (their fields depend on the plugins loaded), so it does not
+use postponed annotations: the annotations below are evaluated with the composed classes in scope.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from gateway.composition import Composition
+from gateway.db.tables import subject as subject_table
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.graph.error_policy import ErrorPolicy
+from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
+from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_SEARCH_LENGTH = 100
+
+
+class CanWriteDomain(BasePermission):
+    """Only the admin and departments of ``domain`` may call a domain's mutations."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise GatewayError("This mutation needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
+        if not principal.may_write(self.domain):
+            raise GatewayError(
+                f"Client {principal.name!r} ({principal.role.value}) may not write to domain {self.domain!r}.",
+                FORBIDDEN,
+                domain=self.domain,
+            )
+        return True
+
+
+def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    for owned in composition.subject_fields:
+        namespace[owned.item.name] = strawberry.field(
+            resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
+        )
+        namespace["__annotations__"][owned.item.name] = Any  # the resolver's return type wins
+
+    def resolve_reference(cls: type, info: Info, code: str) -> Any:
+        return _find_subject(cls, info, code)
+
+    namespace["resolve_reference"] = classmethod(resolve_reference)
+    cls = type("CreditSubject", (CreditSubjectBase,), namespace)
+    subject_cls = strawberry.federation.type(
+        cls, keys=["code"], description="A credit subject and what every domain holds about it."
+    )
+    for field in subject_cls.__strawberry_definition__.fields:
+        if field.python_name in namespace and not _is_nullable(field.type):
+            owner = next(o.plugin for o in composition.subject_fields if o.item.name == field.python_name)
+            from gateway.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"Plugin {owner!r}: CreditSubject.{field.python_name} must be nullable, "
+                "so that a failing plugin yields null and the rest of the profile stands"
+            )
+    return subject_cls
+
+
+def _is_nullable(field_type: Any) -> bool:
+    from strawberry.types.base import StrawberryOptional
+
+    return isinstance(field_type, StrawberryOptional)
+
+
+async def _find_subject(cls: type, info: Info, code: str) -> Any:
+    settings: Settings = info.context.settings
+    parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
+    row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
+    return cls.from_row(row) if row is not None else None
+
+
+def _query_type(composition: Composition, subject_cls: type) -> type:
+    async def subject(info: Info, code: str) -> Optional[subject_cls]:  # noqa: UP045 (runtime type)
+        return await _find_subject(subject_cls, info, code)
+
+    async def subjects(info: Info, codes: list[str]) -> list[Optional[subject_cls]]:  # noqa: UP045
+        settings: Settings = info.context.settings
+        if len(codes) > settings.max_batch_subjects:
+            raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
+        hashes: list[str] = []
+        invalid: list[dict[str, Any]] = []
+        for index, code in enumerate(codes):
+            try:
+                hashes.append(lookup_hash(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list),
+                                          settings.secret_key))
+            except InvalidSubjectCode as exc:
+                invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
+        if invalid:
+            raise GatewayError(
+                f"{len(invalid)} of {len(codes)} codes are not valid subject codes",
+                "INVALID_SUBJECT_CODE",
+                invalid=invalid,
+            )
+        rows = await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
+        return [subject_cls.from_row(row) if row is not None else None for row in rows]
+
+    async def search_subjects(
+        info: Info, name: str, first: Optional[int] = None, after: Optional[str] = None  # noqa: UP045
+    ) -> Connection[subject_cls]:
+        settings: Settings = info.context.settings
+        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        needle = name.strip()
+        if not needle or len(needle) > MAX_SEARCH_LENGTH:
+            raise BadUserInput(f"name must have 1 to {MAX_SEARCH_LENGTH} characters", argument="name")
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
+        if after is not None:
+            last_name, last_id = decode_cursor(after, 2)
+            query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
+        query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
+        async with info.context.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
+
+    namespace: dict[str, Any] = {
+        "subject": strawberry.field(resolver=subject, description="One subject by USCC or resident ID number."),
+        "subjects": strawberry.field(
+            resolver=subjects, description="Several subjects by code, in the order asked; null where unknown."
+        ),
+        "search_subjects": strawberry.field(
+            resolver=search_subjects, description="Subjects whose name contains the text, by name."
+        ),
+    }
+    for owned in composition.query_fields:
+        namespace[owned.item.name] = strawberry.field(
+            resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
+        )
+    return strawberry.type(type("Query", (), namespace))
+
+
+def _mutation_type(composition: Composition) -> type | None:
+    if not composition.mutation_fields:
+        return None
+    namespace: dict[str, Any] = {}
+    for owned in composition.mutation_fields:
+        namespace[owned.item.name] = strawberry.mutation(
+            resolver=owned.item.resolver,
+            name=owned.item.name,
+            description=owned.item.description,
+            extensions=[PermissionExtension([CanWriteDomain(owned.plugin)], use_directives=False)],
+        )
+    return strawberry.type(type("Mutation", (), namespace))
+
+
+@dataclass(slots=True)
+class Graph:
+    """The composed, runnable graph: what a request needs besides its own principal."""
+
+    settings: Settings
+    engine: AsyncEngine
+    composition: Composition
+    schema: strawberry.federation.Schema
+    subject_type: type
+
+    @property
+    def loader_specs(self) -> dict[str, Any]:
+        return {**{spec.name: spec for spec in CORE_LOADERS}, **self.composition.loaders}
+
+
+def build_graph(
+    settings: Settings,
+    engine: AsyncEngine,
+    composition: Composition,
+    extensions: list[Callable[[], Any] | type] | None = None,
+) -> Graph:
+    subject_cls = _subject_type(composition)
+    schema = strawberry.federation.Schema(
+        query=_query_type(composition, subject_cls),
+        mutation=_mutation_type(composition),
+        types=[owned.item for owned in composition.types],
+        extensions=[ErrorPolicy, *(extensions or [])],
+        federation_version="2.11",
+    )
+    return Graph(settings, engine, composition, schema, subject_cls)

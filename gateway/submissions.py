@@ -1,0 +1,211 @@
+"""The shared write path of domain submissions: validate every item, then write all or nothing.
+
+A plugin's submission mutation (and its demo data, and later its bulk import) hands this module
+a list of :class:`Submission` items. Each carries the envelope, the subject it is about, the
+plugin's natural key, and a callback that writes the detail row. This module:
+
+* reports every invalid item at once (index, field, reason) and writes nothing when any is invalid;
+* creates subjects it has not seen, in one statement;
+* skips items whose natural key already holds an identical record (idempotent re-submission),
+  and rejects items whose key holds a different one (corrections go through the dispute workflow);
+* inserts the rest in one transaction, a few statements per batch rather than per item.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.db.tables import credit_record, subject
+from gateway.errors import CONFLICT, DUPLICATE_RECORD, INVALID_SUBMISSION, GatewayError, LimitExceeded
+from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
+
+MAX_TEXT = 2_000
+
+
+class ItemStatus(enum.StrEnum):
+    CREATED = "CREATED"
+    UNCHANGED = "UNCHANGED"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    index: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+@dataclass(slots=True)
+class Envelope:
+    domain: str
+    record_type: str
+    category: str
+    polarity: str
+    severity: str | None
+    decision_date: date
+    document_number: str | None
+    deciding_authority: str
+    deciding_authority_code: str | None
+    source_unit: str
+    source_unit_code: str
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(slots=True)
+class Submission:
+    """One validated item, ready to write.
+
+    ``key`` is the plugin's natural key (e.g. ``("rating", subject_hash, 2024)``); ``existing`` finds
+    the records already holding some keys; ``fingerprint`` is what makes two submissions of one key
+    identical; ``write_detail(conn, record_ids)`` inserts the detail rows of a whole batch.
+    """
+
+    subject_code: SubjectCode
+    subject_name: str
+    subject_kind: SubjectKind
+    envelope: Envelope
+    key: Hashable
+    fingerprint: Hashable
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedItem:
+    index: int
+    status: ItemStatus
+    record_id: int
+
+
+# Finds existing records by natural key: returns key -> (record_id, fingerprint).
+FindExisting = Callable[[AsyncConnection, Sequence[Hashable]], Awaitable[Mapping[Hashable, tuple[int, Hashable]]]]
+# Inserts detail rows for the newly created records: (record_id, submission) pairs.
+WriteDetails = Callable[[AsyncConnection, Sequence[tuple[int, Submission]]], Awaitable[None]]
+
+
+def check_batch_size(count: int, maximum: int) -> None:
+    if count == 0:
+        raise GatewayError("A submission needs at least one item.", INVALID_SUBMISSION, failures=[])
+    if count > maximum:
+        raise LimitExceeded("items in one submission", count, maximum)
+
+
+def reject(errors: Sequence[ItemError], total: int) -> GatewayError:
+    failed = sorted({e.index for e in errors})
+    return GatewayError(
+        f"{len(failed)} of {total} items are invalid; nothing was written.",
+        INVALID_SUBMISSION,
+        failures=[e.as_dict() for e in errors],
+    )
+
+
+async def ensure_subjects(conn: AsyncConnection, items: Sequence[Submission], secret_key: str) -> dict[str, int]:
+    """Subject ids by lookup hash, creating the subjects not yet known (one select, one insert)."""
+    wanted: dict[str, Submission] = {}
+    for item in items:
+        wanted.setdefault(lookup_hash(item.subject_code, secret_key), item)
+    ids: dict[str, int] = {}
+    hashes = list(wanted)
+    for chunk_start in range(0, len(hashes), 1000):
+        chunk = hashes[chunk_start : chunk_start + 1000]
+        rows = await conn.execute(sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(chunk)))
+        ids.update({h: i for h, i in rows.all()})
+    missing = [h for h in hashes if h not in ids]
+    if missing:
+        rows = await conn.execute(
+            subject.insert().returning(subject.c.lookup_hash, subject.c.id),
+            [
+                {
+                    "lookup_hash": h,
+                    "code_type": wanted[h].subject_code.type.value,
+                    "display_code": wanted[h].subject_code.masked,
+                    "name": wanted[h].subject_name,
+                    "kind": wanted[h].subject_kind.value,
+                }
+                for h in missing
+            ],
+        )
+        ids.update({h: i for h, i in rows.all()})
+    return ids
+
+
+async def submit(
+    engine: AsyncEngine,
+    items: Sequence[Submission],
+    *,
+    secret_key: str,
+    find_existing: FindExisting,
+    write_details: WriteDetails,
+) -> list[SubmittedItem]:
+    """Write a validated batch in one transaction; see the module docstring for the rules."""
+    # Two items of one batch with the same key: the first counts, an identical second is UNCHANGED,
+    # a different second is a conflict the submitter must resolve.
+    first_of_key: dict[Hashable, int] = {}
+    conflicts: list[ItemError] = []
+    for index, item in enumerate(items):
+        earlier = first_of_key.setdefault(item.key, index)
+        if earlier != index and items[earlier].fingerprint != item.fingerprint:
+            conflicts.append(ItemError(index, "", f"conflicts with item {earlier} of the same batch"))
+    if conflicts:
+        raise GatewayError(
+            "Items of this batch contradict each other; nothing was written.",
+            DUPLICATE_RECORD,
+            failures=[c.as_dict() for c in conflicts],
+        )
+    try:
+        async with engine.begin() as conn:
+            existing = await find_existing(conn, list(first_of_key))
+            clashes = [
+                ItemError(i, "", f"a different record with this key already exists (record {existing[item.key][0]})")
+                for i, item in enumerate(items)
+                if item.key in existing and existing[item.key][1] != item.fingerprint
+            ]
+            if clashes:
+                raise GatewayError(
+                    f"{len(clashes)} items clash with records already held; nothing was written. "
+                    "Corrections of held records go through the dispute workflow.",
+                    DUPLICATE_RECORD,
+                    failures=[c.as_dict() for c in clashes],
+                )
+            new_items = [
+                (i, item) for i, item in enumerate(items) if item.key not in existing and first_of_key[item.key] == i
+            ]
+            created: dict[Hashable, int] = {}
+            if new_items:
+                subject_ids = await ensure_subjects(conn, [item for _, item in new_items], secret_key)
+                rows = await conn.execute(
+                    credit_record.insert().returning(credit_record.c.id, sort_by_parameter_order=True),
+                    [
+                        {**item.envelope.values(), "subject_id": subject_ids[lookup_hash(item.subject_code, secret_key)]}
+                        for _, item in new_items
+                    ],
+                )
+                record_ids = [row[0] for row in rows.all()]
+                await write_details(conn, [(rid, item) for rid, (_, item) in zip(record_ids, new_items, strict=True)])
+                created = {item.key: rid for rid, (_, item) in zip(record_ids, new_items, strict=True)}
+    except IntegrityError as exc:
+        # A concurrent submission of the same key won the race; nothing of this batch was kept.
+        raise GatewayError(
+            "A concurrent submission wrote one of these records first; nothing of this batch was written. "
+            "Submit again to see which items are unchanged.",
+            CONFLICT,
+        ) from exc
+    results: list[SubmittedItem] = []
+    for index, item in enumerate(items):
+        if item.key in created and first_of_key[item.key] == index:
+            results.append(SubmittedItem(index, ItemStatus.CREATED, created[item.key]))
+        else:
+            record_id = created.get(item.key) or existing[item.key][0]
+            results.append(SubmittedItem(index, ItemStatus.UNCHANGED, record_id))
+    return results
