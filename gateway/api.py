@@ -13,7 +13,7 @@ from gateway.contributions import (
     RecordSource,
     SubjectField,
 )
-from gateway.db.tables import credit_record, subject
+from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
@@ -34,6 +34,7 @@ from gateway.submissions import (
 
 __all__ = [
     "ENVELOPE_COLUMNS",
+    "NAMING_CONVENTION",
     "SUBJECT_BY_ID",
     "BadUserInput",
     "CodeType",

@@ -27,8 +27,8 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(plugin_app, name="plugin")
 app.add_typer(schema_app, name="schema")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Overrides CREDIT_GATEWAY_DATABASE_URL.")]
 PluginsOption = Annotated[str | None, typer.Option("--plugins", help="Comma-separated plugin allow-list.")]
@@ -307,3 +307,7 @@ def schema_export(
 
 def run() -> None:  # pragma: no cover - console-script shim
     sys.exit(app())
+
+
+if __name__ == "__main__":  # python -m gateway.cli
+    app()

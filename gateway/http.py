@@ -119,7 +119,7 @@ class AuthMiddleware:
             try:
                 principal = await authenticate(self.engine, key.strip())
             except InvalidKey as exc:
-                await self._refuse(send, str(exc).capitalize())
+                await self._refuse(send, str(exc))
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

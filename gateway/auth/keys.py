@@ -99,13 +99,13 @@ async def authenticate(engine: AsyncEngine, key: str) -> Principal:
     """The principal of a presented key, or :class:`InvalidKey`. One indexed statement."""
     parts = key.split("_", 2)
     if len(key) > MAX_KEY_LENGTH or len(parts) != 3 or parts[0] != KEY_SCHEME:
-        raise InvalidKey("malformed API key")
+        raise InvalidKey("Malformed API key")
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(api_client).where(api_client.c.key_prefix == parts[1]))).first()
     if row is None or not hmac.compare_digest(row.key_hash, _digest(key)):
-        raise InvalidKey("unknown API key")
+        raise InvalidKey("Unknown API key")
     if row.revoked_at is not None:
-        raise InvalidKey("revoked API key")
+        raise InvalidKey("Revoked API key")
     return Principal(
         role=Role(row.role),
         client_id=row.id,

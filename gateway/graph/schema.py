@@ -48,12 +48,11 @@ class CanWriteDomain(BasePermission):
 
 
 def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
-    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    namespace: dict[str, Any] = {"__module__": __name__}
     for owned in composition.subject_fields:
         namespace[owned.item.name] = strawberry.field(
             resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
         )
-        namespace["__annotations__"][owned.item.name] = Any  # the resolver's return type wins
 
     def resolve_reference(cls: type, info: Info, code: str) -> Any:
         return _find_subject(cls, info, code)
