@@ -266,13 +266,22 @@ def clients_list(database_url: DatabaseOption = None) -> None:
 
     table = Table("id", "name", "role", "domain", "key prefix", "created", "revoked")
     for c in _run(fetch()):
-        table.add_row(str(c.id), c.name, c.role.value, c.domain or "", c.key_prefix, str(c.created_at)[:19],
-                      str(c.revoked_at)[:19] if c.revoked_at else "")
+        table.add_row(
+            str(c.id),
+            c.name,
+            c.role.value,
+            c.domain or "",
+            c.key_prefix,
+            str(c.created_at)[:19],
+            str(c.revoked_at)[:19] if c.revoked_at else "",
+        )
     console.print(table)
 
 
 @clients_app.command("revoke")
-def clients_revoke(client_id: Annotated[int, typer.Argument(help="The client's id.")], database_url: DatabaseOption = None) -> None:
+def clients_revoke(
+    client_id: Annotated[int, typer.Argument(help="The client's id.")], database_url: DatabaseOption = None
+) -> None:
     """Revoke a client's key at once."""
     from gateway.auth.keys import revoke_client
     from gateway.db.engine import create_engine

@@ -21,9 +21,7 @@ from gateway.errors import ConfigurationError
 from gateway.plugins import LoadedPlugin, call_each
 
 CORE = "core"
-CORE_SUBJECT_FIELDS = frozenset(
-    {"code", "codeType", "name", "kind", "registrationAuthority", "region", "records"}
-)
+CORE_SUBJECT_FIELDS = frozenset({"code", "codeType", "name", "kind", "registrationAuthority", "region", "records"})
 CORE_QUERY_FIELDS = frozenset({"subject", "subjects", "searchSubjects", "_entities", "_service"})
 
 
@@ -176,4 +174,3 @@ def _collect_tables(manager: pluggy.PluginManager, comp: Composition) -> None:
                 raise ConfigurationError(f"Plugin {plugin!r}: hook tables returned {table!r}, not an sa.Table")
             claims.claim(table.name, plugin)
             comp.tables.append(Owned(plugin, table))
-

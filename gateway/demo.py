@@ -33,8 +33,24 @@ ANCHOR_SUBJECTS: tuple[tuple[str, str, SubjectKind], ...] = (
 
 _DIVISIONS = ("350100", "350102", "350203", "110105", "110108", "310115", "320102", "330106", "440305", "510107")
 _PLACES = {"35": "福州", "11": "北京", "31": "上海", "32": "南京", "33": "杭州", "44": "深圳", "51": "成都"}
-_WORDS = ("闽江", "海峡", "鼓楼", "榕城", "华信", "恒达", "东方", "新世纪", "长安", "瑞丰", "金桥", "宏远", "博雅", "天行")
+_WORDS = (
+    "闽江",
+    "海峡",
+    "鼓楼",
+    "榕城",
+    "华信",
+    "恒达",
+    "东方",
+    "新世纪",
+    "长安",
+    "瑞丰",
+    "金桥",
+    "宏远",
+    "博雅",
+    "天行",
+)
 _TRADES = ("建设工程", "商贸", "文化传媒", "餐饮管理", "物流", "科技", "广告", "环境卫生", "建材", "物业服务")
+_SHOPS = ("小吃店", "便利店", "理发店", "五金店")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国"
 _ORG_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -69,7 +85,7 @@ def demo_subjects(count: int, seed: int = 20261122) -> list[DemoSubject]:
             kind = SubjectKind.NATURAL_PERSON
         elif draw < 0.20:
             code = _uscc(rng, "9", "2")
-            name = f"{_PLACES.get(code[2:4], '')}{rng.choice(_WORDS)}{rng.choice(('小吃店', '便利店', '理发店', '五金店'))}"
+            name = f"{_PLACES.get(code[2:4], '')}{rng.choice(_WORDS)}{rng.choice(_SHOPS)}"
             kind = SubjectKind.INDIVIDUAL_BUSINESS
         elif draw < 0.25:
             code = _uscc(rng, rng.choice("15"), "1")

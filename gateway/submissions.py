@@ -119,7 +119,9 @@ async def ensure_subjects(conn: AsyncConnection, items: Sequence[Submission], se
     hashes = list(wanted)
     for chunk_start in range(0, len(hashes), 1000):
         chunk = hashes[chunk_start : chunk_start + 1000]
-        rows = await conn.execute(sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(chunk)))
+        rows = await conn.execute(
+            sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(chunk))
+        )
         ids.update({h: i for h, i in rows.all()})
     missing = [h for h in hashes if h not in ids]
     if missing:
@@ -187,7 +189,10 @@ async def submit(
                 rows = await conn.execute(
                     credit_record.insert().returning(credit_record.c.id, sort_by_parameter_order=True),
                     [
-                        {**item.envelope.values(), "subject_id": subject_ids[lookup_hash(item.subject_code, secret_key)]}
+                        {
+                            **item.envelope.values(),
+                            "subject_id": subject_ids[lookup_hash(item.subject_code, secret_key)],
+                        }
                         for _, item in new_items
                     ],
                 )

@@ -53,9 +53,7 @@ class GatewayHarness:
     ) -> AsyncIterator[GatewayHarness]:
         with tempfile.TemporaryDirectory(prefix="credit-gateway-test-") as tmp:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'gateway.sqlite3'}"
-            config = Settings(
-                database_url=url, plugins=list(plugins) if plugins is not None else None, **settings
-            )
+            config = Settings(database_url=url, plugins=list(plugins) if plugins is not None else None, **settings)
             engine = create_engine(url)
             try:
                 app = create_app(config, extra_plugins=extra_plugins, engine=engine)
@@ -80,11 +78,15 @@ class GatewayHarness:
         )
         return key
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
-    async def graphql(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None) -> dict[str, Any]:
+    async def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
+    ) -> dict[str, Any]:
         """POST a query and return the JSON body (``data`` and ``errors``)."""
         response = await self.post(query, variables, key=key)
         assert response.headers["content-type"].startswith("application/json"), response.text

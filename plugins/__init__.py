@@ -1,1 +1,1 @@
-"""Built-in domain plugins. Each is an ordinary plugin, registered through the ``credit_gateway`` entry point."""
+"""Built-in domain plugins: each an ordinary plugin, registered through the ``credit_gateway`` entry point."""

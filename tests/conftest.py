@@ -39,7 +39,10 @@ def postgres_url() -> Iterator[str]:
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(
-            user=url.username, password=url.password, host=url.host or "127.0.0.1", port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            host=url.host or "127.0.0.1",
+            port=url.port or 5432,
             database=url.database,
         )
         try:

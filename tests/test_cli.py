@@ -37,7 +37,10 @@ def test_serve_demo_answers_a_profile_query(tmp_path: Path) -> None:
     env = _env(tmp_path)
     server = subprocess.Popen(
         [*CLI, "serve", "--demo", "--demo-subjects", "60", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -46,8 +46,11 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
 
 async def test_natural_person_is_masked(core: GatewayHarness) -> None:
     body = await core.graphql('{ subject(code: "11010519491231002X") { code kind registrationAuthority { name } } }')
-    assert body["data"]["subject"] == {"code": "110105********002X", "kind": "NATURAL_PERSON",
-                                       "registrationAuthority": None}
+    assert body["data"]["subject"] == {
+        "code": "110105********002X",
+        "kind": "NATURAL_PERSON",
+        "registrationAuthority": None,
+    }
 
 
 async def test_id_number_is_never_stored_in_clear(core: GatewayHarness) -> None:
@@ -59,7 +62,9 @@ async def test_id_number_is_never_stored_in_clear(core: GatewayHarness) -> None:
 
 
 async def test_invalid_code_has_code_and_unknown_is_null(core: GatewayHarness) -> None:
-    body = await core.graphql('{ a: subject(code: "91110000600037341N") { name } b: subject(code: "91110000600037341L") { name } }')
+    body = await core.graphql(
+        '{ a: subject(code: "91110000600037341N") { name } b: subject(code: "91110000600037341L") { name } }'
+    )
     assert body["data"]["a"] is None
     assert errors_of(body) == ["INVALID_SUBJECT_CODE"]
     assert body["errors"][0]["path"] == ["a"]
@@ -69,7 +74,9 @@ async def test_invalid_code_has_code_and_unknown_is_null(core: GatewayHarness) -
     from stdnum.cn import uscc
 
     body18 = "91330106MA2AAAAA0"
-    missing = await core.graphql("query($c: String!) { subject(code: $c) { name } }", {"c": body18 + uscc.calc_check_digit(body18)})
+    missing = await core.graphql(
+        "query($c: String!) { subject(code: $c) { name } }", {"c": body18 + uscc.calc_check_digit(body18)}
+    )
     assert missing == {"data": {"subject": None}}
 
 
@@ -84,14 +91,17 @@ async def test_subjects_keeps_order_and_nulls(core: GatewayHarness) -> None:
 
 
 async def test_subjects_is_bounded(core: GatewayHarness) -> None:
-    body = await core.graphql("query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": ["91350100M000100Y43"] * 101})
+    body = await core.graphql(
+        "query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": ["91350100M000100Y43"] * 101}
+    )
     assert errors_of(body) == ["LIMIT_EXCEEDED"]
     assert body["errors"][0]["extensions"]["maximum"] == 100
 
 
 async def test_subjects_reports_every_invalid_code(core: GatewayHarness) -> None:
     body = await core.graphql(
-        "query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": ["91350100M000100Y43", "bad", "91110000600037341N"]}
+        "query($c: [String!]!) { subjects(codes: $c) { name } }",
+        {"c": ["91350100M000100Y43", "bad", "91110000600037341N"]},
     )
     assert errors_of(body) == ["INVALID_SUBJECT_CODE"]
     assert [i["index"] for i in body["errors"][0]["extensions"]["invalid"]] == [1, 2]
@@ -114,7 +124,9 @@ async def test_search_pages_through_every_match_once(core: GatewayHarness) -> No
 
 @pytest.mark.parametrize("needle", ["%", "_", "' OR '1'='1", "\\", "'; DROP TABLE subject; --"])
 async def test_search_treats_wildcards_and_quotes_as_text(core: GatewayHarness, needle: str) -> None:
-    body = await core.graphql("query($n: String!) { searchSubjects(name: $n) { edges { node { name } } } }", {"n": needle})
+    body = await core.graphql(
+        "query($n: String!) { searchSubjects(name: $n) { edges { node { name } } } }", {"n": needle}
+    )
     assert "errors" not in body
     assert body["data"]["searchSubjects"]["edges"] == []
     still = await core.graphql('{ subject(code: "91350100M000100Y43") { name } }')
@@ -124,7 +136,7 @@ async def test_search_treats_wildcards_and_quotes_as_text(core: GatewayHarness, 
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        ('first: 100000000', "LIMIT_EXCEEDED"),
+        ("first: 100000000", "LIMIT_EXCEEDED"),
         ("first: -1", "BAD_USER_INPUT"),
         ('after: "not-a-cursor"', "BAD_USER_INPUT"),
         (f'after: "{encode_cursor(1, 2, 3)}"', "BAD_USER_INPUT"),

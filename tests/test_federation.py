@@ -31,8 +31,9 @@ def composer() -> Path:
 
 
 def _compose(composer: Path, subgraphs: list[dict[str, str]]) -> dict:
-    result = subprocess.run(["node", str(composer)], input=json.dumps(subgraphs), capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        ["node", str(composer)], input=json.dumps(subgraphs), capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -42,10 +43,13 @@ async def test_composes_with_a_second_subgraph(composer: Path) -> None:
         body = await gw.graphql("{ _service { sdl } }")
     sdl = body["data"]["_service"]["sdl"]
     loans = (HERE / "second_subgraph.graphql").read_text()
-    outcome = _compose(composer, [
-        {"name": "credit-gateway", "url": "http://gateway.test/graphql", "sdl": sdl},
-        {"name": "loans", "url": "http://loans.test/graphql", "sdl": loans},
-    ])
+    outcome = _compose(
+        composer,
+        [
+            {"name": "credit-gateway", "url": "http://gateway.test/graphql", "sdl": sdl},
+            {"name": "loans", "url": "http://loans.test/graphql", "sdl": loans},
+        ],
+    )
     assert outcome["ok"], outcome
     supergraph = outcome["supergraphSdl"]
     assert '@join__type(graph: CREDIT_GATEWAY, key: "code")' in supergraph
@@ -57,12 +61,17 @@ async def test_composes_with_a_second_subgraph(composer: Path) -> None:
 async def test_composition_reports_a_conflicting_subgraph(composer: Path) -> None:
     async with GatewayHarness.start(plugins=[]) as gw:
         sdl = (await gw.graphql("{ _service { sdl } }"))["data"]["_service"]["sdl"]
-    clash = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])\n' \
-            'type CreditSubject @key(fields: "code") { code: String! name: Int! }\ntype Query { x: Int }'
-    outcome = _compose(composer, [
-        {"name": "credit-gateway", "url": "http://a/graphql", "sdl": sdl},
-        {"name": "other", "url": "http://b/graphql", "sdl": clash},
-    ])
+    clash = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])\n'
+        'type CreditSubject @key(fields: "code") { code: String! name: Int! }\ntype Query { x: Int }'
+    )
+    outcome = _compose(
+        composer,
+        [
+            {"name": "credit-gateway", "url": "http://a/graphql", "sdl": sdl},
+            {"name": "other", "url": "http://b/graphql", "sdl": clash},
+        ],
+    )
     assert not outcome["ok"]
     assert {e["code"] for e in outcome["errors"]} & {"FIELD_TYPE_MISMATCH", "INVALID_FIELD_SHARING"}
 

@@ -13,7 +13,8 @@ from gateway.testing import GatewayHarness
 
 def _diff(connection: sa.Connection, metadata: sa.MetaData, tables: set[str]) -> list[object]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": lambda name, kind, _p: kind != "table" or name in tables}
+        connection,
+        opts={"compare_type": True, "include_name": lambda name, kind, _p: kind != "table" or name in tables},
     )
     return compare_metadata(context, metadata)
 
@@ -21,7 +22,9 @@ def _diff(connection: sa.Connection, metadata: sa.MetaData, tables: set[str]) ->
 async def test_every_components_tables_match_its_migrations(database_url: str | None) -> None:
     async with GatewayHarness.start(database_url=database_url) as gw:
         composition = gw.graph.composition
-        groups: dict[int, tuple[sa.MetaData, set[str]]] = {id(core_metadata): (core_metadata, set(core_metadata.tables))}
+        groups: dict[int, tuple[sa.MetaData, set[str]]] = {
+            id(core_metadata): (core_metadata, set(core_metadata.tables))
+        }
         for owned in composition.tables:
             md = owned.item.metadata
             groups.setdefault(id(md), (md, set()))[1].add(owned.item.name)

@@ -17,9 +17,22 @@ def test_scaffolded_plugin_installs_and_its_field_is_served(tmp_path: Path) -> N
     site = tmp_path / "site"
     # Installed into its own directory, not this environment, so no other test sees the plugin.
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(site), str(package)],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("CREDIT_GATEWAY_PLUGINS", None)
@@ -31,7 +44,11 @@ def test_scaffolded_plugin_installs_and_its_field_is_served(tmp_path: Path) -> N
     # The generated package's own tests: submit through the mutation, read CreditSubject.parking.
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
-        cwd=package, env=env, capture_output=True, text=True, timeout=300,
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout

@@ -40,14 +40,13 @@ async def create_client_checked(
     subject_hash = None
     if subject is not None:
         try:
-            subject_hash = lookup_hash(parse_subject_code(subject, uscc_allow_list=settings.uscc_allow_list),
-                                       settings.secret_key)
+            subject_hash = lookup_hash(
+                parse_subject_code(subject, uscc_allow_list=settings.uscc_allow_list), settings.secret_key
+            )
         except InvalidSubjectCode as exc:
             raise ValueError(exc.message) from exc
     engine = create_engine(settings.database_url)
     try:
-        return await create_client(
-            engine, name=name, role=parsed_role, domain=domain, subject_lookup_hash=subject_hash
-        )
+        return await create_client(engine, name=name, role=parsed_role, domain=domain, subject_lookup_hash=subject_hash)
     finally:
         await engine.dispose()

@@ -58,9 +58,7 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     return key
 
 
-def connection_from_rows(
-    rows: list[Any], size: int, make_node: Any, cursor_key: Any
-) -> Any:
+def connection_from_rows(rows: list[Any], size: int, make_node: Any, cursor_key: Any) -> Any:
     """Build a connection from ``size + 1`` fetched rows (the extra one only tells there is more)."""
     page = rows[:size]
     edges = [Edge(cursor=encode_cursor(*cursor_key(row)), node=make_node(row)) for row in page]

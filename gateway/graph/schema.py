@@ -99,8 +99,9 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         invalid: list[dict[str, Any]] = []
         for index, code in enumerate(codes):
             try:
-                hashes.append(lookup_hash(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list),
-                                          settings.secret_key))
+                hashes.append(
+                    lookup_hash(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list), settings.secret_key)
+                )
             except InvalidSubjectCode as exc:
                 invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
         if invalid:
@@ -113,7 +114,10 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         return [subject_cls.from_row(row) if row is not None else None for row in rows]
 
     async def search_subjects(
-        info: Info, name: str, first: Optional[int] = None, after: Optional[str] = None  # noqa: UP045
+        info: Info,
+        name: str,
+        first: int | None = None,
+        after: Optional[str] = None,  # noqa: UP045
     ) -> Connection[subject_cls]:
         settings: Settings = info.context.settings
         size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)

@@ -64,8 +64,11 @@ class CreditSubjectBase:
         if self.code_type is not CodeType.USCC:
             return None
         found = _registration_authority(SubjectCode(self.code, CodeType.USCC))
-        return RegistrationAuthority(code=found.code, name=found.name, organization_type=found.organization_type) \
-            if found else None
+        return (
+            RegistrationAuthority(code=found.code, name=found.name, organization_type=found.organization_type)
+            if found
+            else None
+        )
 
     @strawberry.field(description="Where the code was issued (the masked ID keeps its region digits).")
     def region(self) -> Region:

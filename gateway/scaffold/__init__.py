@@ -21,7 +21,7 @@ class ScaffoldError(Exception):
 def _names(name: str) -> dict[str, str]:
     parts = name.split("_")
     camel_case = "".join(p.capitalize() for p in parts)
-    return {"{{name}}": name, "{{Camel}}": camel_case, "{{camel}}": parts[0] + camel_case[len(parts[0]):]}
+    return {"{{name}}": name, "{{Camel}}": camel_case, "{{camel}}": parts[0] + camel_case[len(parts[0]) :]}
 
 
 def _render(text: str, names: dict[str, str]) -> str:
@@ -34,8 +34,10 @@ def _copy(source: Traversable, target: Path, names: dict[str, str]) -> None:
     for entry in source.iterdir():
         if entry.name == "__pycache__":
             continue
-        rendered_name = _render(entry.name.replace("package", "credit_gateway_{{name}}", 1)
-                                if entry.name == "package" else entry.name, names).removesuffix(".tmpl")
+        rendered_name = _render(
+            entry.name.replace("package", "credit_gateway_{{name}}", 1) if entry.name == "package" else entry.name,
+            names,
+        ).removesuffix(".tmpl")
         destination = target / rendered_name
         if entry.is_dir():
             destination.mkdir()

@@ -1,0 +1,418 @@
+"""Validating tax submissions and handing them to the core's shared write path.
+
+Every item is checked in full and every problem reported (index, GraphQL field, reason) before
+anything is written; :func:`gateway.api.submit` then writes all or nothing. Ratings are identified
+by (subject, year), listings by (source unit, document number). The *fingerprint* of an item is
+every value it submits, normalised exactly as it reads back from the database, so an identical
+re-submission is UNCHANGED and a different one a DUPLICATE_RECORD error. The subject's name is not
+part of it: it belongs to the subject (which may have been registered by another domain), not to
+the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.api import (
+    CodeType,
+    Envelope,
+    InvalidSubjectCode,
+    ItemError,
+    SubjectCode,
+    SubjectKind,
+    Submission,
+    credit_record,
+    lookup_hash,
+    parse_subject_code,
+    reject,
+    subject,
+)
+from plugins.tax import rules
+from plugins.tax.tables import tax_credit_rating, tax_major_violation
+from plugins.tax.types import MajorTaxViolationInput, TaxCreditRatingInput
+
+MAX_NAME = 200
+MAX_TEXT = 2_000  # as the core's own submissions.MAX_TEXT, which gateway.api does not export
+MAX_DOCUMENT_NUMBER = 128  # credit_record.document_number
+MAX_AMOUNT = Decimal(10**15)
+CENT = Decimal("0.01")
+QUERY_CHUNK = 500  # keys per look-up statement, well under every driver's bind-parameter limit
+
+ENVELOPE_FINGERPRINT = (
+    "lookup_hash",
+    "decision_date",
+    "document_number",
+    "deciding_authority",
+    "deciding_authority_code",
+    "source_unit",
+    "source_unit_code",
+)
+RATING_FINGERPRINT = (*ENVELOPE_FINGERPRINT, "year", "grade", "score", "direct_assignment_reason")
+VIOLATION_FINGERPRINT = (
+    *ENVELOPE_FINGERPRINT,
+    "violation_type",
+    "facts",
+    "amount_involved",
+    "tax_due",
+    "legal_basis",
+    "penalty",
+)
+
+T = TypeVar("T")
+
+
+def _today() -> datetime.date:
+    """Today, the reference date of a mutation's validation; a function so that tests can move it."""
+    return datetime.date.today()
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What validation is relative to: the reference date (``None``: :func:`_today`; the demo passes
+    its own), the key subjects are hashed with, legal codes that fail the check character, and known
+    kinds of subjects (by code) where the code alone does not tell."""
+
+    secret_key: str
+    today: datetime.date | None = None
+    uscc_allow_list: Collection[str] = ()
+    kinds: Mapping[str, SubjectKind] = field(default_factory=dict)
+
+    def reference_date(self) -> datetime.date:
+        return self.today if self.today is not None else _today()
+
+
+class _Item:
+    """Reads one submitted item's fields, recording each problem against the item and field."""
+
+    def __init__(self, index: int, errors: list[ItemError]) -> None:
+        self.index = index
+        self.errors = errors
+        self.failed: set[str] = set()
+
+    def fail(self, field_name: str, message: str) -> None:
+        self.errors.append(ItemError(self.index, field_name, message))
+        self.failed.add(field_name)
+
+    def string(self, field_name: str, value: str | None, maximum: int, *, required: bool = True) -> str | None:
+        """The trimmed value; ``None`` when absent (or blank and optional)."""
+        trimmed = value.strip() if value is not None else ""
+        if not trimmed:
+            if required:
+                self.fail(field_name, "must not be empty")
+            return None
+        if len(trimmed) > maximum:
+            self.fail(field_name, f"must have at most {maximum} characters, not {len(trimmed)}")
+            return None
+        return trimmed
+
+    def uscc(self, field_name: str, value: str, allow_list: Collection[str]) -> str | None:
+        try:
+            code = parse_subject_code(value, uscc_allow_list=allow_list)
+        except InvalidSubjectCode as exc:
+            self.fail(field_name, f"not a valid unified social credit code: {exc.extensions['reason']}")
+            return None
+        if code.type is not CodeType.USCC:
+            self.fail(field_name, "must be a unified social credit code, not a resident ID number")
+            return None
+        return code.value
+
+    def decimal(self, field_name: str, value: Decimal | None, maximum: Decimal) -> Decimal | None:
+        """A non-negative number with at most two decimals (what NUMERIC(·, 2) keeps exactly)."""
+        if value is None:
+            return None
+        if not value.is_finite():
+            self.fail(field_name, "must be a finite number")
+        elif value < 0:
+            self.fail(field_name, "must not be negative")
+        elif value > maximum:
+            self.fail(field_name, f"must be at most {maximum:,}")
+        elif value != value.quantize(CENT):
+            self.fail(field_name, "must have at most two decimals")
+        else:
+            return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Common:
+    """The validated envelope-level values every tax record carries."""
+
+    code: SubjectCode
+    subject_hash: str
+    kind: SubjectKind
+    name: str
+    deciding_authority: str
+    deciding_authority_code: str
+    source_unit: str
+    source_unit_code: str
+    decision_date: datetime.date
+
+    def envelope(
+        self,
+        record_type: str,
+        category: str,
+        polarity: str,
+        severity: str | None,
+        document_number: str | None,
+    ) -> Envelope:
+        return Envelope(
+            domain=rules.DOMAIN,
+            record_type=record_type,
+            category=category,
+            polarity=polarity,
+            severity=severity,
+            decision_date=self.decision_date,
+            document_number=document_number,
+            deciding_authority=self.deciding_authority,
+            deciding_authority_code=self.deciding_authority_code,
+            source_unit=self.source_unit,
+            source_unit_code=self.source_unit_code,
+        )
+
+
+def _read_common(
+    item: _Item,
+    raw: TaxCreditRatingInput | MajorTaxViolationInput,
+    policy: Policy,
+    today: datetime.date,
+    *,
+    persons: bool,
+) -> _Common | None:
+    """The envelope-level values, or ``None`` when any of them is invalid. ``persons`` says whether
+    the record may be about a natural person."""
+    code: SubjectCode | None = None
+    try:
+        code = parse_subject_code(raw.subject_code, uscc_allow_list=policy.uscc_allow_list)
+    except InvalidSubjectCode as exc:
+        item.fail("subjectCode", f"not a valid subject code: {exc.extensions['reason']}")
+    kind = None
+    if code is not None:
+        kind = policy.kinds.get(code.value, code.default_kind)
+        if code.is_natural_person and not persons:
+            item.fail("subjectCode", "must denote an organisation or individual business, not a natural person")
+        elif kind not in code.allowed_kinds():
+            item.fail("subjectCode", f"a code of this form cannot denote a subject of kind {kind.value}")
+    name = item.string("subjectName", raw.subject_name, MAX_NAME)
+    authority = item.string("decidingAuthority", raw.deciding_authority, MAX_NAME)
+    authority_code = item.uscc("decidingAuthorityCode", raw.deciding_authority_code, policy.uscc_allow_list)
+    source_unit = item.string("sourceUnit", raw.source_unit, MAX_NAME)
+    source_unit_code = item.uscc("sourceUnitCode", raw.source_unit_code, policy.uscc_allow_list)
+    if raw.decision_date > today:
+        item.fail("decisionDate", f"must not be in the future (today is {today.isoformat()})")
+    elif raw.decision_date.year < rules.FIRST_RATED_YEAR:
+        item.fail("decisionDate", f"must not be before {rules.FIRST_RATED_YEAR}, when tax credit records began")
+    if item.failed or code is None or kind is None:
+        return None
+    # Every field read without a failure holds a value; the assert tells the type checker so.
+    assert name and authority and authority_code and source_unit and source_unit_code
+    return _Common(
+        code,
+        lookup_hash(code, policy.secret_key),
+        kind,
+        name,
+        authority,
+        authority_code,
+        source_unit,
+        source_unit_code,
+        raw.decision_date,
+    )
+
+
+def _normal(value: Any) -> Any:
+    # NUMERIC(·, 2) reads back as 95.50 where 95.5 was written; compare numbers at that scale.
+    return value.quantize(CENT) if isinstance(value, Decimal) else value
+
+
+def _fingerprint(values: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(_normal(values[name]) for name in names)
+
+
+def _submission(
+    common: _Common, envelope: Envelope, key: Hashable, detail: dict[str, Any], fingerprint: Sequence[str]
+) -> Submission:
+    values = {**envelope.values(), **detail, "lookup_hash": common.subject_hash}
+    return Submission(
+        subject_code=common.code,
+        subject_name=common.name,
+        subject_kind=common.kind,
+        envelope=envelope,
+        key=key,
+        fingerprint=_fingerprint(values, fingerprint),
+        detail=detail,
+    )
+
+
+def build_ratings(inputs: Sequence[TaxCreditRatingInput], policy: Policy) -> list[Submission]:
+    """Validate annual ratings; raise one INVALID_SUBMISSION error listing every problem."""
+    errors: list[ItemError] = []
+    built: list[Submission] = []
+    today = policy.reference_date()
+    last_year = today.year - 1  # the rating of a year is made the next year
+    for index, raw in enumerate(inputs):
+        item = _Item(index, errors)
+        common = _read_common(item, raw, policy, today, persons=False)  # persons are not rated
+        if not rules.FIRST_RATED_YEAR <= raw.year <= last_year:
+            item.fail("year", f"must be between {rules.FIRST_RATED_YEAR} and {last_year}, not {raw.year}")
+        elif raw.decision_date.year < raw.year:
+            item.fail("decisionDate", f"must not be before the year rated ({raw.year})")
+        score = item.decimal("score", raw.score, rules.MAX_SCORE)
+        reason = item.string("directAssignmentReason", raw.direct_assignment_reason, MAX_TEXT, required=False)
+        grade = rules.TaxGrade(raw.grade)
+        if not item.failed & {"score", "directAssignmentReason"}:
+            for field_name, message in rules.grade_problems(grade, score, reason):
+                item.fail(field_name, message)
+        if item.failed or common is None:
+            continue
+        envelope = common.envelope(
+            rules.RATING_RECORD_TYPE,
+            rules.RATING_CATEGORY,
+            rules.rating_polarity(grade).value,
+            severity.value if (severity := rules.rating_severity(grade)) else None,
+            None,  # ratings have no document number: (subject, year) identifies them
+        )
+        detail = {"year": raw.year, "grade": grade.value, "score": score, "direct_assignment_reason": reason}
+        built.append(_submission(common, envelope, (common.subject_hash, raw.year), detail, RATING_FINGERPRINT))
+    if errors:
+        raise reject(errors, len(inputs))
+    return built
+
+
+def build_violations(inputs: Sequence[MajorTaxViolationInput], policy: Policy) -> list[Submission]:
+    """Validate major tax violation listings; raise one INVALID_SUBMISSION error listing every problem."""
+    errors: list[ItemError] = []
+    built: list[Submission] = []
+    today = policy.reference_date()
+    for index, raw in enumerate(inputs):
+        item = _Item(index, errors)
+        common = _read_common(item, raw, policy, today, persons=True)  # persons can be listed
+        document_number = item.string("documentNumber", raw.document_number, MAX_DOCUMENT_NUMBER)
+        facts = item.string("facts", raw.facts, MAX_TEXT)
+        legal_basis = item.string("legalBasis", raw.legal_basis, MAX_TEXT)
+        penalty = item.string("penalty", raw.penalty, MAX_TEXT)
+        amount = item.decimal("amountInvolved", raw.amount_involved, MAX_AMOUNT)
+        tax_due = item.decimal("taxDue", raw.tax_due, MAX_AMOUNT)
+        violation_type = rules.ViolationType(raw.violation_type)
+        if violation_type is rules.ViolationType.TAX_EVASION and amount is not None and "taxDue" not in item.failed:
+            for field_name, message in rules.evasion_problems(amount, tax_due):
+                item.fail(field_name, message)
+        if item.failed or common is None:
+            continue
+        envelope = common.envelope(
+            rules.VIOLATION_RECORD_TYPE,
+            rules.VIOLATION_CATEGORY,
+            rules.VIOLATION_POLARITY.value,
+            rules.VIOLATION_SEVERITY.value,
+            document_number,
+        )
+        detail = {
+            "violation_type": violation_type.value,
+            "facts": facts,
+            "amount_involved": amount,
+            "tax_due": tax_due,
+            "legal_basis": legal_basis,
+            "penalty": penalty,
+        }
+        key = (common.source_unit_code, document_number)
+        built.append(_submission(common, envelope, key, detail, VIOLATION_FINGERPRINT))
+    if errors:
+        raise reject(errors, len(inputs))
+    return built
+
+
+def _chunks(values: Sequence[T], size: int = QUERY_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+_FINGERPRINT_ENVELOPE_COLUMNS = (
+    subject.c.lookup_hash,
+    credit_record.c.decision_date,
+    credit_record.c.document_number,
+    credit_record.c.deciding_authority,
+    credit_record.c.deciding_authority_code,
+    credit_record.c.source_unit,
+    credit_record.c.source_unit_code,
+)
+
+
+async def find_existing_ratings(
+    conn: AsyncConnection, keys: Sequence[Hashable]
+) -> Mapping[Hashable, tuple[int, Hashable]]:
+    """Ratings already held for (subject hash, year) keys, with their fingerprints."""
+    found: dict[Hashable, tuple[int, Hashable]] = {}
+    joined = tax_credit_rating.join(credit_record, credit_record.c.id == tax_credit_rating.c.record_id).join(
+        subject, subject.c.id == tax_credit_rating.c.subject_id
+    )
+    for chunk in _chunks(keys):
+        query = (
+            sa.select(credit_record.c.id, *_FINGERPRINT_ENVELOPE_COLUMNS, *_detail_columns(tax_credit_rating))
+            .select_from(joined)
+            .where(sa.tuple_(subject.c.lookup_hash, tax_credit_rating.c.year).in_(list(chunk)))
+        )
+        for row in (await conn.execute(query)).all():
+            m = row._mapping
+            found[(m["lookup_hash"], m["year"])] = (m["id"], _fingerprint(m, RATING_FINGERPRINT))
+    return found
+
+
+async def find_existing_violations(
+    conn: AsyncConnection, keys: Sequence[Hashable]
+) -> Mapping[Hashable, tuple[int, Hashable]]:
+    """Records already held for (source unit code, document number) keys. The envelope is searched
+    whatever its domain, since the core's unique constraint spans domains: a document number taken
+    by another kind of record is reported as a clash, not as a failed insert."""
+    found: dict[Hashable, tuple[int, Hashable]] = {}
+    joined = credit_record.outerjoin(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id).join(
+        subject, subject.c.id == credit_record.c.subject_id
+    )
+    for chunk in _chunks(keys):
+        query = (
+            sa.select(
+                credit_record.c.id,
+                credit_record.c.record_type,
+                *_FINGERPRINT_ENVELOPE_COLUMNS,
+                *_detail_columns(tax_major_violation),
+            )
+            .select_from(joined)
+            .where(sa.tuple_(credit_record.c.source_unit_code, credit_record.c.document_number).in_(list(chunk)))
+        )
+        for row in (await conn.execute(query)).all():
+            m = row._mapping
+            fingerprint: Hashable = (
+                _fingerprint(m, VIOLATION_FINGERPRINT)
+                if m["record_type"] == rules.VIOLATION_RECORD_TYPE
+                else ("held by another record type", m["record_type"])
+            )
+            found[(m["source_unit_code"], m["document_number"])] = (m["id"], fingerprint)
+    return found
+
+
+def _detail_columns(table: sa.Table) -> list[sa.Column[Any]]:
+    return [c for c in table.c if c.name not in ("record_id", "subject_id")]
+
+
+async def write_rating_details(conn: AsyncConnection, created: Sequence[tuple[int, Submission]]) -> None:
+    # The core's callback does not pass the subject ids it resolved, so read them back from the
+    # envelope rows just written (one statement per chunk) for the (subject, year) constraint.
+    subject_ids: dict[int, int] = {}
+    record_ids = [record_id for record_id, _ in created]
+    for chunk in _chunks(record_ids):
+        rows = await conn.execute(
+            sa.select(credit_record.c.id, credit_record.c.subject_id).where(credit_record.c.id.in_(list(chunk)))
+        )
+        subject_ids.update((row.id, row.subject_id) for row in rows)
+    await conn.execute(
+        tax_credit_rating.insert(),
+        [{"record_id": rid, "subject_id": subject_ids[rid], **item.detail} for rid, item in created],
+    )
+
+
+async def write_violation_details(conn: AsyncConnection, created: Sequence[tuple[int, Submission]]) -> None:
+    await conn.execute(tax_major_violation.insert(), [{"record_id": rid, **item.detail} for rid, item in created])
