@@ -23,6 +23,7 @@ from gateway.graph.submission_types import SubmissionResult
 from gateway.hookspecs import hookimpl
 from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
 from gateway.submissions import (
+    CreatedRecord,
     Envelope,
     ItemError,
     Submission,
@@ -31,14 +32,20 @@ from gateway.submissions import (
     reject,
     submit,
 )
+from gateway.validation import CENT, MAX_AMOUNT, MAX_NAME, MAX_TEXT, ItemReader
 
 __all__ = [
+    "CENT",
     "ENVELOPE_COLUMNS",
+    "MAX_AMOUNT",
+    "MAX_NAME",
+    "MAX_TEXT",
     "NAMING_CONVENTION",
     "SUBJECT_BY_ID",
     "BadUserInput",
     "CodeType",
     "Connection",
+    "CreatedRecord",
     "CreditRecord",
     "CreditSubjectBase",
     "DemoContext",
@@ -48,6 +55,7 @@ __all__ = [
     "GatewayError",
     "InvalidSubjectCode",
     "ItemError",
+    "ItemReader",
     "LimitExceeded",
     "LoaderSpec",
     "MutationField",

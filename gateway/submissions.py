@@ -23,11 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.db.bulk import insert_returning_ids
 from gateway.db.tables import credit_record, subject
 from gateway.errors import CONFLICT, DUPLICATE_RECORD, INVALID_SUBMISSION, GatewayError, LimitExceeded
 from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
-
-MAX_TEXT = 2_000
 
 
 class ItemStatus(enum.StrEnum):
@@ -90,8 +89,19 @@ class SubmittedItem:
 
 # Finds existing records by natural key: returns key -> (record_id, fingerprint).
 FindExisting = Callable[[AsyncConnection, Sequence[Hashable]], Awaitable[Mapping[Hashable, tuple[int, Hashable]]]]
-# Inserts detail rows for the newly created records: (record_id, submission) pairs.
-WriteDetails = Callable[[AsyncConnection, Sequence[tuple[int, Submission]]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRecord:
+    """A record the batch has just created, handed to the plugin to write its detail row."""
+
+    record_id: int
+    subject_id: int
+    submission: Submission
+
+
+# Inserts the detail rows of the newly created records, in one statement if it can.
+WriteDetails = Callable[[AsyncConnection, Sequence[CreatedRecord]], Awaitable[None]]
 
 
 def check_batch_size(count: int, maximum: int) -> None:
@@ -186,18 +196,19 @@ async def submit(
             created: dict[Hashable, int] = {}
             if new_items:
                 subject_ids = await ensure_subjects(conn, [item for _, item in new_items], secret_key)
-                rows = await conn.execute(
-                    credit_record.insert().returning(credit_record.c.id, sort_by_parameter_order=True),
+                owners = [subject_ids[lookup_hash(item.subject_code, secret_key)] for _, item in new_items]
+                envelopes = [
+                    {**item.envelope.values(), "subject_id": owner}
+                    for (_, item), owner in zip(new_items, owners, strict=True)
+                ]
+                record_ids = await insert_returning_ids(conn, credit_record, envelopes)
+                await write_details(
+                    conn,
                     [
-                        {
-                            **item.envelope.values(),
-                            "subject_id": subject_ids[lookup_hash(item.subject_code, secret_key)],
-                        }
-                        for _, item in new_items
+                        CreatedRecord(rid, owner, item)
+                        for rid, owner, (_, item) in zip(record_ids, owners, new_items, strict=True)
                     ],
                 )
-                record_ids = [row[0] for row in rows.all()]
-                await write_details(conn, [(rid, item) for rid, (_, item) in zip(record_ids, new_items, strict=True)])
                 created = {item.key: rid for rid, (_, item) in zip(record_ids, new_items, strict=True)}
     except IntegrityError as exc:
         # A concurrent submission of the same key won the race; nothing of this batch was kept.

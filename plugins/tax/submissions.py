@@ -21,16 +21,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.api import (
-    CodeType,
+    CENT,
+    MAX_AMOUNT,
+    MAX_NAME,
+    MAX_TEXT,
+    CreatedRecord,
     Envelope,
-    InvalidSubjectCode,
     ItemError,
+    ItemReader,
     SubjectCode,
     SubjectKind,
     Submission,
     credit_record,
     lookup_hash,
-    parse_subject_code,
     reject,
     subject,
 )
@@ -38,11 +41,7 @@ from plugins.tax import rules
 from plugins.tax.tables import tax_credit_rating, tax_major_violation
 from plugins.tax.types import MajorTaxViolationInput, TaxCreditRatingInput
 
-MAX_NAME = 200
-MAX_TEXT = 2_000  # as the core's own submissions.MAX_TEXT, which gateway.api does not export
 MAX_DOCUMENT_NUMBER = 128  # credit_record.document_number
-MAX_AMOUNT = Decimal(10**15)
-CENT = Decimal("0.01")
 QUERY_CHUNK = 500  # keys per look-up statement, well under every driver's bind-parameter limit
 
 ENVELOPE_FINGERPRINT = (
@@ -88,58 +87,6 @@ class Policy:
         return self.today if self.today is not None else _today()
 
 
-class _Item:
-    """Reads one submitted item's fields, recording each problem against the item and field."""
-
-    def __init__(self, index: int, errors: list[ItemError]) -> None:
-        self.index = index
-        self.errors = errors
-        self.failed: set[str] = set()
-
-    def fail(self, field_name: str, message: str) -> None:
-        self.errors.append(ItemError(self.index, field_name, message))
-        self.failed.add(field_name)
-
-    def string(self, field_name: str, value: str | None, maximum: int, *, required: bool = True) -> str | None:
-        """The trimmed value; ``None`` when absent (or blank and optional)."""
-        trimmed = value.strip() if value is not None else ""
-        if not trimmed:
-            if required:
-                self.fail(field_name, "must not be empty")
-            return None
-        if len(trimmed) > maximum:
-            self.fail(field_name, f"must have at most {maximum} characters, not {len(trimmed)}")
-            return None
-        return trimmed
-
-    def uscc(self, field_name: str, value: str, allow_list: Collection[str]) -> str | None:
-        try:
-            code = parse_subject_code(value, uscc_allow_list=allow_list)
-        except InvalidSubjectCode as exc:
-            self.fail(field_name, f"not a valid unified social credit code: {exc.extensions['reason']}")
-            return None
-        if code.type is not CodeType.USCC:
-            self.fail(field_name, "must be a unified social credit code, not a resident ID number")
-            return None
-        return code.value
-
-    def decimal(self, field_name: str, value: Decimal | None, maximum: Decimal) -> Decimal | None:
-        """A non-negative number with at most two decimals (what NUMERIC(·, 2) keeps exactly)."""
-        if value is None:
-            return None
-        if not value.is_finite():
-            self.fail(field_name, "must be a finite number")
-        elif value < 0:
-            self.fail(field_name, "must not be negative")
-        elif value > maximum:
-            self.fail(field_name, f"must be at most {maximum:,}")
-        elif value != value.quantize(CENT):
-            self.fail(field_name, "must have at most two decimals")
-        else:
-            return value
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Common:
     """The validated envelope-level values every tax record carries."""
@@ -178,7 +125,7 @@ class _Common:
 
 
 def _read_common(
-    item: _Item,
+    item: ItemReader,
     raw: TaxCreditRatingInput | MajorTaxViolationInput,
     policy: Policy,
     today: datetime.date,
@@ -187,11 +134,7 @@ def _read_common(
 ) -> _Common | None:
     """The envelope-level values, or ``None`` when any of them is invalid. ``persons`` says whether
     the record may be about a natural person."""
-    code: SubjectCode | None = None
-    try:
-        code = parse_subject_code(raw.subject_code, uscc_allow_list=policy.uscc_allow_list)
-    except InvalidSubjectCode as exc:
-        item.fail("subjectCode", f"not a valid subject code: {exc.extensions['reason']}")
+    code = item.subject_code("subjectCode", raw.subject_code, policy.uscc_allow_list)
     kind = None
     if code is not None:
         kind = policy.kinds.get(code.value, code.default_kind)
@@ -256,7 +199,7 @@ def build_ratings(inputs: Sequence[TaxCreditRatingInput], policy: Policy) -> lis
     today = policy.reference_date()
     last_year = today.year - 1  # the rating of a year is made the next year
     for index, raw in enumerate(inputs):
-        item = _Item(index, errors)
+        item = ItemReader(index, errors)
         common = _read_common(item, raw, policy, today, persons=False)  # persons are not rated
         if not rules.FIRST_RATED_YEAR <= raw.year <= last_year:
             item.fail("year", f"must be between {rules.FIRST_RATED_YEAR} and {last_year}, not {raw.year}")
@@ -290,7 +233,7 @@ def build_violations(inputs: Sequence[MajorTaxViolationInput], policy: Policy) -
     built: list[Submission] = []
     today = policy.reference_date()
     for index, raw in enumerate(inputs):
-        item = _Item(index, errors)
+        item = ItemReader(index, errors)
         common = _read_common(item, raw, policy, today, persons=True)  # persons can be listed
         document_number = item.string("documentNumber", raw.document_number, MAX_DOCUMENT_NUMBER)
         facts = item.string("facts", raw.facts, MAX_TEXT)
@@ -398,21 +341,15 @@ def _detail_columns(table: sa.Table) -> list[sa.Column[Any]]:
     return [c for c in table.c if c.name not in ("record_id", "subject_id")]
 
 
-async def write_rating_details(conn: AsyncConnection, created: Sequence[tuple[int, Submission]]) -> None:
-    # The core's callback does not pass the subject ids it resolved, so read them back from the
-    # envelope rows just written (one statement per chunk) for the (subject, year) constraint.
-    subject_ids: dict[int, int] = {}
-    record_ids = [record_id for record_id, _ in created]
-    for chunk in _chunks(record_ids):
-        rows = await conn.execute(
-            sa.select(credit_record.c.id, credit_record.c.subject_id).where(credit_record.c.id.in_(list(chunk)))
-        )
-        subject_ids.update((row.id, row.subject_id) for row in rows)
+async def write_rating_details(conn: AsyncConnection, created: Sequence[CreatedRecord]) -> None:
+    # subject_id is repeated on the detail row for the (subject, year) unique constraint.
     await conn.execute(
         tax_credit_rating.insert(),
-        [{"record_id": rid, "subject_id": subject_ids[rid], **item.detail} for rid, item in created],
+        [{"record_id": c.record_id, "subject_id": c.subject_id, **c.submission.detail} for c in created],
     )
 
 
-async def write_violation_details(conn: AsyncConnection, created: Sequence[tuple[int, Submission]]) -> None:
-    await conn.execute(tax_major_violation.insert(), [{"record_id": rid, **item.detail} for rid, item in created])
+async def write_violation_details(conn: AsyncConnection, created: Sequence[CreatedRecord]) -> None:
+    await conn.execute(
+        tax_major_violation.insert(), [{"record_id": c.record_id, **c.submission.detail} for c in created]
+    )
