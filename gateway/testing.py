@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import create_app
@@ -78,6 +79,14 @@ class GatewayHarness:
         )
         return key
 
+    async def truncate(self) -> None:
+        """Empty every table (PostgreSQL), for a database shared between tests."""
+        from gateway.db.tables import metadata
+
+        tables = [*metadata.tables, *(owned.item.name for owned in self.graph.composition.tables)]
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
     ) -> httpx.Response:
@@ -91,3 +100,8 @@ class GatewayHarness:
         response = await self.post(query, variables, key=key)
         assert response.headers["content-type"].startswith("application/json"), response.text
         return response.json()
+
+
+def error_codes(body: dict[str, Any]) -> list[str | None]:
+    """The ``extensions.code`` of each error in a GraphQL response body."""
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from gateway.testing import GatewayHarness
@@ -62,22 +60,10 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
     return None  # the harness makes a fresh SQLite file per test
 
 
-async def _truncate_all(harness: GatewayHarness) -> None:
-    from gateway.db.tables import metadata
-
-    tables = [*metadata.tables, *(owned.item.name for owned in harness.graph.composition.tables)]
-    async with harness.engine.begin() as conn:
-        await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture
 async def gw(database_url: str | None) -> AsyncIterator[GatewayHarness]:
     """The gateway with every installed plugin, on a migrated, empty database."""
     async with GatewayHarness.start(database_url=database_url) as harness:
         if database_url is not None:
-            await _truncate_all(harness)
+            await harness.truncate()
         yield harness
-
-
-def errors_of(body: dict[str, Any]) -> list[str]:
-    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]

@@ -8,8 +8,7 @@ import pytest
 
 from gateway.demo import demo_subjects, seed_subjects
 from gateway.graph.pagination import encode_cursor
-from gateway.testing import GatewayHarness
-from tests.conftest import errors_of
+from gateway.testing import GatewayHarness, error_codes
 
 SUBJECT_FIELDS = "code codeType name kind registrationAuthority { name organizationType } region { province name }"
 
@@ -18,9 +17,7 @@ SUBJECT_FIELDS = "code codeType name kind registrationAuthority { name organizat
 async def core(database_url: str | None) -> AsyncIterator[GatewayHarness]:
     async with GatewayHarness.start(plugins=[], database_url=database_url) as gw:
         if database_url is not None:
-            from tests.conftest import _truncate_all
-
-            await _truncate_all(gw)
+            await gw.truncate()
         await seed_subjects(gw.engine, demo_subjects(60), gw.settings.secret_key)
         yield gw
 
@@ -66,7 +63,7 @@ async def test_invalid_code_has_code_and_unknown_is_null(core: GatewayHarness) -
         '{ a: subject(code: "91110000600037341N") { name } b: subject(code: "91110000600037341L") { name } }'
     )
     assert body["data"]["a"] is None
-    assert errors_of(body) == ["INVALID_SUBJECT_CODE"]
+    assert error_codes(body) == ["INVALID_SUBJECT_CODE"]
     assert body["errors"][0]["path"] == ["a"]
     # valid and unknown: null without an error
     unknown = await core.graphql('{ subject(code: "110102199101010078") { name } }')
@@ -94,7 +91,7 @@ async def test_subjects_is_bounded(core: GatewayHarness) -> None:
     body = await core.graphql(
         "query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": ["91350100M000100Y43"] * 101}
     )
-    assert errors_of(body) == ["LIMIT_EXCEEDED"]
+    assert error_codes(body) == ["LIMIT_EXCEEDED"]
     assert body["errors"][0]["extensions"]["maximum"] == 100
 
 
@@ -103,7 +100,7 @@ async def test_subjects_reports_every_invalid_code(core: GatewayHarness) -> None
         "query($c: [String!]!) { subjects(codes: $c) { name } }",
         {"c": ["91350100M000100Y43", "bad", "91110000600037341N"]},
     )
-    assert errors_of(body) == ["INVALID_SUBJECT_CODE"]
+    assert error_codes(body) == ["INVALID_SUBJECT_CODE"]
     assert [i["index"] for i in body["errors"][0]["extensions"]["invalid"]] == [1, 2]
 
 
@@ -144,20 +141,20 @@ async def test_search_treats_wildcards_and_quotes_as_text(core: GatewayHarness, 
 )
 async def test_search_rejects_abusive_paging(core: GatewayHarness, args: str, code: str) -> None:
     body = await core.graphql(f'{{ searchSubjects(name: "公司", {args}) {{ edges {{ cursor }} }} }}')
-    assert errors_of(body) == [code]
+    assert error_codes(body) == [code]
 
 
 async def test_search_rejects_empty_and_huge_names(core: GatewayHarness) -> None:
     for name in ["", "   ", "x" * 101]:
         body = await core.graphql("query($n: String!) { searchSubjects(name: $n) { edges { cursor } } }", {"n": name})
-        assert errors_of(body) == ["BAD_USER_INPUT"]
+        assert error_codes(body) == ["BAD_USER_INPUT"]
 
 
 async def test_graphql_errors_have_codes(core: GatewayHarness) -> None:
-    assert errors_of(await core.graphql("{ subject(code: ")) == ["GRAPHQL_PARSE_FAILED"]
-    assert errors_of(await core.graphql("{ nope }")) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(await core.graphql("{ subject(code: ")) == ["GRAPHQL_PARSE_FAILED"]
+    assert error_codes(await core.graphql("{ nope }")) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
 async def test_unknown_record_domain_is_refused(core: GatewayHarness) -> None:
     body = await core.graphql('{ subject(code: "91350100M000100Y43") { records(domain: "nope") { id } } }')
-    assert errors_of(body) == ["BAD_USER_INPUT"]
+    assert error_codes(body) == ["BAD_USER_INPUT"]

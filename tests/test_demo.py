@@ -33,9 +33,7 @@ def test_demo_subjects_are_deterministic_and_valid() -> None:
 async def test_seeding_twice_changes_nothing(database_url: str | None) -> None:
     async with GatewayHarness.start(database_url=database_url) as gw:
         if database_url:
-            from tests.conftest import _truncate_all
-
-            await _truncate_all(gw)
+            await gw.truncate()
         manager = gw.graph.composition.manager
         added = await seed(gw.engine, manager, secret_key=gw.settings.secret_key, subjects=120)
         once = await _snapshot(gw)

@@ -79,9 +79,7 @@ async def test_composition_reports_a_conflicting_subgraph(composer: Path) -> Non
 async def test_entities_resolve_in_one_batch(database_url: str | None) -> None:
     async with GatewayHarness.start(database_url=database_url, plugins=[]) as gw:
         if database_url:
-            from tests.conftest import _truncate_all
-
-            await _truncate_all(gw)
+            await gw.truncate()
         people = demo_subjects(40)
         await seed_subjects(gw.engine, people, gw.settings.secret_key)
         query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on CreditSubject { code name } } }"

@@ -19,8 +19,7 @@ from gateway.app import create_app
 from gateway.demo import demo_subjects, seed_subjects
 from gateway.errors import ConfigurationError
 from gateway.settings import Settings
-from gateway.testing import GatewayHarness
-from tests.conftest import errors_of
+from gateway.testing import GatewayHarness, error_codes
 
 
 @strawberry.type
@@ -172,7 +171,7 @@ async def test_writes_only_by_own_department_or_admin(role: str | None, domain: 
         if outcome == "ok":
             assert body == {"data": {"touchAlpha": f"touched by test {role}"}}
         else:
-            assert errors_of(body) == [outcome]
+            assert error_codes(body) == [outcome]
 
 
 async def test_bad_keys_are_refused_with_401() -> None:

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from stdnum.cn import uscc
 
 from gateway.demo import demo_subjects
-from gateway.testing import GatewayHarness
-from tests.conftest import errors_of
+from gateway.testing import GatewayHarness, error_codes
 
 BUREAU_CODE = "11350100MB0301234"
 BUREAU_CODE += uscc.calc_check_digit(BUREAU_CODE)
@@ -109,7 +108,7 @@ async def test_a_different_rating_for_a_held_year_is_refused_and_nothing_written
         {"r": [rating(year=2023, grade="A", score=95), rating(year=2024, grade="C", score=55)]},
         key=tax_key,
     )
-    assert errors_of(body) == ["DUPLICATE_RECORD"]
+    assert error_codes(body) == ["DUPLICATE_RECORD"]
     assert [f["index"] for f in body["errors"][0]["extensions"]["failures"]] == [1]
     assert await _record_count(gw) == 1  # the valid 2023 item was not written either
 
@@ -118,7 +117,7 @@ async def test_contradicting_items_in_one_batch(gw: GatewayHarness, tax_key: str
     body = await gw.graphql(
         SUBMIT_RATINGS, {"r": [rating(grade="B", score=80), rating(grade="A", score=95)]}, key=tax_key
     )
-    assert errors_of(body) == ["DUPLICATE_RECORD"]
+    assert error_codes(body) == ["DUPLICATE_RECORD"]
     same = await gw.graphql(SUBMIT_RATINGS, {"r": [rating(), rating()]}, key=tax_key)
     assert same["data"]["submitTaxCreditRatings"]["created"] == 1
     assert [r["status"] for r in same["data"]["submitTaxCreditRatings"]["records"]] == ["CREATED", "UNCHANGED"]
@@ -148,7 +147,7 @@ async def test_invalid_ratings_name_the_item_and_field(
     gw: GatewayHarness, tax_key: str, item: dict, field: str
 ) -> None:
     body = await gw.graphql(SUBMIT_RATINGS, {"r": [rating(year=2022, grade="A", score=91), item]}, key=tax_key)
-    assert errors_of(body) == ["INVALID_SUBMISSION"]
+    assert error_codes(body) == ["INVALID_SUBMISSION"]
     failures = body["errors"][0]["extensions"]["failures"]
     assert {(f["index"], f["field"]) for f in failures} >= {(1, field)}
     assert all(f["index"] == 1 for f in failures)
@@ -178,9 +177,9 @@ async def test_every_invalid_item_is_reported_at_once(gw: GatewayHarness, tax_ke
 
 
 async def test_batch_bounds(gw: GatewayHarness, tax_key: str) -> None:
-    assert errors_of(await gw.graphql(SUBMIT_RATINGS, {"r": []}, key=tax_key)) == ["INVALID_SUBMISSION"]
+    assert error_codes(await gw.graphql(SUBMIT_RATINGS, {"r": []}, key=tax_key)) == ["INVALID_SUBMISSION"]
     over = [rating(year=2024, code=s.code.value) for s in demo_subjects(520)[:501]]
-    assert errors_of(await gw.graphql(SUBMIT_RATINGS, {"r": over}, key=tax_key)) == ["LIMIT_EXCEEDED"]
+    assert error_codes(await gw.graphql(SUBMIT_RATINGS, {"r": over}, key=tax_key)) == ["LIMIT_EXCEEDED"]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +190,7 @@ async def test_only_tax_department_or_admin_submit(
     gw: GatewayHarness, role: str | None, domain: str | None, code: str
 ) -> None:
     key = await gw.create_key(role, domain=domain) if role else None
-    assert errors_of(await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=key)) == [code]
+    assert error_codes(await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=key)) == [code]
     assert await _record_count(gw) == 0
     admin = await gw.create_key("admin")
     assert "errors" not in await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=admin)
@@ -221,19 +220,19 @@ async def test_many_subjects_in_one_batch_get_their_own_ratings(gw: GatewayHarne
 
 async def test_violations_thresholds_and_idempotency(gw: GatewayHarness, tax_key: str) -> None:
     small = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="999999.99")]}, key=tax_key)
-    assert errors_of(small) == ["INVALID_SUBMISSION"]
+    assert error_codes(small) == ["INVALID_SUBMISSION"]
     share = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="1000000", tax_due="20000000")]}, key=tax_key)
-    assert errors_of(share) == ["INVALID_SUBMISSION"]
+    assert error_codes(share) == ["INVALID_SUBMISSION"]
     negative = await gw.graphql(
         SUBMIT_VIOLATIONS, {"v": [violation(violationType="FAKE_VAT_INVOICE", amount="-5")]}, key=tax_key
     )
-    assert errors_of(negative) == ["INVALID_SUBMISSION"]
+    assert error_codes(negative) == ["INVALID_SUBMISSION"]
     ok = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation()]}, key=tax_key)
     assert ok["data"]["submitMajorTaxViolations"]["created"] == 1
     again = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation()]}, key=tax_key)
     assert again["data"]["submitMajorTaxViolations"]["unchanged"] == 1
     changed = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="3000000")]}, key=tax_key)
-    assert errors_of(changed) == ["DUPLICATE_RECORD"]
+    assert error_codes(changed) == ["DUPLICATE_RECORD"]
     profile = (await gw.graphql(PROFILE, {"c": "91310115MA1K3BTP2B"}))["data"]["subject"]["tax"]
     assert profile["isMajorViolator"] is True
     assert profile["majorViolations"] == [
@@ -263,7 +262,7 @@ async def test_records_span_the_envelope_with_concrete_types(gw: GatewayHarness,
     dates = [r["decisionDate"] for r in everything]
     assert dates == sorted(dates, reverse=True)
     limited = await gw.graphql('{ subject(code: "91310115MA1K3BTP2B") { records(first: 1000) { id } } }')
-    assert errors_of(limited) == ["LIMIT_EXCEEDED"]
+    assert error_codes(limited) == ["LIMIT_EXCEEDED"]
 
 
 async def test_black_list_pages(gw: GatewayHarness, tax_key: str) -> None:
@@ -282,10 +281,12 @@ async def test_black_list_pages(gw: GatewayHarness, tax_key: str) -> None:
         after = page["pageInfo"]["endCursor"]
     assert len({n["documentNumber"] for n in seen}) == 12
     assert [n["decisionDate"] for n in seen] == sorted((n["decisionDate"] for n in seen), reverse=True)
-    assert errors_of(await gw.graphql('{ majorTaxViolations(after: "garbage") { edges { cursor } } }')) == [
+    assert error_codes(await gw.graphql('{ majorTaxViolations(after: "garbage") { edges { cursor } } }')) == [
         "BAD_USER_INPUT"
     ]
-    assert errors_of(await gw.graphql("{ majorTaxViolations(first: 101) { edges { cursor } } }")) == ["LIMIT_EXCEEDED"]
+    assert error_codes(await gw.graphql("{ majorTaxViolations(first: 101) { edges { cursor } } }")) == [
+        "LIMIT_EXCEEDED"
+    ]
 
 
 async def test_injection_attempts_in_text_fields_are_stored_as_text(gw: GatewayHarness, tax_key: str) -> None:
