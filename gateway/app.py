@@ -15,11 +15,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
 
 from gateway.auth.principal import PUBLIC
 from gateway.composition import Composition, compose
 from gateway.db.engine import create_engine
+from gateway.errors import BAD_REQUEST
 from gateway.graph.context import GatewayContext, Loaders
 from gateway.graph.schema import Graph, build_graph
 from gateway.http import AuthMiddleware, BodyLimitMiddleware, RequestIdMiddleware
@@ -46,6 +47,18 @@ class GraphQLEndpoint(GraphQL):
             request=request,
             response=response,
         )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            # strawberry answers a malformed request in plain text; clients expect a GraphQL body with a code.
+            body = {"errors": [{"message": exc.reason, "extensions": {"code": BAD_REQUEST}}]}
+            response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
+        await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

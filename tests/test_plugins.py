@@ -227,3 +227,14 @@ async def test_readiness_fails_when_database_is_unreachable(tmp_path: Any) -> No
         response = await client.get("/readyz")
     assert response.status_code == 503 and response.json()["database"] == "unreachable"
     await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [(b"{not json", {"Content-Type": "application/json"}), (b"[1, 2]", {"Content-Type": "application/json"})],
+)
+async def test_malformed_requests_get_a_json_error_with_a_code(content: bytes, headers: dict[str, str]) -> None:
+    async with GatewayHarness.start(plugins=[]) as gw:
+        response = await gw.client.post("/graphql", content=content, headers=headers)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
