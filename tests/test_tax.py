@@ -295,3 +295,15 @@ async def test_injection_attempts_in_text_fields_are_stored_as_text(gw: GatewayH
     profile = await gw.graphql(PROFILE, {"c": "91310115MA1K3BTP2B"})
     assert profile["data"]["subject"]["tax"]["majorViolations"][0]["documentNumber"] == "x'; DELETE FROM subject; --"
     assert await _record_count(gw) == 1
+
+
+async def test_concurrent_identical_submissions_write_one_record(gw: GatewayHarness, tax_key: str) -> None:
+    import asyncio
+
+    items = [rating(code=s.code.value, subjectName=s.name) for s in demo_subjects(60) if not s.code.is_natural_person]
+    bodies = await asyncio.gather(*(gw.graphql(SUBMIT_RATINGS, {"r": items}, key=tax_key) for _ in range(4)))
+    created = [b["data"]["submitTaxCreditRatings"]["created"] for b in bodies if b.get("data")]
+    conflicts = [c for b in bodies for c in error_codes(b)]
+    assert sorted(created, reverse=True)[0] == len(items) and sum(created) == len(items)
+    assert set(conflicts) <= {"CONFLICT"}, conflicts
+    assert await _record_count(gw) == len(items)
