@@ -14,7 +14,7 @@ plugin's natural key, and a callback that writes the detail row. This module:
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +32,25 @@ from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
 class ItemStatus(enum.StrEnum):
     CREATED = "CREATED"
     UNCHANGED = "UNCHANGED"
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionPolicy:
+    """What validation is relative to: the key subjects are hashed with, the reference date
+    (``None``: today, read when validating), legal codes that fail the check character, and kinds
+    of subjects known by code where the code alone does not tell (demo data, imports)."""
+
+    secret_key: str
+    today: date | None = None
+    uscc_allow_list: Collection[str] = ()
+    kinds: Mapping[str, SubjectKind] = field(default_factory=dict)
+
+    def reference_date(self) -> date:
+        return self.today if self.today is not None else date.today()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SubmissionPolicy:
+        return cls(secret_key=settings.secret_key, uscc_allow_list=tuple(settings.uscc_allow_list))
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,38 +179,81 @@ async def submit(
     find_existing: FindExisting,
     write_details: WriteDetails,
 ) -> list[SubmittedItem]:
-    """Write a validated batch in one transaction; see the module docstring for the rules."""
+    """Write a validated batch in one transaction, all or nothing; see the module docstring."""
+    results, rejected = await _write(engine, items, secret_key, find_existing, write_details, partial=False)
+    assert not rejected  # all-or-nothing mode raises instead
+    return results
+
+
+async def submit_partial(
+    engine: AsyncEngine,
+    items: Sequence[Submission | None],
+    *,
+    secret_key: str,
+    find_existing: FindExisting,
+    write_details: WriteDetails,
+) -> tuple[list[SubmittedItem], list[ItemError]]:
+    """Write every item that can be written and report the others (bulk imports).
+
+    ``None`` items (invalid ones, reported by the caller) are skipped; items that clash with held
+    records or contradict an earlier item of the batch come back as errors by index.
+    """
+    present = [(i, item) for i, item in enumerate(items) if item is not None]
+    results, rejected = await _write(
+        engine, [item for _, item in present], secret_key, find_existing, write_details, partial=True
+    )
+    positions = [i for i, _ in present]
+    return (
+        [SubmittedItem(positions[r.index], r.status, r.record_id) for r in results],
+        [ItemError(positions[e.index], e.field, e.message) for e in rejected],
+    )
+
+
+async def _write(
+    engine: AsyncEngine,
+    items: Sequence[Submission],
+    secret_key: str,
+    find_existing: FindExisting,
+    write_details: WriteDetails,
+    *,
+    partial: bool,
+) -> tuple[list[SubmittedItem], list[ItemError]]:
     # Two items of one batch with the same key: the first counts, an identical second is UNCHANGED,
     # a different second is a conflict the submitter must resolve.
     first_of_key: dict[Hashable, int] = {}
-    conflicts: list[ItemError] = []
+    rejected: list[ItemError] = []
     for index, item in enumerate(items):
         earlier = first_of_key.setdefault(item.key, index)
         if earlier != index and items[earlier].fingerprint != item.fingerprint:
-            conflicts.append(ItemError(index, "", f"conflicts with item {earlier} of the same batch"))
-    if conflicts:
+            rejected.append(ItemError(index, "", f"conflicts with item {earlier} of the same batch"))
+    if rejected and not partial:
         raise GatewayError(
             "Items of this batch contradict each other; nothing was written.",
             DUPLICATE_RECORD,
-            failures=[c.as_dict() for c in conflicts],
+            failures=[c.as_dict() for c in rejected],
         )
+    skip = {e.index for e in rejected}
     try:
         async with engine.begin() as conn:
             existing = await find_existing(conn, list(first_of_key))
             clashes = [
                 ItemError(i, "", f"a different record with this key already exists (record {existing[item.key][0]})")
                 for i, item in enumerate(items)
-                if item.key in existing and existing[item.key][1] != item.fingerprint
+                if i not in skip and item.key in existing and existing[item.key][1] != item.fingerprint
             ]
-            if clashes:
+            if clashes and not partial:
                 raise GatewayError(
-                    f"{len(clashes)} items clash with records already held; nothing was written. "
+                    f"{len(clashes)} of {len(items)} items clash with records already held; nothing was written. "
                     "Corrections of held records go through the dispute workflow.",
                     DUPLICATE_RECORD,
                     failures=[c.as_dict() for c in clashes],
                 )
+            rejected += clashes
+            skip |= {e.index for e in clashes}
             new_items = [
-                (i, item) for i, item in enumerate(items) if item.key not in existing and first_of_key[item.key] == i
+                (i, item)
+                for i, item in enumerate(items)
+                if i not in skip and item.key not in existing and first_of_key[item.key] == i
             ]
             created: dict[Hashable, int] = {}
             if new_items:
@@ -219,9 +281,66 @@ async def submit(
         ) from exc
     results: list[SubmittedItem] = []
     for index, item in enumerate(items):
+        if index in skip:
+            continue
         if item.key in created and first_of_key[item.key] == index:
             results.append(SubmittedItem(index, ItemStatus.CREATED, created[item.key]))
         else:
             record_id = created.get(item.key) or existing[item.key][0]
             results.append(SubmittedItem(index, ItemStatus.UNCHANGED, record_id))
-    return results
+    rejected.sort(key=lambda e: e.index)
+    return results, rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """The outcome of validating a list of inputs: a submission per input (``None`` where the input
+    is invalid) and every problem found."""
+
+    items: list[Submission | None]
+    errors: list[ItemError]
+
+    def raise_if_invalid(self) -> list[Submission]:
+        if self.errors:
+            raise reject(self.errors, len(self.items))
+        return [item for item in self.items if item is not None]
+
+
+Validate = Callable[[Sequence[Any], SubmissionPolicy], Validated]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """One kind of record a domain accepts: how inputs are validated, how held records are found by
+    natural key, and how detail rows are written. Mutations, demo data and bulk imports all write
+    through it, so they validate and deduplicate alike."""
+
+    name: str
+    validate: Validate
+    find_existing: FindExisting
+    write_details: WriteDetails
+
+    async def submit(self, engine: AsyncEngine, inputs: Sequence[Any], policy: SubmissionPolicy) -> list[SubmittedItem]:
+        """All or nothing: any invalid or clashing item rejects the whole batch with every reason."""
+        items = self.validate(inputs, policy).raise_if_invalid()
+        return await submit(
+            engine,
+            items,
+            secret_key=policy.secret_key,
+            find_existing=self.find_existing,
+            write_details=self.write_details,
+        )
+
+    async def submit_valid(
+        self, engine: AsyncEngine, inputs: Sequence[Any], policy: SubmissionPolicy
+    ) -> tuple[list[SubmittedItem], list[ItemError]]:
+        """Write the valid items, return every invalid or clashing one by index (bulk imports)."""
+        validated = self.validate(inputs, policy)
+        written, rejected = await submit_partial(
+            engine,
+            validated.items,
+            secret_key=policy.secret_key,
+            find_existing=self.find_existing,
+            write_details=self.write_details,
+        )
+        return written, sorted([*validated.errors, *rejected], key=lambda e: e.index)

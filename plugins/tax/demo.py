@@ -15,17 +15,9 @@ from decimal import Decimal
 
 from stdnum.cn import uscc
 
-from gateway.api import DemoContext, DemoSubject, SubjectKind, parse_subject_code, submit
+from gateway.api import DemoContext, DemoSubject, SubjectKind, SubmissionPolicy, parse_subject_code
 from plugins.tax import rules
-from plugins.tax.submissions import (
-    Policy,
-    build_ratings,
-    build_violations,
-    find_existing_ratings,
-    find_existing_violations,
-    write_rating_details,
-    write_violation_details,
-)
+from plugins.tax.submissions import RATINGS, VIOLATIONS
 from plugins.tax.types import MajorTaxViolationInput, TaxCreditRatingInput
 
 
@@ -260,22 +252,9 @@ def _showcase(subject: DemoSubject, years: Sequence[int]) -> tuple[list[TaxCredi
 
 async def seed(demo: DemoContext) -> None:
     ratings, violations = build_demo(demo)
-    policy = Policy(secret_key=demo.secret_key, today=demo.today, kinds={s.code.value: s.kind for s in demo.subjects})
-    for start in range(0, len(violations), BATCH):
-        items = build_violations(violations[start : start + BATCH], policy)
-        await submit(
-            demo.engine,
-            items,
-            secret_key=demo.secret_key,
-            find_existing=find_existing_violations,
-            write_details=write_violation_details,
-        )
-    for start in range(0, len(ratings), BATCH):
-        items = build_ratings(ratings[start : start + BATCH], policy)
-        await submit(
-            demo.engine,
-            items,
-            secret_key=demo.secret_key,
-            find_existing=find_existing_ratings,
-            write_details=write_rating_details,
-        )
+    policy = SubmissionPolicy(
+        secret_key=demo.secret_key, today=demo.today, kinds={s.code.value: s.kind for s in demo.subjects}
+    )
+    for kind, inputs in ((VIOLATIONS, violations), (RATINGS, ratings)):
+        for start in range(0, len(inputs), BATCH):
+            await kind.submit(demo.engine, inputs[start : start + BATCH], policy)

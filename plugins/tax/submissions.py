@@ -12,8 +12,8 @@ the record.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -29,12 +29,14 @@ from gateway.api import (
     Envelope,
     ItemError,
     ItemReader,
+    RecordKind,
     SubjectCode,
     SubjectKind,
     Submission,
+    SubmissionPolicy,
+    Validated,
     credit_record,
     lookup_hash,
-    reject,
     subject,
 )
 from plugins.tax import rules
@@ -65,26 +67,6 @@ VIOLATION_FINGERPRINT = (
 )
 
 T = TypeVar("T")
-
-
-def _today() -> datetime.date:
-    """Today, the reference date of a mutation's validation; a function so that tests can move it."""
-    return datetime.date.today()
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """What validation is relative to: the reference date (``None``: :func:`_today`; the demo passes
-    its own), the key subjects are hashed with, legal codes that fail the check character, and known
-    kinds of subjects (by code) where the code alone does not tell."""
-
-    secret_key: str
-    today: datetime.date | None = None
-    uscc_allow_list: Collection[str] = ()
-    kinds: Mapping[str, SubjectKind] = field(default_factory=dict)
-
-    def reference_date(self) -> datetime.date:
-        return self.today if self.today is not None else _today()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +109,7 @@ class _Common:
 def _read_common(
     item: ItemReader,
     raw: TaxCreditRatingInput | MajorTaxViolationInput,
-    policy: Policy,
+    policy: SubmissionPolicy,
     today: datetime.date,
     *,
     persons: bool,
@@ -192,10 +174,10 @@ def _submission(
     )
 
 
-def build_ratings(inputs: Sequence[TaxCreditRatingInput], policy: Policy) -> list[Submission]:
-    """Validate annual ratings; raise one INVALID_SUBMISSION error listing every problem."""
+def validate_ratings(inputs: Sequence[TaxCreditRatingInput], policy: SubmissionPolicy) -> Validated:
+    """Validate annual ratings, reporting every problem of every item."""
     errors: list[ItemError] = []
-    built: list[Submission] = []
+    built: list[Submission | None] = []
     today = policy.reference_date()
     last_year = today.year - 1  # the rating of a year is made the next year
     for index, raw in enumerate(inputs):
@@ -212,6 +194,7 @@ def build_ratings(inputs: Sequence[TaxCreditRatingInput], policy: Policy) -> lis
             for field_name, message in rules.grade_problems(grade, score, reason):
                 item.fail(field_name, message)
         if item.failed or common is None:
+            built.append(None)
             continue
         envelope = common.envelope(
             rules.RATING_RECORD_TYPE,
@@ -222,15 +205,13 @@ def build_ratings(inputs: Sequence[TaxCreditRatingInput], policy: Policy) -> lis
         )
         detail = {"year": raw.year, "grade": grade.value, "score": score, "direct_assignment_reason": reason}
         built.append(_submission(common, envelope, (common.subject_hash, raw.year), detail, RATING_FINGERPRINT))
-    if errors:
-        raise reject(errors, len(inputs))
-    return built
+    return Validated(built, errors)
 
 
-def build_violations(inputs: Sequence[MajorTaxViolationInput], policy: Policy) -> list[Submission]:
-    """Validate major tax violation listings; raise one INVALID_SUBMISSION error listing every problem."""
+def validate_violations(inputs: Sequence[MajorTaxViolationInput], policy: SubmissionPolicy) -> Validated:
+    """Validate major tax violation listings, reporting every problem of every item."""
     errors: list[ItemError] = []
-    built: list[Submission] = []
+    built: list[Submission | None] = []
     today = policy.reference_date()
     for index, raw in enumerate(inputs):
         item = ItemReader(index, errors)
@@ -246,6 +227,7 @@ def build_violations(inputs: Sequence[MajorTaxViolationInput], policy: Policy) -
             for field_name, message in rules.evasion_problems(amount, tax_due):
                 item.fail(field_name, message)
         if item.failed or common is None:
+            built.append(None)
             continue
         envelope = common.envelope(
             rules.VIOLATION_RECORD_TYPE,
@@ -264,9 +246,7 @@ def build_violations(inputs: Sequence[MajorTaxViolationInput], policy: Policy) -
         }
         key = (common.source_unit_code, document_number)
         built.append(_submission(common, envelope, key, detail, VIOLATION_FINGERPRINT))
-    if errors:
-        raise reject(errors, len(inputs))
-    return built
+    return Validated(built, errors)
 
 
 def _chunks(values: Sequence[T], size: int = QUERY_CHUNK) -> Iterator[Sequence[T]]:
@@ -353,3 +333,7 @@ async def write_violation_details(conn: AsyncConnection, created: Sequence[Creat
     await conn.execute(
         tax_major_violation.insert(), [{"record_id": c.record_id, **c.submission.detail} for c in created]
     )
+
+
+RATINGS = RecordKind("ratings", validate_ratings, find_existing_ratings, write_rating_details)
+VIOLATIONS = RecordKind("violations", validate_violations, find_existing_violations, write_violation_details)
