@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 import pluggy
 import sqlalchemy as sa
 
-from gateway.contributions import LoaderSpec, MutationField, QueryField, RecordSource, SubjectField
+from gateway.contributions import Importer, LoaderSpec, MutationField, QueryField, RecordSource, SubjectField
 from gateway.db.migrate import MigrationSource
 from gateway.db.tables import metadata as core_metadata
 from gateway.errors import ConfigurationError
@@ -48,6 +48,7 @@ class Composition:
     types: list[Owned[type]] = field(default_factory=list)
     tables: list[Owned[sa.Table]] = field(default_factory=list)
     migrations: list[MigrationSource] = field(default_factory=list)
+    importers: dict[str, dict[str, Importer]] = field(default_factory=dict)
 
     @property
     def plugin_names(self) -> list[str]:
@@ -62,6 +63,7 @@ class Composition:
             "types": [_graphql_name(o.item) for o in self.types if o.plugin == plugin],
             "tables": [o.item.name for o in self.tables if o.plugin == plugin],
             "loaders": [name for name in self.loaders if name.startswith(f"{plugin}.")],
+            "importers": sorted(self.importers.get(plugin, {})),
         }
 
 
@@ -99,6 +101,11 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
     _collect_loaders(manager, comp)
     _collect_types(manager, comp)
     _collect_tables(manager, comp)
+    for plugin, importers in call_each(manager, "importers"):
+        for importer in _as_list(plugin, "importers", importers):
+            if importer.name in comp.importers.setdefault(plugin, {}):
+                raise ConfigurationError(f"Plugin {plugin!r} declares importer {importer.name!r} twice")
+            comp.importers[plugin][importer.name] = importer
     for plugin, path in call_each(manager, "migrations"):
         versions = Path(path)
         if not versions.is_dir():

@@ -77,6 +77,38 @@ class RecordSource:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportColumn:
+    """One field of an import file: the input field it fills, the headings it may appear under
+    (CSV headings as departments export them, JSON Lines keys), and how its text is parsed.
+
+    ``parse`` turns the cell's text into the field's value and raises ``ValueError`` with a
+    message for a person when it cannot; ``gateway.api`` has parsers for dates, decimals, integers
+    and enums with Chinese labels.
+    """
+
+    field: str
+    headings: tuple[str, ...]
+    required: bool = True
+    parse: Callable[[str], Any] = str
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """Bulk import of one record kind: ``credit-gateway import --domain <plugin> --kind <name> FILE``.
+
+    Rows are parsed by ``columns`` into keyword arguments of ``make_input`` (usually the kind's
+    GraphQL input class), then validated and written by ``kind`` exactly as the mutation would,
+    except that valid rows are committed and invalid ones reported.
+    """
+
+    name: str
+    kind: Any  # gateway.submissions.RecordKind (kept loose to avoid an import cycle)
+    columns: Sequence[ImportColumn]
+    make_input: Callable[..., Any]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DemoSubject:
     code: SubjectCode
     name: str

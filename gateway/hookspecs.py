@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from gateway.contributions import (
     DemoContext,
+    Importer,
     LoaderSpec,
     MutationField,
     QueryField,
@@ -127,6 +128,23 @@ def record_sources() -> Sequence[RecordSource] | None:
     id that yields objects implementing ``CreditRecord``.
 
     Example: ``return [RecordSource(domain="tax", loader="tax.records")]``
+    """
+
+
+@hookspec
+def importers() -> Sequence[Importer] | None:
+    """Bulk import of the plugin's records from CSV (UTF-8 or GB18030) and JSON Lines files.
+
+    Returns: :class:`~gateway.contributions.Importer` items, each naming a record kind, the
+    columns (with the Chinese headings departments export) and the input class rows become.
+    ``credit-gateway import --domain <plugin> [--kind <name>] FILE`` then streams the file,
+    commits valid rows, reports each invalid row with its row number, and adds nothing on re-runs.
+
+    Example::
+
+        @hookimpl
+        def importers():
+            return [Importer("ratings", RATINGS, RATING_COLUMNS, TaxCreditRatingInput)]
     """
 
 

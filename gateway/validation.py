@@ -63,8 +63,11 @@ class ItemReader:
             return None
         return code.value
 
-    def decimal(self, field_name: str, value: Decimal | None, maximum: Decimal = MAX_AMOUNT) -> Decimal | None:
-        """A non-negative number with at most two decimals (what NUMERIC(·, 2) keeps exactly)."""
+    def decimal(
+        self, field_name: str, value: Decimal | None, maximum: Decimal = MAX_AMOUNT, *, places: Decimal = CENT
+    ) -> Decimal | None:
+        """A non-negative number with at most ``places`` decimals (two by default: what NUMERIC(·, 2)
+        keeps exactly)."""
         if value is None:
             return None
         if not value.is_finite():
@@ -73,8 +76,8 @@ class ItemReader:
             self.fail(field_name, "must not be negative")
         elif value > maximum:
             self.fail(field_name, f"must be at most {maximum:,}")
-        elif value != value.quantize(CENT):
-            self.fail(field_name, "must have at most two decimals")
+        elif value != value.quantize(places):
+            self.fail(field_name, f"must have at most {-places.as_tuple().exponent} decimals")
         else:
             return value
         return None

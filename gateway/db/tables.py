@@ -73,3 +73,56 @@ api_client = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+# Shared record formats (gateway.formats): detail tables joined one-to-one to the envelope.
+
+admin_penalty = sa.Table(
+    "admin_penalty",
+    metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), primary_key=True, autoincrement=False),
+    sa.Column("party_type", sa.String(32), nullable=False),
+    sa.Column("legal_representative", sa.String(200), nullable=True),
+    sa.Column("violation_type", sa.String(200), nullable=False),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("legal_basis", sa.Text, nullable=False),
+    # One decision may impose several categories (a fine and a confiscation): comma-separated codes.
+    sa.Column("penalty_categories", sa.String(400), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("fine_amount", sa.Numeric(18, 6), nullable=True),  # 万元, as the format prescribes
+    sa.Column("confiscated_amount", sa.Numeric(18, 6), nullable=True),  # 万元
+    sa.Column("validity_date", sa.Date, nullable=True),
+    sa.Column("publicity_end_date", sa.Date, nullable=True),
+    sa.Column("sub_area", sa.String(64), nullable=True),
+    sa.Column("remarks", sa.Text, nullable=True),
+)
+
+admin_license = sa.Table(
+    "admin_license",
+    metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), primary_key=True, autoincrement=False),
+    sa.Column("party_type", sa.String(32), nullable=False),
+    sa.Column("legal_representative", sa.String(200), nullable=True),
+    sa.Column("document_title", sa.String(200), nullable=False),
+    sa.Column("license_category", sa.String(32), nullable=False),
+    sa.Column("certificate_name", sa.String(200), nullable=True),
+    sa.Column("certificate_number", sa.String(128), nullable=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date, nullable=False),  # 2099-12-31: long-term
+    sa.Column("license_status", sa.String(16), nullable=False),
+    sa.Column("sub_area", sa.String(64), nullable=True),
+    sa.Column("remarks", sa.Text, nullable=True),
+)
+
+credit_list_entry = sa.Table(
+    "credit_list_entry",
+    metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), primary_key=True, autoincrement=False),
+    sa.Column("list_type", sa.String(8), nullable=False),  # RED or BLACK
+    sa.Column("list_name", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("removal_date", sa.Date, nullable=True),
+    # The joint reward or punishment measures the listing triggers: comma-separated codes.
+    sa.Column("measures", sa.String(400), nullable=False, server_default=""),
+    sa.Column("sub_area", sa.String(64), nullable=True),
+)

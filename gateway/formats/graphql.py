@@ -1,0 +1,236 @@
+"""GraphQL types and inputs of the shared formats, and reading their rows.
+
+No postponed annotations: strawberry reads these annotations when the classes are created.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.contributions import LoaderSpec
+from gateway.db.tables import admin_license, admin_penalty, credit_list_entry, credit_record
+from gateway.formats.common import PartyType
+from gateway.formats.credit_lists import LIST_ENTRY_TYPE, ListType
+from gateway.formats.double_publicity import (
+    LICENSE_TYPE,
+    PENALTY_TYPE,
+    LicenseCategory,
+    LicenseStatus,
+    PenaltyCategory,
+    split_categories,
+)
+from gateway.graph.enums import Severity
+from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
+
+PartyTypeEnum = strawberry.enum(PartyType, name="PartyType", description="行政相对人类别.")
+PenaltyCategoryEnum = strawberry.enum(PenaltyCategory, name="PenaltyCategory", description="处罚类别.")
+LicenseCategoryEnum = strawberry.enum(LicenseCategory, name="LicenseCategory", description="许可类别.")
+LicenseStatusEnum = strawberry.enum(LicenseStatus, name="LicenseStatus", description="Current status of a licence.")
+ListTypeEnum = strawberry.enum(ListType, name="CreditListType", description="Red list (rewarded) or black list.")
+
+
+@strawberry.type(description="An administrative penalty in the double-publicity format (行政处罚).")
+class AdministrativePenalty(CreditRecord):
+    party_type: PartyTypeEnum
+    legal_representative: str | None
+    violation_type: str = strawberry.field(description="违法行为类型.")
+    facts: str = strawberry.field(description="违法事实.")
+    legal_basis: str = strawberry.field(description="处罚依据.")
+    penalty_categories: list[PenaltyCategoryEnum]
+    content: str = strawberry.field(description="处罚内容.")
+    fine_amount: Decimal | None = strawberry.field(description="罚款金额, in 万元 (ten thousand yuan).")
+    confiscated_amount: Decimal | None = strawberry.field(description="没收金额, in 万元.")
+    validity_date: date | None = strawberry.field(description="处罚有效期.")
+    publicity_end_date: date | None = strawberry.field(description="公示截止期.")
+    sub_area: str | None = strawberry.field(description="The domain's sub-area code, e.g. OUTDOOR_ADVERTISING.")
+    remarks: str | None
+
+
+@strawberry.type(description="An administrative licence in the double-publicity format (行政许可).")
+class AdministrativeLicense(CreditRecord):
+    party_type: PartyTypeEnum
+    legal_representative: str | None
+    document_title: str = strawberry.field(description="行政许可决定文书名称.")
+    license_category: LicenseCategoryEnum
+    certificate_name: str | None
+    certificate_number: str | None
+    content: str
+    valid_from: date
+    valid_to: date = strawberry.field(description="2099-12-31 means long-term (长期).")
+    license_status: LicenseStatusEnum
+    sub_area: str | None
+    remarks: str | None
+
+
+@strawberry.type(description="An entry on a red or black list (红黑名单).")
+class CreditListEntry(CreditRecord):
+    list_type: ListTypeEnum
+    list_name: str
+    reason: str
+    removal_date: date | None = strawberry.field(description="When the entry leaves the list; null: not yet set.")
+    measures: list[str] = strawberry.field(description="Codes of the joint reward or punishment measures it triggers.")
+    sub_area: str | None
+
+    @strawberry.field(description="Whether the entry is on its list today.")
+    def is_current(self) -> bool:
+        return self.removal_date is None or self.removal_date > date.today()
+
+
+@strawberry.input(description="An administrative penalty to submit (双公示 行政处罚).")
+class AdministrativePenaltyInput:
+    party_name: str = strawberry.field(description="行政相对人名称.")
+    party_type: PartyTypeEnum
+    party_code: str = strawberry.field(description="USCC, or the resident ID number of a natural person.")
+    legal_representative: str | None = None
+    document_number: str = strawberry.field(description="行政处罚决定书文号.")
+    violation_type: str
+    facts: str
+    legal_basis: str
+    penalty_categories: list[PenaltyCategoryEnum]
+    content: str
+    fine_amount: Decimal | None = strawberry.field(default=None, description="万元, at most six decimals.")
+    confiscated_amount: Decimal | None = strawberry.field(default=None, description="万元.")
+    decision_date: date
+    validity_date: date | None = None
+    publicity_end_date: date | None = None
+    deciding_authority: str
+    deciding_authority_code: str | None = None
+    source_unit: str
+    source_unit_code: str
+    sub_area: str | None = None
+    severity: Severity | None = strawberry.field(default=None, description="Defaults from the categories.")
+    remarks: str | None = None
+
+
+@strawberry.input(description="An administrative licence to submit (双公示 行政许可).")
+class AdministrativeLicenseInput:
+    party_name: str
+    party_type: PartyTypeEnum
+    party_code: str
+    legal_representative: str | None = None
+    document_title: str
+    document_number: str
+    license_category: LicenseCategoryEnum
+    certificate_name: str | None = None
+    certificate_number: str | None = None
+    content: str
+    decision_date: date
+    valid_from: date
+    valid_to: date
+    deciding_authority: str
+    deciding_authority_code: str | None = None
+    license_status: LicenseStatusEnum | None = None
+    source_unit: str
+    source_unit_code: str
+    sub_area: str | None = None
+    remarks: str | None = None
+
+
+@strawberry.input(description="A red or black list entry to submit; the listing decision's document number keys it.")
+class CreditListEntryInput:
+    party_name: str
+    party_type: PartyTypeEnum | None = None
+    party_code: str
+    list_type: ListTypeEnum
+    list_name: str
+    reason: str
+    document_number: str
+    decision_date: date = strawberry.field(description="The listing date.")
+    removal_date: date | None = None
+    measures: list[str] | None = None
+    deciding_authority: str
+    deciding_authority_code: str | None = None
+    source_unit: str
+    source_unit_code: str
+    sub_area: str | None = None
+
+
+FORMAT_TYPES: tuple[type, ...] = (AdministrativePenalty, AdministrativeLicense, CreditListEntry)
+
+
+def _labelled(table: sa.Table, prefix: str) -> list[sa.Label[Any]]:
+    return [c.label(f"{prefix}{c.name}") for c in table.c if c.name != "record_id"]
+
+
+FORMAT_COLUMNS = (
+    *_labelled(admin_penalty, "penalty_"),
+    *_labelled(admin_license, "license_"),
+    *_labelled(credit_list_entry, "list_"),
+)
+
+
+def join_formats(from_clause: Any) -> Any:
+    """Outer-join the shared format tables to a FROM clause that contains ``credit_record``."""
+    return (
+        from_clause.outerjoin(admin_penalty, admin_penalty.c.record_id == credit_record.c.id)
+        .outerjoin(admin_license, admin_license.c.record_id == credit_record.c.id)
+        .outerjoin(credit_list_entry, credit_list_entry.c.record_id == credit_record.c.id)
+    )
+
+
+def _part(m: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {key[len(prefix) :]: value for key, value in m.items() if key.startswith(prefix)}
+
+
+def format_record(row: Any) -> CreditRecord | None:
+    """The shared-format record a row holds (selected with ENVELOPE_COLUMNS and FORMAT_COLUMNS), or None."""
+    m = row._mapping
+    record_type = m["record_type"]
+    if record_type == PENALTY_TYPE:
+        p = _part(m, "penalty_")
+        return AdministrativePenalty(
+            **envelope_kwargs(row),
+            **{
+                **p,
+                "party_type": PartyType(p["party_type"]),
+                "penalty_categories": split_categories(p["penalty_categories"]),
+            },
+        )
+    if record_type == LICENSE_TYPE:
+        lic = _part(m, "license_")
+        return AdministrativeLicense(
+            **envelope_kwargs(row),
+            **{
+                **lic,
+                "party_type": PartyType(lic["party_type"]),
+                "license_category": LicenseCategory(lic["license_category"]),
+                "license_status": LicenseStatus(lic["license_status"]),
+            },
+        )
+    if record_type == LIST_ENTRY_TYPE:
+        e = _part(m, "list_")
+        return CreditListEntry(
+            **envelope_kwargs(row),
+            **{**e, "list_type": ListType(e["list_type"]), "measures": [x for x in e["measures"].split(",") if x]},
+        )
+    return None
+
+
+def format_records_query(domain: str, subject_ids: Sequence[int]) -> sa.Select[Any]:
+    """Envelope and shared-format columns of a domain's records for some subjects, one statement."""
+    return (
+        sa.select(credit_record.c.record_type, *ENVELOPE_COLUMNS, *FORMAT_COLUMNS)
+        .select_from(join_formats(credit_record))
+        .where(credit_record.c.domain == domain, credit_record.c.subject_id.in_(subject_ids))
+        .order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc())
+    )
+
+
+def format_records_loader(domain: str) -> LoaderSpec:
+    """A ``<domain>.records`` loader for a domain whose records are all in shared formats."""
+
+    async def load(conn: AsyncConnection, subject_ids: Sequence[int]) -> Mapping[int, list[CreditRecord]]:
+        found: dict[int, list[CreditRecord]] = defaultdict(list)
+        for row in await conn.execute(format_records_query(domain, subject_ids)):
+            record = format_record(row)
+            if record is not None:
+                found[row.subject_id].append(record)
+        return found
+
+    return LoaderSpec(f"{domain}.records", load, default=())
