@@ -15,6 +15,7 @@ from gateway.contributions import (
     RecordSource,
     SubjectField,
 )
+from gateway.db.bulk import keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.formats.common import PartyType
@@ -134,6 +135,7 @@ __all__ = [
     "format_records_loader",
     "hookimpl",
     "join_formats",
+    "keys_in",
     "license_input",
     "list_entry_input",
     "lookup_hash",

@@ -197,6 +197,96 @@ def demo_seed(
     console.print(f"{added} new subjects")
 
 
+@app.command("import")
+def import_records(
+    file: Annotated[Path, typer.Argument(help="A CSV (UTF-8 or GB18030) or JSON Lines file.")],
+    domain: Annotated[str, typer.Option(help="The domain (plugin) whose records the file holds.")],
+    kind: Annotated[
+        str | None, typer.Option(help="Which of the domain's importers; needed when it has several.")
+    ] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: by file extension).")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file (default: UTF-8, else GB18030).")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the per-row report (default: FILE.report.csv).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5_000, help="Rows per transaction.")] = 500,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Import a domain's records: valid rows are committed, invalid rows reported with their row
+    number; running the same file again adds nothing. Exit 1 when some rows were rejected."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    from gateway.app import compose_plugins
+    from gateway.db.engine import create_engine
+    from gateway.importing import ImportFailed, import_file
+    from gateway.submissions import SubmissionPolicy
+
+    settings = _settings(database_url)
+    try:
+        composition = compose_plugins(settings)
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from exc
+    importers = composition.importers.get(domain)
+    if not importers:
+        with_import = ", ".join(sorted(composition.importers)) or "none"
+        raise _fail(f"domain {domain!r} has no importer; domains with one: {with_import}", 2)
+    if kind is None and len(importers) > 1:
+        raise _fail(
+            f"domain {domain!r} imports several kinds; choose one with --kind: {', '.join(sorted(importers))}", 2
+        )
+    importer = importers[kind] if kind is not None else next(iter(importers.values()))
+    if kind is not None and kind not in importers:
+        raise _fail(f"unknown kind {kind!r} for {domain}; choose one of {', '.join(sorted(importers))}", 2)
+    pending = _run(_pending_migrations(settings))
+    if pending:
+        raise _fail(f"The database needs migrations for: {', '.join(pending)}. Run: credit-gateway db upgrade", 2)
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        try:
+            with Progress(*columns, console=err, transient=False) as progress:
+                task = progress.add_task(f"{domain}/{importer.name}", total=file.stat().st_size)
+                return await import_file(
+                    engine,
+                    importer,
+                    file,
+                    SubmissionPolicy.from_settings(settings),
+                    file_format=file_format,
+                    encoding=encoding,
+                    report_path=report,
+                    batch_size=batch_size,
+                    on_progress=lambda done: progress.update(task, completed=done),
+                )
+        finally:
+            await engine.dispose()
+
+    try:
+        summary = _run(run())
+    except ImportFailed as exc:
+        raise _fail(f"nothing imported: {exc}", 2) from exc
+    console.print(
+        f"{summary.rows} rows in {summary.seconds:.1f}s ({summary.rate:,.0f} rows/s): "
+        f"{summary.created} created, {summary.unchanged} unchanged, {summary.rejected} rejected"
+    )
+    if summary.ignored_columns:
+        console.print(f"ignored columns: {', '.join(summary.ignored_columns)}")
+    if summary.stopped:
+        err.print(f"[bold red]stopped:[/] {summary.stopped}")
+    if summary.report is not None:
+        console.print(f"report: {summary.report}")
+    if summary.rejected or summary.stopped:
+        raise typer.Exit(1)
+
+
 @app.command("plugins")
 def list_plugins(plugins: PluginsOption = None) -> None:
     """List the loaded plugins, their versions and what each contributes."""

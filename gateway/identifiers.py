@@ -8,6 +8,7 @@ form shown for natural persons, and the keyed hash under which every code is sto
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 from collections.abc import Collection
@@ -110,6 +111,18 @@ class SubjectCode:
 
 def parse_subject_code(raw: str, *, uscc_allow_list: Collection[str] = ()) -> SubjectCode:
     """Validate a USCC or resident ID number, raising :class:`InvalidSubjectCode` with the reason."""
+    allow = uscc_allow_list if isinstance(uscc_allow_list, frozenset) else frozenset(uscc_allow_list)
+    return _parse_cached(raw, allow) if isinstance(raw, str) else _parse(raw, allow)
+
+
+# Imports and batches repeat the same codes (the deciding authority and source unit on every row);
+# stdnum's checks cost tens of microseconds each. Only successes are cached: an invalid code raises.
+@functools.lru_cache(maxsize=65_536)
+def _parse_cached(raw: str, uscc_allow_list: frozenset[str]) -> SubjectCode:
+    return _parse(raw, uscc_allow_list)
+
+
+def _parse(raw: str, uscc_allow_list: frozenset[str]) -> SubjectCode:
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidSubjectCode(str(raw), "empty")
     if len(raw) > MAX_CODE_LENGTH:

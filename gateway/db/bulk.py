@@ -23,3 +23,14 @@ async def insert_returning_ids(conn: AsyncConnection, table: sa.Table, rows: Seq
         return sorted(result.scalars().all())
     result = await conn.execute(table.insert().returning(pk, sort_by_parameter_order=True), rows)
     return list(result.scalars().all())
+
+
+def keys_in(columns: Sequence[sa.ColumnElement[Any]], keys: Sequence[Sequence[Any]]) -> sa.ColumnElement[bool]:
+    """Rows whose ``columns`` may match one of ``keys`` (composite natural keys).
+
+    One IN list per column, which both SQLite and PostgreSQL serve from the composite index; a
+    row-value ``(a, b) IN (...)`` is planned as a chain of ORs that grows slow with the batch and
+    the table. It can select a few rows beyond the keys (a of one key with b of another), so the
+    caller keeps only the exact matches.
+    """
+    return sa.and_(*(column.in_({key[i] for key in keys}) for i, column in enumerate(columns)))

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.db.bulk import keys_in
 from gateway.db.tables import credit_record, subject
 from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
 from gateway.submissions import CreatedRecord, Envelope, FindExisting, SubmissionPolicy, WriteDetails
@@ -156,10 +157,13 @@ def document_key_finder(detail_table: sa.Table) -> FindExisting:
             rows = await conn.execute(
                 sa.select(credit_record, subject.c.lookup_hash, *detail_columns)
                 .select_from(joined)
-                .where(sa.tuple_(credit_record.c.source_unit_code, credit_record.c.document_number).in_(chunk))
+                .where(keys_in((credit_record.c.source_unit_code, credit_record.c.document_number), chunk))
             )
+            wanted = set(chunk)
             for row in rows:
                 m = row._mapping
+                if (m["source_unit_code"], m["document_number"]) not in wanted:
+                    continue
                 held = Envelope(**{name: m[name] for name in Envelope.__dataclass_fields__})
                 detail = {c.name: m[c.name] for c in detail_columns}
                 found[(m["source_unit_code"], m["document_number"])] = (

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from gateway.api import (
     DemoContext,
+    Importer,
     LoaderSpec,
     MutationField,
     QueryField,
@@ -22,6 +23,7 @@ from gateway.api import (
 )
 from plugins.tax import demo as _demo
 from plugins.tax import rules
+from plugins.tax.importing import IMPORTERS
 from plugins.tax.loaders import RECORDS, TAX_RECORDS
 from plugins.tax.mutations import submit_major_tax_violations, submit_tax_credit_ratings
 from plugins.tax.queries import resolve_major_tax_violations, resolve_tax
@@ -85,6 +87,11 @@ def loaders() -> Sequence[LoaderSpec]:
 @hookimpl
 def record_sources() -> Sequence[RecordSource]:
     return [RecordSource(domain=rules.DOMAIN, loader=RECORDS)]
+
+
+@hookimpl
+def importers() -> Sequence[Importer]:
+    return IMPORTERS
 
 
 @hookimpl

@@ -36,6 +36,7 @@ from gateway.api import (
     SubmissionPolicy,
     Validated,
     credit_record,
+    keys_in,
     lookup_hash,
     subject,
 )
@@ -277,10 +278,13 @@ async def find_existing_ratings(
         query = (
             sa.select(credit_record.c.id, *_FINGERPRINT_ENVELOPE_COLUMNS, *_detail_columns(tax_credit_rating))
             .select_from(joined)
-            .where(sa.tuple_(subject.c.lookup_hash, tax_credit_rating.c.year).in_(list(chunk)))
+            .where(keys_in((subject.c.lookup_hash, tax_credit_rating.c.year), chunk))
         )
+        wanted = set(chunk)
         for row in (await conn.execute(query)).all():
             m = row._mapping
+            if (m["lookup_hash"], m["year"]) not in wanted:
+                continue
             found[(m["lookup_hash"], m["year"])] = (m["id"], _fingerprint(m, RATING_FINGERPRINT))
     return found
 
@@ -304,10 +308,13 @@ async def find_existing_violations(
                 *_detail_columns(tax_major_violation),
             )
             .select_from(joined)
-            .where(sa.tuple_(credit_record.c.source_unit_code, credit_record.c.document_number).in_(list(chunk)))
+            .where(keys_in((credit_record.c.source_unit_code, credit_record.c.document_number), chunk))
         )
+        wanted = set(chunk)
         for row in (await conn.execute(query)).all():
             m = row._mapping
+            if (m["source_unit_code"], m["document_number"]) not in wanted:
+                continue
             fingerprint: Hashable = (
                 _fingerprint(m, VIOLATION_FINGERPRINT)
                 if m["record_type"] == rules.VIOLATION_RECORD_TYPE

@@ -1,0 +1,313 @@
+"""Bulk import of a domain's records from CSV or JSON Lines, streamed with bounded memory.
+
+Rows are read one at a time, parsed by the plugin's :class:`~gateway.contributions.Importer`
+columns, and written in batches through the record kind's partial submission: valid rows are
+committed, every invalid row is written to the report with its row number and reason, and a row
+whose record is already held identically counts as unchanged, so re-running a file adds nothing.
+
+Fatal problems (an unreadable file, a missing required column) stop the import before anything is
+written; a decoding error or an oversized line in the middle stops it there, after the batches
+already committed, and the report says where.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.contributions import ImportColumn, Importer
+from gateway.submissions import SubmissionPolicy
+
+DEFAULT_BATCH = 500
+MAX_LINE_BYTES = 1_000_000  # a JSON line or CSV field above this is refused, not read into memory
+SNIFF_BYTES = 64 * 1024
+ENCODINGS = ("utf-8", "gb18030")
+csv.field_size_limit(MAX_LINE_BYTES)
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported at all; nothing was written."""
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    stopped: str | None = None  # why the import stopped before the end of the file, if it did
+    seconds: float = 0.0
+    report: Path | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _normalise_heading(heading: str) -> str:
+    # Full-width brackets and stray spaces or BOMs differ between exports of the same template.
+    return unicodedata.normalize("NFKC", heading).replace("\ufeff", "").replace(" ", "").strip()
+
+
+def map_columns(importer: Importer, headings: list[str]) -> tuple[dict[int, ImportColumn], list[str]]:
+    """Which position holds which column; raises ImportFailed naming every missing required column."""
+    positions = {_normalise_heading(h): i for i, h in reversed(list(enumerate(headings)))}
+    mapping: dict[int, ImportColumn] = {}
+    missing: list[str] = []
+    for column in importer.columns:
+        found = next((positions[n] for n in map(_normalise_heading, column.headings) if n in positions), None)
+        if found is not None:
+            mapping[found] = column
+        elif column.required:
+            missing.append(f"{column.headings[0]} ({column.field})")
+    if missing:
+        raise ImportFailed(
+            f"missing required column(s): {', '.join(missing)}; the file has: {', '.join(h for h in headings if h)}"
+        )
+    ignored = [h for i, h in enumerate(headings) if i not in mapping and h.strip()]
+    return mapping, ignored
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the start of the file decodes as UTF-8, else GB18030."""
+    with path.open("rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: dict[str, str] | None = None
+    error: str | None = None
+
+
+def _open_csv(raw: BinaryIO, encoding: str) -> tuple[io.TextIOWrapper, list[str], Iterator[_Row]]:
+    """The text wrapper (the caller keeps it, or collecting it would close the file), the heading
+    row, and the data rows."""
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    reader = csv.reader(text)
+    try:
+        headings = next(reader)
+    except StopIteration:
+        raise ImportFailed("the file is empty") from None
+
+    def rows() -> Iterator[_Row]:
+        for cells in reader:
+            number = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(headings):
+                yield _Row(number, error=f"has {len(cells)} cells where the heading row has {len(headings)}")
+                continue
+            yield _Row(number, cells=dict(zip(headings, cells, strict=True)))
+
+    return text, headings, rows()
+
+
+def _jsonl_rows(raw: BinaryIO) -> Iterator[_Row]:
+    number = 0
+    while True:
+        line = raw.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of the oversized line, chunk by chunk
+                line = raw.readline(MAX_LINE_BYTES)
+            yield _Row(number, error=f"line longer than {MAX_LINE_BYTES} bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield _Row(number, error=f"not valid JSON: {exc}")
+            continue
+        if not isinstance(value, dict):
+            yield _Row(number, error="a line must hold one JSON object")
+            continue
+        yield _Row(number, cells={str(k): "" if v is None else str(v) for k, v in value.items()})
+
+
+def _parse_row(
+    row: _Row, mapping: dict[str, ImportColumn], importer: Importer
+) -> tuple[Any | None, list[tuple[str, str]]]:
+    """The input object of one row, or the (column, reason) problems that stop it."""
+    assert row.cells is not None
+    fields: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for heading, column in mapping.items():
+        cell = row.cells.get(heading, "")
+        if not cell.strip():
+            if column.required:
+                problems.append((heading, "missing value"))
+            else:
+                fields[column.field] = column.parse(cell) if cell else column.parse("")
+            continue
+        try:
+            fields[column.field] = column.parse(cell)
+        except ValueError as exc:
+            problems.append((heading, str(exc)))
+    if problems:
+        return None, problems
+    try:
+        return importer.make_input(**fields), []
+    except (TypeError, ValueError) as exc:
+        return None, [("", f"cannot build the record: {exc}")]
+
+
+class _Report:
+    """The per-row report, written as it goes (never held in memory), UTF-8 with BOM for Excel."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+        self.rows = 0
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["row", "column", "reason"])
+        self._writer.writerow([row, column, reason])
+        self.rows += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+async def import_file(
+    engine: AsyncEngine,
+    importer: Importer,
+    path: Path,
+    policy: SubmissionPolicy,
+    *,
+    file_format: str | None = None,
+    encoding: str | None = None,
+    report_path: Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import ``path``; ``on_progress`` receives the bytes read so far."""
+    if not path.is_file():
+        raise ImportFailed(f"no such file: {path}")
+    fmt = (file_format or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")).lower()
+    if fmt not in ("csv", "jsonl"):
+        raise ImportFailed(f"unknown format {fmt!r}; use csv or jsonl")
+    summary = ImportSummary(report=report_path or path.with_name(path.name + ".report.csv"))
+    report = _Report(summary.report)
+    started = time.perf_counter()
+    with path.open("rb") as raw:
+        if fmt == "csv":
+            chosen = encoding or detect_encoding(path)
+            try:
+                codecs.lookup(chosen)
+            except LookupError:
+                raise ImportFailed(f"unknown encoding {chosen!r}") from None
+            try:
+                _text, headings, rows = _open_csv(raw, chosen)
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(f"the heading row is not valid {chosen}: {exc.reason}") from exc
+            mapping_by_position, summary.ignored_columns = map_columns(importer, headings)
+            mapping = {headings[i]: column for i, column in mapping_by_position.items()}
+        else:
+            rows = _jsonl_rows(raw)
+            mapping = {}
+        batch: list[tuple[int, Any]] = []
+
+        async def flush() -> None:
+            if not batch:
+                return
+            written, rejected = await importer.kind.submit_valid(engine, [item for _, item in batch], policy)
+            summary.created += sum(1 for w in written if w.status.value == "CREATED")
+            summary.unchanged += sum(1 for w in written if w.status.value == "UNCHANGED")
+            for error in rejected:
+                report.add(batch[error.index][0], error.field, error.message)
+            summary.rejected += len({e.index for e in rejected})
+            batch.clear()
+            if on_progress is not None:
+                on_progress(raw.tell())
+
+        try:
+            for row in _rows_checked(rows, fmt, chosen if fmt == "csv" else "utf-8"):
+                summary.rows += 1
+                if row.error is not None:
+                    report.add(row.number, "", row.error)
+                    summary.rejected += 1
+                    continue
+                row_mapping = mapping if fmt == "csv" else _jsonl_mapping(importer, row)
+                item, problems = _parse_row(row, row_mapping, importer)
+                if problems:
+                    for column, reason in problems:
+                        report.add(row.number, column, reason)
+                    summary.rejected += 1
+                    continue
+                batch.append((row.number, item))
+                if len(batch) >= batch_size:
+                    await flush()
+            await flush()
+        except _Stopped as stop:
+            await flush()
+            summary.stopped = str(stop)
+            report.add(stop.row, "", str(stop))
+        finally:
+            report.close()
+    summary.seconds = time.perf_counter() - started
+    if report.rows == 0:
+        summary.report = None
+    return summary
+
+
+class _Stopped(Exception):
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def _rows_checked(rows: Iterator[_Row], fmt: str, encoding: str) -> Iterator[_Row]:
+    """The rows, turning a decoding or CSV error mid-file into a stop at a known row."""
+    last = 1
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise _Stopped(
+                last + 1, f"stopped after row {last}: the file is not valid {encoding} ({exc.reason})"
+            ) from exc
+        except csv.Error as exc:
+            raise _Stopped(last + 1, f"stopped after row {last}: {exc}") from exc
+        last = row.number
+        yield row
+
+
+def _jsonl_mapping(importer: Importer, row: _Row) -> dict[str, ImportColumn]:
+    """A JSON line names each field by its field name or one of its headings; an absent required
+    field maps its field name to the column, so that it is reported as missing."""
+    assert row.cells is not None
+    mapping: dict[str, ImportColumn] = {}
+    for column in importer.columns:
+        key = next((k for k in (column.field, *column.headings) if k in row.cells), None)
+        if key is not None:
+            mapping[key] = column
+        elif column.required:
+            mapping[column.field] = column
+    return mapping
