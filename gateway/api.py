@@ -18,7 +18,18 @@ from gateway.contributions import (
 from gateway.db.bulk import keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
-from gateway.formats.common import PartyType
+from gateway.formats.common import (
+    PARTY_TYPE_LABELS,
+    Decision,
+    Party,
+    PartyType,
+    detail_writer,
+    document_key_finder,
+    read_decision,
+    read_party,
+    read_sub_area,
+)
+from gateway.formats.common import fingerprint as record_fingerprint
 from gateway.formats.credit_lists import CreditLists, ListType
 from gateway.formats.double_publicity import DoublePublicity, LicenseCategory, LicenseStatus, PenaltyCategory
 from gateway.formats.graphql import (
@@ -53,12 +64,14 @@ from gateway.parsing import LONG_TERM, optional, parse_date, parse_decimal, pars
 from gateway.submissions import (
     CreatedRecord,
     Envelope,
+    FindExisting,
     ItemError,
     RecordKind,
     Submission,
     SubmissionPolicy,
     SubmittedItem,
     Validated,
+    WriteDetails,
     check_batch_size,
     reject,
     submit,
@@ -77,6 +90,7 @@ __all__ = [
     "MAX_NAME",
     "MAX_TEXT",
     "NAMING_CONVENTION",
+    "PARTY_TYPE_LABELS",
     "PENALTY_COLUMNS",
     "SUBJECT_BY_ID",
     "AdministrativeLicense",
@@ -92,11 +106,13 @@ __all__ = [
     "CreditLists",
     "CreditRecord",
     "CreditSubjectBase",
+    "Decision",
     "DemoContext",
     "DemoSubject",
     "DoublePublicity",
     "Edge",
     "Envelope",
+    "FindExisting",
     "GatewayError",
     "ImportColumn",
     "Importer",
@@ -110,6 +126,7 @@ __all__ = [
     "LoaderSpec",
     "MutationField",
     "PageInfo",
+    "Party",
     "PartyType",
     "PenaltyCategory",
     "Polarity",
@@ -126,10 +143,13 @@ __all__ = [
     "SubmissionResult",
     "SubmittedItem",
     "Validated",
+    "WriteDetails",
     "check_batch_size",
     "connection_from_rows",
     "credit_record",
     "decode_cursor",
+    "detail_writer",
+    "document_key_finder",
     "envelope_kwargs",
     "format_record",
     "format_records_loader",
@@ -147,6 +167,10 @@ __all__ = [
     "parse_int",
     "parse_subject_code",
     "penalty_input",
+    "read_decision",
+    "read_party",
+    "read_sub_area",
+    "record_fingerprint",
     "reject",
     "subject",
     "submit",

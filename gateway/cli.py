@@ -243,6 +243,11 @@ def import_records(
     if pending:
         raise _fail(f"The database needs migrations for: {', '.join(pending)}. Run: credit-gateway db upgrade", 2)
 
+    from gateway.db.tables import metadata as core_metadata
+
+    # Everything an import writes or looks up: the core's tables and the domain's own.
+    tables = [*core_metadata.tables, *(o.item.name for o in composition.tables if o.plugin == domain)]
+
     async def run() -> Any:
         engine = create_engine(settings.database_url)
         columns = (
@@ -265,6 +270,7 @@ def import_records(
                     report_path=report,
                     batch_size=batch_size,
                     on_progress=lambda done: progress.update(task, completed=done),
+                    analyze_tables=tables,
                 )
         finally:
             await engine.dispose()

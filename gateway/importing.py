@@ -17,12 +17,13 @@ import csv
 import io
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.contributions import ImportColumn, Importer
@@ -204,8 +205,14 @@ async def import_file(
     report_path: Path | None = None,
     batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[int], None] | None = None,
+    analyze_tables: Sequence[str] = (),
 ) -> ImportSummary:
-    """Import ``path``; ``on_progress`` receives the bytes read so far."""
+    """Import ``path``; ``on_progress`` receives the bytes read so far.
+
+    On PostgreSQL, ``analyze_tables`` are analysed as they grow (after 2,000 new records, then each
+    time the count quadruples): a table that grows from nothing within one import otherwise keeps the
+    statistics of an empty table, and the natural-key look-ups turn into sequential scans.
+    """
     if not path.is_file():
         raise ImportFailed(f"no such file: {path}")
     fmt = (file_format or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")).lower()
@@ -231,8 +238,11 @@ async def import_file(
             rows = _jsonl_rows(raw)
             mapping = {}
         batch: list[tuple[int, Any]] = []
+        next_analyze = 2_000
+        analyze = bool(analyze_tables) and engine.dialect.name == "postgresql"
 
         async def flush() -> None:
+            nonlocal next_analyze
             if not batch:
                 return
             written, rejected = await importer.kind.submit_valid(engine, [item for _, item in batch], policy)
@@ -242,6 +252,10 @@ async def import_file(
                 report.add(batch[error.index][0], error.field, error.message)
             summary.rejected += len({e.index for e in rejected})
             batch.clear()
+            if analyze and summary.created >= next_analyze:
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text(f"ANALYZE {', '.join(analyze_tables)}"))
+                next_analyze *= 4
             if on_progress is not None:
                 on_progress(raw.tell())
 

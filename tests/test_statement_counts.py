@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from gateway.db.engine import count_statements
 from gateway.demo import seed
 from gateway.testing import GatewayHarness
 
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 PROFILE = """query($c: [String!]!) { subjects(codes: $c) {
   name kind region { name }
+  urbanManagement { penalties { documentNumber fineAmount subArea } licenses { certificateName } inspections { result }
+                    redList { listName } onBlackList }
+  culture { penalties { documentNumber } licenses { documentTitle } redList { measures } greenChannel { eligible } }
+  construction { qualifications { grade } goodConduct { documentNumber } badConduct { publicityMonths }
+                 blacklist { criterion } isBlacklisted }
   tax { latestRating { grade score } ratings { year grade }
         majorViolations { documentNumber amountInvolved } isMajorViolator }
   records { __typename id decisionDate ... on TaxCreditRating { grade } } } }"""
@@ -34,9 +44,28 @@ async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarne
     codes = [s.code.value for s in demo_subjects(150)][:100]
     one, _ = await _count(seeded, codes[:1])
     hundred, body = await _count(seeded, codes)
-    # subject look-up + one tax statement (the tax field and the records field share the loader)
-    assert one == hundred == 2
-    assert sum(1 for s in body["data"]["subjects"] if s and s["tax"]["ratings"]) > 50
+    # The subject look-up and one statement per domain (tax, urban management, culture,
+    # construction): each domain's field and the cross-domain records field share its loader.
+    domains = len(seeded.graph.composition.record_sources)
+    assert domains == 4
+    assert one == hundred == 1 + domains
+    subjects = [s for s in body["data"]["subjects"] if s]
+    assert sum(1 for s in subjects if s["tax"]["ratings"]) > 50
+    assert all(s["urbanManagement"] is not None and s["culture"] is not None for s in subjects)
+
+
+async def test_the_showcase_subject_has_records_in_every_domain(seeded: GatewayHarness) -> None:
+    body = await seeded.graphql(PROFILE, {"c": ["91350100M000100Y43"]})
+    [profile] = body["data"]["subjects"]
+    assert profile["tax"]["ratings"] and profile["tax"]["majorViolations"]
+    assert profile["urbanManagement"]["penalties"] and profile["urbanManagement"]["licenses"]
+    assert profile["urbanManagement"]["inspections"] and profile["urbanManagement"]["redList"]
+    assert profile["culture"]["licenses"] and profile["culture"]["greenChannel"]["eligible"]
+    assert profile["construction"]["qualifications"] and profile["construction"]["goodConduct"]
+    assert {r["__typename"] for r in profile["records"]} >= {
+        "TaxCreditRating", "MajorTaxViolation", "AdministrativePenalty", "AdministrativeLicense",
+        "UrbanInspection", "CreditListEntry", "ConstructionQualification", "ConstructionConductRecord",
+    }  # fmt: skip
 
 
 async def test_black_list_with_subject_names_is_two_statements(seeded: GatewayHarness) -> None:
@@ -46,3 +75,14 @@ async def test_black_list_with_subject_names_is_two_statements(seeded: GatewayHa
         )
     assert body["data"]["majorTaxViolations"]["edges"]
     assert counter.count == 2
+
+
+async def test_the_readme_profile_query_runs_on_demo_data(seeded: GatewayHarness) -> None:
+    """The README's first example must keep working as the schema changes."""
+    section = README[README.index("## A first query") :]
+    body = re.search(r"-d '(\{.*?\})'\n", section, re.DOTALL)
+    assert body, "no curl example under 'A first query'"
+    query = json.loads(body.group(1))["query"]
+    result = await seeded.graphql(query)
+    assert "errors" not in result, result.get("errors")
+    assert result["data"]["subject"]["name"] == "福州闽都信用示范科技有限公司"

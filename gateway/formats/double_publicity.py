@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -229,7 +230,8 @@ class DoublePublicity:
         remarks = reader.string("remarks", raw.remarks, MAX_TEXT, required=False)
         if raw.valid_to < raw.valid_from:
             reader.fail("validTo", "must not be before validFrom")
-        if raw.valid_from < raw.decision_date.replace(year=raw.decision_date.year - 1):
+        # A timedelta, not replace(year=...): a 29 February decision has no such day a year before.
+        if raw.valid_from < raw.decision_date - timedelta(days=366):
             reader.fail("validFrom", "must not be more than a year before the decision date")
         sub_area = read_sub_area(reader, self.sub_areas, raw.sub_area)
         if reader.failed or party is None or decision is None:

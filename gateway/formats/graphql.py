@@ -25,7 +25,7 @@ from gateway.formats.double_publicity import (
     PenaltyCategory,
     split_categories,
 )
-from gateway.graph.enums import Severity
+from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
 
 PartyTypeEnum = strawberry.enum(PartyType, name="PartyType", description="行政相对人类别.")
@@ -77,9 +77,9 @@ class CreditListEntry(CreditRecord):
     measures: list[str] = strawberry.field(description="Codes of the joint reward or punishment measures it triggers.")
     sub_area: str | None
 
-    @strawberry.field(description="Whether the entry is on its list today.")
+    @strawberry.field(description="Whether the entry is on its list today: in force and not yet removed.")
     def is_current(self) -> bool:
-        return self.removal_date is None or self.removal_date > date.today()
+        return self.status is RecordStatus.ACTIVE and (self.removal_date is None or self.removal_date > date.today())
 
 
 @strawberry.input(description="An administrative penalty to submit (双公示 行政处罚).")

@@ -6,9 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
+from strawberry.types import Info
 
 from gateway.db.tables import credit_record
 from gateway.graph.enums import Polarity, RecordStatus, Severity
+
+SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 
 
 @strawberry.interface(description="The envelope every credit record shares, whatever its domain.")
@@ -26,6 +29,14 @@ class CreditRecord:
     source_unit_code: str
     status: RecordStatus
     subject_id: strawberry.Private[int]
+
+    @strawberry.field(description="Name of the subject the record is about.")
+    async def subject_name(self, info: Info) -> str:
+        return (await info.context.loaders.load(SUBJECT_BY_ID, self.subject_id)).name
+
+    @strawberry.field(description="Code of the subject the record is about (an ID number masked).")
+    async def subject_code(self, info: Info) -> str:
+        return (await info.context.loaders.load(SUBJECT_BY_ID, self.subject_id)).display_code
 
 
 ENVELOPE_COLUMNS: tuple[sa.Column[Any], ...] = (

@@ -26,6 +26,7 @@ def _unwrap(annotation: Any) -> Any:
 
 def reachable_types(classes: Iterable[type], resolvers: Iterable[Callable[..., Any]] = ()) -> dict[str, type]:
     found: dict[str, type] = {}
+    seen: set[Any] = set()
     pending: list[Any] = list(classes)
     for resolver in resolvers:
         field = strawberry.field(resolver=resolver)
@@ -34,9 +35,13 @@ def reachable_types(classes: Iterable[type], resolvers: Iterable[Callable[..., A
     while pending:
         cls = _unwrap(pending.pop())
         definition = getattr(cls, "__strawberry_definition__", None)
-        if definition is None or definition.name in found:
+        if definition is None or cls in seen:
             continue
-        found[definition.name] = cls
+        seen.add(cls)
+        # A specialised generic (Connection[X]) is named after X when the schema is built; its
+        # generic name would make every plugin that pages a list seem to claim "Connection".
+        if not (getattr(definition, "is_graphql_generic", False) or getattr(definition, "concrete_of", None)):
+            found.setdefault(definition.name, cls)
         pending.extend(getattr(definition, "interfaces", ()))
         for field in getattr(definition, "fields", ()):
             pending.append(field.type)

@@ -14,13 +14,12 @@ from gateway.db.tables import subject as subject_table
 from gateway.errors import BadUserInput
 from gateway.graph.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 from gateway.graph.pagination import page_size
-from gateway.graph.records import CreditRecord
+from gateway.graph.records import SUBJECT_BY_ID, CreditRecord
 from gateway.identifiers import CodeType, SubjectCode, SubjectKind
 from gateway.identifiers import region_of as _region_of
 from gateway.identifiers import registration_authority as _registration_authority
 
 SUBJECT_BY_HASH = "core.subject_by_hash"
-SUBJECT_BY_ID = "core.subject_by_id"
 DEFAULT_RECORDS = 50
 
 

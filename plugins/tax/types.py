@@ -7,9 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.api import SUBJECT_BY_ID, CreditRecord, RecordStatus
+from gateway.api import CreditRecord, RecordStatus
 from plugins.tax import rules
 
 TaxGrade = strawberry.enum(
@@ -45,16 +44,6 @@ class MajorTaxViolation(CreditRecord):
     @strawberry.field(description="The latest publication date: the 15th of the month after the decision.")
     def publish_by(self) -> date:
         return rules.publish_by(self.decision_date)
-
-    @strawberry.field(description="Name of the listed subject, as the black list publishes it.")
-    async def subject_name(self, info: Info) -> str:
-        row = await info.context.loaders.load(SUBJECT_BY_ID, self.subject_id)
-        return row.name
-
-    @strawberry.field(description="Code of the listed subject (an ID number masked).")
-    async def subject_code(self, info: Info) -> str:
-        row = await info.context.loaders.load(SUBJECT_BY_ID, self.subject_id)
-        return row.display_code
 
 
 @strawberry.type(description="What the tax domain holds about a subject.")

@@ -1,0 +1,116 @@
+"""The construction market credit domain (建筑市场信用): enterprise qualifications, good- and
+bad-conduct records, the construction market black list, and registered practitioners linked to
+the enterprises that employ them.
+
+A built-in plugin that uses only the public hook API (``gateway.api``), exactly as a third-party
+domain would; the hooks below only hand over what the modules beside them define.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from gateway.api import (
+    DemoContext,
+    Importer,
+    LoaderSpec,
+    MutationField,
+    RecordSource,
+    SubjectField,
+    hookimpl,
+)
+from plugins.construction import demo as _demo
+from plugins.construction import rules
+from plugins.construction.importing import IMPORTERS
+from plugins.construction.loaders import CONSTRUCTION_PRACTITIONERS, CONSTRUCTION_RECORDS, RECORDS
+from plugins.construction.mutations import (
+    submit_construction_blacklist_entries,
+    submit_construction_conduct_records,
+    submit_construction_qualifications,
+    submit_registered_practitioners,
+)
+from plugins.construction.queries import resolve_construction
+from plugins.construction.tables import TABLES
+from plugins.construction.types import (
+    ConstructionBlacklistEntry,
+    ConstructionConductRecord,
+    ConstructionQualification,
+    RegisteredPractitioner,
+)
+
+
+@hookimpl
+def tables() -> Sequence[sa.Table]:
+    return TABLES
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+@hookimpl
+def graphql_types() -> Sequence[type]:
+    # Reached only through the CreditRecord interface (CreditSubject.records).
+    return [ConstructionQualification, ConstructionConductRecord, ConstructionBlacklistEntry, RegisteredPractitioner]
+
+
+@hookimpl
+def subject_fields() -> Sequence[SubjectField]:
+    return [
+        SubjectField(
+            "construction",
+            resolve_construction,
+            "Construction market credit (建筑市场信用): qualifications, conduct records, the black list, "
+            "registered practitioners.",
+        )
+    ]
+
+
+@hookimpl
+def mutation_fields() -> Sequence[MutationField]:
+    return [
+        MutationField(
+            "submitConstructionBlacklistEntries",
+            submit_construction_blacklist_entries,
+            "Submit construction market black-list entries; idempotent on (source unit, document number).",
+        ),
+        MutationField(
+            "submitConstructionConductRecords",
+            submit_construction_conduct_records,
+            "Submit good- and bad-conduct records; idempotent on (source unit, document number).",
+        ),
+        MutationField(
+            "submitConstructionQualifications",
+            submit_construction_qualifications,
+            "Submit enterprise qualifications; idempotent on (source unit, certificate number).",
+        ),
+        MutationField(
+            "submitRegisteredPractitioners",
+            submit_registered_practitioners,
+            "Submit practitioner registrations with their employers; idempotent on (source unit, certificate number).",
+        ),
+    ]
+
+
+@hookimpl
+def loaders() -> Sequence[LoaderSpec]:
+    return [CONSTRUCTION_RECORDS, CONSTRUCTION_PRACTITIONERS]
+
+
+@hookimpl
+def record_sources() -> Sequence[RecordSource]:
+    return [RecordSource(domain=rules.DOMAIN, loader=RECORDS)]
+
+
+@hookimpl
+def importers() -> Sequence[Importer]:
+    return IMPORTERS
+
+
+@hookimpl
+async def seed_demo_data(demo: DemoContext) -> None:
+    await _demo.seed(demo)

@@ -1,0 +1,32 @@
+"""Read resolvers: ``CreditSubject.construction``."""
+
+from typing import Any
+
+from strawberry.types import Info
+
+from gateway.api import SubjectKind
+from plugins.construction import rules
+from plugins.construction.loaders import RECORDS
+from plugins.construction.types import (
+    ConstructionBlacklistEntry,
+    ConstructionConductRecord,
+    ConstructionProfile,
+    ConstructionQualification,
+    RegisteredPractitioner,
+)
+
+
+async def resolve_construction(root: Any, info: Info) -> ConstructionProfile | None:
+    # Through the same loader as CreditSubject.records, so `{ construction records }` costs one
+    # statement; the records come newest decision first and keep that order in every list.
+    records = await info.context.loaders.load(RECORDS, root.id)
+    conduct = [r for r in records if isinstance(r, ConstructionConductRecord)]
+    return ConstructionProfile(
+        qualifications=[r for r in records if isinstance(r, ConstructionQualification)],
+        good_conduct=[r for r in conduct if r.conduct is rules.ConductType.GOOD],
+        bad_conduct=[r for r in conduct if r.conduct is rules.ConductType.BAD],
+        blacklist=[r for r in records if isinstance(r, ConstructionBlacklistEntry)],
+        registrations=[r for r in records if isinstance(r, RegisteredPractitioner)],
+        subject_id=root.id,
+        subject_kind=SubjectKind(root.kind),
+    )

@@ -1,0 +1,112 @@
+"""Read resolvers: ``CreditSubject.culture``, the measures catalogue and the paged red/black list."""
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from strawberry.types import Info
+
+from gateway.api import (
+    ENVELOPE_COLUMNS,
+    FORMAT_COLUMNS,
+    AdministrativeLicense,
+    AdministrativePenalty,
+    BadUserInput,
+    CreditListEntry,
+    ListType,
+    RecordStatus,
+    connection_from_rows,
+    credit_record,
+    decode_cursor,
+    format_record,
+    join_formats,
+    page_size,
+    subject,
+)
+from plugins.culture import rules
+from plugins.culture.types import (
+    CultureMeasure,
+    CultureProfile,
+    CultureRedBlackListConnection,
+    CultureRedBlackListEdge,
+)
+
+RECORDS = f"{rules.DOMAIN}.records"
+# The list-entry columns among the shared format columns (labelled list_<column>), for filtering.
+_format_columns = {c.name: c.element for c in FORMAT_COLUMNS}
+_list_type = _format_columns["list_list_type"]
+_removal_date = _format_columns["list_removal_date"]
+
+
+async def resolve_culture(root: Any, info: Info) -> CultureProfile | None:
+    # The loader CreditSubject.records uses too: `{ culture records }` costs one statement.
+    records = await info.context.loaders.load(RECORDS, root.id)  # newest decision first
+    entries = [r for r in records if isinstance(r, CreditListEntry)]
+    return CultureProfile(
+        penalties=[r for r in records if isinstance(r, AdministrativePenalty)],
+        licenses=[r for r in records if isinstance(r, AdministrativeLicense)],
+        red_list=[e for e in entries if e.list_type is ListType.RED],
+        black_list=[e for e in entries if e.list_type is ListType.BLACK],
+    )
+
+
+def resolve_culture_measures() -> list[CultureMeasure]:
+    """The catalogue, red-list incentives first; no database access."""
+    return [CultureMeasure.of(m) for m in rules.MEASURES.values()]
+
+
+def _after_key(after: str) -> tuple[date, int]:
+    last_date, last_id = decode_cursor(after, 2)
+    try:
+        return date.fromisoformat(str(last_date)), int(last_id)
+    except (TypeError, ValueError) as exc:
+        raise BadUserInput("after is not a cursor this API issued", argument="after") from exc
+
+
+async def resolve_culture_red_black_list(
+    info: Info, list_type: ListType, first: int | None = None, after: str | None = None
+) -> CultureRedBlackListConnection:
+    """Entries on the list today (not removed, neither revoked nor repaired), newest listing first,
+    keyset-paged; one statement with the listed subjects' names."""
+    settings = info.context.settings
+    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+    today = date.today()
+    query = (
+        sa.select(
+            credit_record.c.record_type,
+            *ENVELOPE_COLUMNS,
+            *FORMAT_COLUMNS,
+            subject.c.name.label("subject_name"),
+            subject.c.display_code.label("subject_display_code"),
+        )
+        .select_from(join_formats(credit_record.join(subject, subject.c.id == credit_record.c.subject_id)))
+        .where(
+            credit_record.c.domain == rules.DOMAIN,
+            credit_record.c.status == RecordStatus.ACTIVE.value,
+            _list_type == list_type.value,
+            sa.or_(_removal_date.is_(None), _removal_date > today),
+        )
+    )
+    if after is not None:
+        last_date, last_id = _after_key(after)
+        query = query.where(
+            sa.or_(
+                credit_record.c.decision_date < last_date,
+                sa.and_(credit_record.c.decision_date == last_date, credit_record.c.id < last_id),
+            )
+        )
+    query = query.order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc()).limit(size + 1)
+    async with info.context.engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    # Rows become nodes here and edges below: the edge also names the listed subject.
+    page = connection_from_rows(rows, size, lambda row: row, lambda row: (row.decision_date.isoformat(), row.id))
+    edges = [
+        CultureRedBlackListEdge(
+            cursor=edge.cursor,
+            node=format_record(edge.node),
+            subject_name=edge.node.subject_name,
+            subject_code=edge.node.subject_display_code,
+        )
+        for edge in page.edges
+    ]
+    return CultureRedBlackListConnection(edges=edges, page_info=page.page_info)
