@@ -57,7 +57,7 @@ from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
-from gateway.graph.submission_types import SubmissionResult
+from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hookspecs import hookimpl
 from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
 from gateway.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
@@ -173,6 +173,7 @@ __all__ = [
     "record_fingerprint",
     "reject",
     "subject",
+    "submission_mutation",
     "submit",
     "text",
 ]

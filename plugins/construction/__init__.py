@@ -21,24 +21,24 @@ from gateway.api import (
     RecordSource,
     SubjectField,
     hookimpl,
+    submission_mutation,
 )
 from plugins.construction import demo as _demo
 from plugins.construction import rules
 from plugins.construction.importing import IMPORTERS
 from plugins.construction.loaders import CONSTRUCTION_PRACTITIONERS, CONSTRUCTION_RECORDS, RECORDS
-from plugins.construction.mutations import (
-    submit_construction_blacklist_entries,
-    submit_construction_conduct_records,
-    submit_construction_qualifications,
-    submit_registered_practitioners,
-)
 from plugins.construction.queries import resolve_construction
+from plugins.construction.submissions import BLACKLIST_ENTRIES, CONDUCT_RECORDS, QUALIFICATIONS, REGISTRATIONS
 from plugins.construction.tables import TABLES
 from plugins.construction.types import (
     ConstructionBlacklistEntry,
+    ConstructionBlacklistEntryInput,
     ConstructionConductRecord,
+    ConstructionConductRecordInput,
     ConstructionQualification,
+    ConstructionQualificationInput,
     RegisteredPractitioner,
+    RegisteredPractitionerInput,
 )
 
 
@@ -73,24 +73,32 @@ def subject_fields() -> Sequence[SubjectField]:
 @hookimpl
 def mutation_fields() -> Sequence[MutationField]:
     return [
-        MutationField(
+        submission_mutation(
             "submitConstructionBlacklistEntries",
-            submit_construction_blacklist_entries,
+            BLACKLIST_ENTRIES,
+            "entries",
+            ConstructionBlacklistEntryInput,
             "Submit construction market black-list entries; idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitConstructionConductRecords",
-            submit_construction_conduct_records,
+            CONDUCT_RECORDS,
+            "records",
+            ConstructionConductRecordInput,
             "Submit good- and bad-conduct records; idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitConstructionQualifications",
-            submit_construction_qualifications,
+            QUALIFICATIONS,
+            "qualifications",
+            ConstructionQualificationInput,
             "Submit enterprise qualifications; idempotent on (source unit, certificate number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitRegisteredPractitioners",
-            submit_registered_practitioners,
+            REGISTRATIONS,
+            "practitioners",
+            RegisteredPractitionerInput,
             "Submit practitioner registrations with their employers; idempotent on (source unit, certificate number).",
         ),
     ]

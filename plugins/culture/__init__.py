@@ -15,8 +15,11 @@ from gateway.api import (
     LIST_COLUMNS,
     PENALTY_COLUMNS,
     AdministrativeLicense,
+    AdministrativeLicenseInput,
     AdministrativePenalty,
+    AdministrativePenaltyInput,
     CreditListEntry,
+    CreditListEntryInput,
     DemoContext,
     Importer,
     LoaderSpec,
@@ -29,16 +32,17 @@ from gateway.api import (
     license_input,
     list_entry_input,
     penalty_input,
+    submission_mutation,
 )
 from plugins.culture import demo as _demo
 from plugins.culture import rules
-from plugins.culture.mutations import submit_culture_licenses, submit_culture_list_entries, submit_culture_penalties
 from plugins.culture.queries import (
     RECORDS,
     resolve_culture,
     resolve_culture_measures,
     resolve_culture_red_black_list,
 )
+from plugins.culture.rules import LICENSES, LIST_ENTRIES, PENALTIES
 
 
 @hookimpl
@@ -77,19 +81,25 @@ def query_fields() -> Sequence[QueryField]:
 @hookimpl
 def mutation_fields() -> Sequence[MutationField]:
     return [
-        MutationField(
+        submission_mutation(
             "submitCulturePenalties",
-            submit_culture_penalties,
+            PENALTIES,
+            "penalties",
+            AdministrativePenaltyInput,
             "Submit administrative penalties (行政处罚); idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitCultureLicenses",
-            submit_culture_licenses,
+            LICENSES,
+            "licenses",
+            AdministrativeLicenseInput,
             "Submit administrative licences (行政许可); idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitCultureListEntries",
-            submit_culture_list_entries,
+            LIST_ENTRIES,
+            "entries",
+            CreditListEntryInput,
             "Submit red and black list entries (红黑榜); idempotent on (source unit, document number).",
         ),
     ]

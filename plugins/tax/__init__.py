@@ -20,15 +20,16 @@ from gateway.api import (
     RecordSource,
     SubjectField,
     hookimpl,
+    submission_mutation,
 )
 from plugins.tax import demo as _demo
 from plugins.tax import rules
 from plugins.tax.importing import IMPORTERS
 from plugins.tax.loaders import RECORDS, TAX_RECORDS
-from plugins.tax.mutations import submit_major_tax_violations, submit_tax_credit_ratings
 from plugins.tax.queries import resolve_major_tax_violations, resolve_tax
+from plugins.tax.submissions import RATINGS, VIOLATIONS
 from plugins.tax.tables import TABLES
-from plugins.tax.types import MajorTaxViolation, TaxCreditRating
+from plugins.tax.types import MajorTaxViolation, MajorTaxViolationInput, TaxCreditRating, TaxCreditRatingInput
 
 
 @hookimpl
@@ -66,14 +67,18 @@ def query_fields() -> Sequence[QueryField]:
 @hookimpl
 def mutation_fields() -> Sequence[MutationField]:
     return [
-        MutationField(
+        submission_mutation(
             "submitTaxCreditRatings",
-            submit_tax_credit_ratings,
+            RATINGS,
+            "ratings",
+            TaxCreditRatingInput,
             "Submit annual tax credit ratings; idempotent on (subject, year).",
         ),
-        MutationField(
+        submission_mutation(
             "submitMajorTaxViolations",
-            submit_major_tax_violations,
+            VIOLATIONS,
+            "violations",
+            MajorTaxViolationInput,
             "Submit major tax violation listings; idempotent on (source unit, document number).",
         ),
     ]

@@ -15,6 +15,9 @@ import sqlalchemy as sa
 
 from gateway.api import (
     FORMAT_TYPES,
+    AdministrativeLicenseInput,
+    AdministrativePenaltyInput,
+    CreditListEntryInput,
     DemoContext,
     Importer,
     LoaderSpec,
@@ -23,20 +26,16 @@ from gateway.api import (
     RecordSource,
     SubjectField,
     hookimpl,
+    submission_mutation,
 )
 from plugins.urban_management import demo as _demo
 from plugins.urban_management import rules
 from plugins.urban_management.importing import IMPORTERS
 from plugins.urban_management.loaders import RECORDS, URBAN_RECORDS
-from plugins.urban_management.mutations import (
-    submit_urban_inspections,
-    submit_urban_management_licenses,
-    submit_urban_management_list_entries,
-    submit_urban_management_penalties,
-)
 from plugins.urban_management.queries import resolve_urban_management, resolve_urban_sub_areas
+from plugins.urban_management.submissions import INSPECTIONS, LICENSES, LIST_ENTRIES, PENALTIES
 from plugins.urban_management.tables import TABLES
-from plugins.urban_management.types import UrbanInspection
+from plugins.urban_management.types import UrbanInspection, UrbanInspectionInput
 
 
 @hookimpl
@@ -80,24 +79,32 @@ def query_fields() -> Sequence[QueryField]:
 @hookimpl
 def mutation_fields() -> Sequence[MutationField]:
     return [
-        MutationField(
+        submission_mutation(
             "submitUrbanManagementPenalties",
-            submit_urban_management_penalties,
+            PENALTIES,
+            "penalties",
+            AdministrativePenaltyInput,
             "Submit administrative penalties (双公示 行政处罚); idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitUrbanManagementLicenses",
-            submit_urban_management_licenses,
+            LICENSES,
+            "licenses",
+            AdministrativeLicenseInput,
             "Submit administrative licences (双公示 行政许可); idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitUrbanManagementListEntries",
-            submit_urban_management_list_entries,
+            LIST_ENTRIES,
+            "entries",
+            CreditListEntryInput,
             "Submit 门前三包 red and black list entries; idempotent on (source unit, document number).",
         ),
-        MutationField(
+        submission_mutation(
             "submitUrbanInspections",
-            submit_urban_inspections,
+            INSPECTIONS,
+            "inspections",
+            UrbanInspectionInput,
             "Submit inspection results (检查结果); idempotent on (source unit, inspection document number).",
         ),
     ]
