@@ -17,14 +17,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
 
+from gateway.auth.jwt_tokens import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC
 from gateway.composition import Composition, compose
 from gateway.db.engine import create_engine
 from gateway.errors import BAD_REQUEST
 from gateway.graph.context import GatewayContext, Loaders
 from gateway.graph.schema import Graph, build_graph
-from gateway.http import AuthMiddleware, BodyLimitMiddleware, RequestIdMiddleware
+from gateway.http import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    CrossSiteGuardMiddleware,
+    RateLimitMiddleware,
+    RequestIdMiddleware,
+)
 from gateway.plugins import load_plugins
+from gateway.ratelimit import create_rate_limiter, rate_limits
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway")
@@ -81,9 +89,11 @@ def create_app(
     """Build the ASGI app. Raises ``ConfigurationError`` when the plugins do not compose."""
     settings = settings or Settings()
     composition = compose_plugins(settings, extra_plugins)
+    jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url)
     graph = build_graph(settings, engine, composition)
+    rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -100,6 +110,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> Any:
         yield
+        await rate_limiter.aclose()
         if owns_engine:
             await engine.dispose()
 
@@ -112,9 +123,12 @@ def create_app(
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
-            Middleware(AuthMiddleware, engine=engine),
+            Middleware(CrossSiteGuardMiddleware),
+            Middleware(AuthMiddleware, engine=engine, jwt=jwt_authenticator),
+            Middleware(RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits(settings.rate_limits)),
         ],
         lifespan=lifespan,
     )
     app.state.graph = graph
+    app.state.rate_limiter = rate_limiter
     return app

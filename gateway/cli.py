@@ -394,6 +394,40 @@ def clients_revoke(
     console.print(f"client {client_id} revoked")
 
 
+@clients_app.command("restrict")
+def clients_restrict(
+    client_id: Annotated[int, typer.Argument(help="The client's id.")],
+    operations: Annotated[
+        list[Path],
+        typer.Option("--operations", "-o", help="A .graphql file holding one operation; repeat for several."),
+    ],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Register operations for a client and restrict it to its registered operations (by sha256)."""
+    from gateway.db.engine import create_engine
+    from gateway.persisted import operation_text, restrict_client
+
+    try:
+        queries = [operation_text(path.read_text(encoding="utf-8"), str(path)) for path in operations]
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+
+    async def run() -> list[str]:
+        engine = create_engine(_settings(database_url).database_url)
+        try:
+            return await restrict_client(engine, client_id, queries)
+        finally:
+            await engine.dispose()
+
+    try:
+        digests = _run(run())
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    for path, digest in zip(operations, digests, strict=True):
+        console.print(f"{digest}  {path}")
+    console.print(f"client {client_id} is restricted to its registered operations")
+
+
 @schema_app.command("export")
 def schema_export(
     out: Annotated[Path, typer.Option("--out", help="Directory for the SDL files.")] = Path("schema"),
@@ -408,6 +442,38 @@ def schema_export(
         raise _fail(str(exc)) from exc
     for path in written:
         console.print(f"wrote {path}")
+
+
+audit_app = typer.Typer(help="The query record (查询记录).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: DatabaseOption = None) -> None:
+    """Check the query record's hash chain from the first row: exit 0 when intact, 1 naming the first
+    broken record (row changed, chain broken, deleted row gap), 2 when it could not be checked."""
+    from gateway.audit.chain import chain_key, verify
+    from gateway.db.engine import create_engine
+
+    settings = _settings(database_url)
+
+    async def run() -> Any:
+        await _check_database(settings)
+        engine = create_engine(settings.database_url)
+        try:
+            return await verify(engine, chain_key(settings.secret_key))
+        finally:
+            await engine.dispose()
+
+    try:
+        result = _run(run())
+    except typer.Exit as exc:
+        raise typer.Exit(2) from exc
+    except Exception as exc:  # a missing table, say: not a verdict on the chain
+        raise _fail(f"could not read the query record: {type(exc).__name__}: {exc}", 2) from exc
+    if not result.intact:
+        raise _fail(f"record {result.broken_id}: {result.reason} ({result.records} records before it intact)")
+    console.print(f"chain intact ({result.records} records)")
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.auth.jwt_tokens import InvalidToken, JwtAuthenticator, looks_like_jwt
 from gateway.auth.keys import InvalidKey, authenticate
-from gateway.auth.principal import PUBLIC
-from gateway.errors import LIMIT_EXCEEDED, UNAUTHENTICATED
+from gateway.auth.principal import PUBLIC, Principal, Role
+from gateway.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED
+from gateway.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_header
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -98,15 +101,18 @@ class _BodyTooLarge(Exception):
 
 
 class AuthMiddleware:
-    """Resolve ``Authorization: Bearer <key>`` to a principal in ``scope["state"]["principal"]``.
+    """Resolve ``Authorization: Bearer <API key or JWT>`` to a principal in ``scope["state"]["principal"]``.
 
-    No header means the public principal; a header with a malformed, unknown or revoked key is
-    refused outright (401), so that a broken client never silently degrades to public access.
+    No header means the public principal; a header with a malformed, unknown or revoked key, or a
+    token that fails verification, is refused outright (401), so that a broken client never silently
+    degrades to public access. A credential shaped like a JWT goes to ``jwt`` (when configured);
+    anything else is an API key.
     """
 
-    def __init__(self, app: ASGIApp, engine: AsyncEngine) -> None:
+    def __init__(self, app: ASGIApp, engine: AsyncEngine, jwt: JwtAuthenticator | None = None) -> None:
         self.app = app
         self.engine = engine
+        self.jwt = jwt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,18 +121,92 @@ class AuthMiddleware:
         header = dict(scope["headers"]).get(b"authorization")
         principal = PUBLIC
         if header is not None:
-            scheme, _, key = header.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer" or not key.strip():
-                await self._refuse(send, "Authorization must be 'Bearer <API key>'")
+            scheme, _, credential = header.decode("latin-1").partition(" ")
+            credential = credential.strip()
+            if scheme.lower() != "bearer" or not credential:
+                await self._refuse(send, "Authorization must be 'Bearer <API key or token>'", "invalid_request")
                 return
             try:
-                principal = await authenticate(self.engine, key.strip())
-            except InvalidKey as exc:
-                await self._refuse(send, str(exc))
+                if not looks_like_jwt(credential):
+                    principal = await authenticate(self.engine, credential)
+                elif self.jwt is None:
+                    raise InvalidToken("JWT bearer tokens are not enabled")
+                else:
+                    principal = await self.jwt.authenticate(credential)
+            except (InvalidKey, InvalidToken) as exc:
+                await self._refuse(send, str(exc), "invalid_token")
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _refuse(send: Send, message: str) -> None:
-        await _send_json(send, 401, _error(message, UNAUTHENTICATED), [(b"www-authenticate", b"Bearer")])
+    async def _refuse(send: Send, message: str, error: str) -> None:
+        challenge = f'Bearer error="{error}"'.encode()
+        await _send_json(send, 401, _error(message, UNAUTHENTICATED), [(b"www-authenticate", challenge)])
+
+
+# --- Abuse limits: cross-site request guard and per-client rate limits ------------------------
+
+# Media types a browser cannot send cross-site without a CORS preflight (unlike the "simple"
+# text/plain, form-urlencoded and multipart/form-data).
+_PREFLIGHT_HEADERS = (b"x-requested-with", b"apollo-require-preflight")
+
+
+def _is_json(content_type: bytes) -> bool:
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    return media_type == b"application/json" or media_type.endswith(b"+json")
+
+
+class CrossSiteGuardMiddleware:
+    """Refuse a POST that a foreign web page could send from a visitor's browser (CSRF): it must
+    carry a JSON content type or a custom header, either of which forces a CORS preflight. GET is
+    untouched (GraphiQL, queries), since strawberry runs no mutation over GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            headers = dict(scope["headers"])
+            if not _is_json(headers.get(b"content-type", b"")) and not any(
+                headers.get(name) for name in _PREFLIGHT_HEADERS
+            ):
+                message = "POST needs a JSON content type, or an X-Requested-With or Apollo-Require-Preflight header"
+                await _send_json(send, 400, _error(message, BAD_REQUEST), [])
+                return
+        await self.app(scope, receive, send)
+
+
+class RateLimitMiddleware:
+    """One token per request from the caller's bucket (after authentication: the bucket is the
+    client's, or the IP's for the public). Health checks are exempt, so that probes never starve."""
+
+    EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, limits: Mapping[Role, RateLimit]) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT_PATHS:
+            await self.app(scope, receive, send)
+            return
+        principal: Principal = scope.get("state", {}).get("principal", PUBLIC)
+        decision = await self.limiter.hit(_bucket_key(scope, principal), self.limits[principal.role])
+        if not decision.allowed:
+            retry_after = retry_after_header(decision.retry_after)
+            body = _error(f"Rate limit exceeded; retry in {retry_after} s", RATE_LIMITED)
+            body["errors"][0]["extensions"]["retryAfter"] = int(retry_after)
+            await _send_json(send, 429, body, [(b"retry-after", retry_after.encode())])
+            return
+        await self.app(scope, receive, send)
+
+
+def _bucket_key(scope: Scope, principal: Principal) -> str:
+    if principal.client_id is not None:
+        return f"client:{principal.client_id}"
+    if principal.is_authenticated:  # a token's principal without a client row: its name is its identity
+        return f"principal:{principal.role.value}:{principal.name}"
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"

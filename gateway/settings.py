@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./credit-gateway.sqlite3"
@@ -46,6 +46,56 @@ class Settings(BaseSettings):
     max_submission_items: int = Field(500, ge=1, le=10_000, description="Most items in one submission.")
     max_request_bytes: int = Field(5_000_000, ge=1_000, description="Largest accepted request body.")
     log_level: str = "INFO"
+
+    # --- Abuse limits (query limits, introspection, rate limits, persisted operations) ---------
+    development_mode: bool = Field(
+        False, description="Development: portal keys may also introspect the schema and see suggestions."
+    )
+    role_limits: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per-role query limits over the defaults of gateway.limits, e.g. "
+        '{"public": {"max_depth": 6}}; keys max_depth, max_aliases, max_tokens, max_cost.',
+    )
+    default_list_size: int = Field(
+        20, ge=1, le=10_000, description="Items the cost estimate assumes for a list without first/codes."
+    )
+    rate_limits: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='Per-role token buckets over the defaults of gateway.ratelimit, e.g. {"public": {"rate": 5, '
+        '"burst": 20}}: rate in requests per second, burst the bucket size.',
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db: share rate-limit buckets between gateway processes."
+    )
+    rate_limit_key_prefix: str = Field("credit-gateway:rl:", description="Prefix of the Redis keys of the buckets.")
+    apq_cache_size: int = Field(
+        1_000, ge=0, le=1_000_000, description="Automatic persisted queries kept in memory (LRU); 0 disables APQ."
+    )
+    # --- end of abuse limits -----------------------------------------------------------------
+
+    # --- JWT bearer tokens from an identity provider (gateway.auth.jwt_tokens) -----------------
+    jwt_secret: SecretStr | None = Field(
+        None, description="Shared HS256 key of the identity provider (at least 32 bytes); excludes jwks_url."
+    )
+    jwks_url: str | None = Field(
+        None, description="The identity provider's JWKS URL (https; RS256/ES256); excludes jwt_secret."
+    )
+    jwt_audience: str | None = Field(None, description="Required `aud` of every token (needed when JWT is on).")
+    jwt_issuer: str | None = Field(None, description="Required `iss` of every token (needed when JWT is on).")
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated allow-list; default HS256 with jwt_secret, RS256,ES256 with jwks_url.",
+    )
+    principal_resolver: str | None = Field(
+        None, description="'package.module:factory' of a PrincipalResolver replacing the claims-based default."
+    )
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _comma_separated_algorithms(cls, value: object) -> object:
+        return _split_csv(value)
+
+    # --- end of JWT bearer tokens --------------------------------------------------------------
 
     @field_validator("plugins", "uscc_allow_list", mode="before")
     @classmethod

@@ -112,4 +112,5 @@ async def authenticate(engine: AsyncEngine, key: str) -> Principal:
         name=row.name,
         domain=row.domain,
         subject_lookup_hash=row.subject_lookup_hash,
+        authenticated_by="api_key",
     )

@@ -22,10 +22,11 @@ class Principal:
     name: str = "anonymous"
     domain: str | None = None  # departments: the one domain they act for
     subject_lookup_hash: str | None = None  # subjects: the one subject they are
+    authenticated_by: str | None = None  # "api_key" or "jwt"; None for the public principal
 
     @property
     def is_authenticated(self) -> bool:
-        return self.client_id is not None
+        return self.client_id is not None or self.authenticated_by is not None
 
     def may_write(self, domain: str) -> bool:
         return self.role is Role.ADMIN or (self.role is Role.DEPARTMENT and self.domain == domain)

@@ -72,6 +72,8 @@ api_client = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # Set by `clients restrict`: the client may run only its persisted_operation rows (migration core_0003).
+    sa.Column("restricted_to_persisted", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # Shared record formats (gateway.formats): detail tables joined one-to-one to the envelope.
@@ -125,4 +127,40 @@ credit_list_entry = sa.Table(
     # The joint reward or punishment measures the listing triggers: comma-separated codes.
     sa.Column("measures", sa.String(400), nullable=False, server_default=""),
     sa.Column("sub_area", sa.String(64), nullable=True),
+)
+
+# Persisted operations (gateway.persisted): a client marked restricted_to_persisted may run only these.
+persisted_operation = sa.Table(
+    "persisted_operation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey(api_client.c.id), nullable=False),
+    # Hex sha256 of the query text, the id clients send as extensions.persistedQuery.sha256Hash.
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("client_id", "sha256", name="uq_persisted_operation_client_sha256"),
+)
+
+# The query record (查询记录, gateway.audit): who looked at which subject, append-only and hash-chained.
+# Ids are assigned by the appender (last id + 1, under a lock), so a gap means a deleted row.
+query_record = sa.Table(
+    "query_record",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),  # UTC
+    sa.Column("client_id", sa.Integer, nullable=True),  # null for a principal from a token without a client row
+    sa.Column("client_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
+    # Comma-separated top-level CreditSubject fields selected ("name,tax,records").
+    sa.Column("field_groups", sa.Text, nullable=False),
+    sa.Column("purpose", sa.String(200), nullable=False, server_default=""),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("operation_hash", sa.String(64), nullable=False),  # sha256 of the query text
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Index("ix_query_record_subject_id_id", "subject_id", "id"),
+    sa.Index("ix_query_record_client_id_id", "client_id", "id"),
+    sa.Index("ix_query_record_recorded_at", "recorded_at"),
 )

@@ -15,13 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
+from gateway.audit.graphql import audit_query_fields
+from gateway.audit.recorder import QueryRecordExtension, record_subject_access
 from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.graph.abuse_limits import AbuseLimits
 from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
 from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.limits import ListSizes, role_limits
+from gateway.persisted import PersistedOperations, QueryStore
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -84,7 +89,10 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     settings: Settings = info.context.settings
     parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
     row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
-    return cls.from_row(row) if row is not None else None
+    if row is None:
+        return None
+    record_subject_access(info, [row.id])
+    return cls.from_row(row)
 
 
 def _query_type(composition: Composition, subject_cls: type) -> type:
@@ -111,6 +119,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
                 invalid=invalid,
             )
         rows = await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
+        record_subject_access(info, [row.id for row in rows if row is not None])
         return [subject_cls.from_row(row) if row is not None else None for row in rows]
 
     async def search_subjects(
@@ -132,6 +141,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
         async with info.context.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
+        record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
         return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
 
     namespace: dict[str, Any] = {
@@ -143,6 +153,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             resolver=search_subjects, description="Subjects whose name contains the text, by name."
         ),
     }
+    namespace.update(audit_query_fields(subject_cls))  # me, queryRecords: the query record (gateway.audit)
     for owned in composition.query_fields:
         namespace[owned.item.name] = strawberry.field(
             resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
@@ -186,11 +197,20 @@ def build_graph(
     extensions: list[Callable[[], Any] | type] | None = None,
 ) -> Graph:
     subject_cls = _subject_type(composition)
+    # Persisted operations first: they supply the query text the limits then measure.
+    abuse = [
+        PersistedOperations.factory(QueryStore(settings.apq_cache_size)),
+        AbuseLimits.factory(
+            role_limits(settings.role_limits),
+            ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
+            settings.development_mode,
+        ),
+    ]
     schema = strawberry.federation.Schema(
         query=_query_type(composition, subject_cls),
         mutation=_mutation_type(composition),
         types=[owned.item for owned in composition.types],
-        extensions=[ErrorPolicy, *(extensions or [])],
+        extensions=[ErrorPolicy, *abuse, QueryRecordExtension, *(extensions or [])],
         federation_version="2.11",
     )
     return Graph(settings, engine, composition, schema, subject_cls)

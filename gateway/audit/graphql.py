@@ -1,0 +1,185 @@
+"""GraphQL for the query record: the subject's own (``me { queryRecords }``) and the admin's search.
+
+Built at run time, like the core query type, because ``Me.subject`` is the composed ``CreditSubject``.
+"""
+
+import datetime as dt
+from typing import Annotated, Any, Optional
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.types import Info
+
+from gateway.audit.recorder import record_subject_access
+from gateway.auth.principal import Principal, Role
+from gateway.db.tables import query_record
+from gateway.db.tables import subject as subject_table
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
+from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.settings import Settings
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Stored and compared in UTC; a naive value from SQLite (or from a client) is UTC."""
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _groups(value: str) -> list[str]:
+    return [group for group in value.split(",") if group]
+
+
+@strawberry.type(description="Someone looked at this subject: who, when, which parts of the profile, and why.")
+class QueryRecord:
+    recorded_at: dt.datetime = strawberry.field(description="When (UTC).")
+    client_name: str = strawberry.field(description="The client that looked.")
+    role: str = strawberry.field(description="Its role: portal, department, admin, partner or subject.")
+    field_groups: list[str] = strawberry.field(
+        description="The top-level CreditSubject fields it asked for (name, records …)."
+    )
+    purpose: str | None = strawberry.field(description="The purpose it stated (X-Purpose); null when none.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> "QueryRecord":
+        return cls(
+            recorded_at=_utc(row.recorded_at),
+            client_name=row.client_name,
+            role=row.role,
+            field_groups=_groups(row.field_groups),
+            purpose=row.purpose or None,
+        )
+
+
+@strawberry.type(description="A query record with everything the chain holds (for the admin).")
+class QueryRecordDetail:
+    id: strawberry.ID = strawberry.field(description="Position in the chain: 1, 2, 3 … without gaps.")
+    recorded_at: dt.datetime
+    client_id: int | None
+    client_name: str
+    role: str
+    subject_code: str = strawberry.field(description="The subject's code as it may be shown (masked for persons).")
+    subject_name: str
+    field_groups: list[str]
+    purpose: str | None
+    request_id: str = strawberry.field(description="The X-Request-ID of the request, to find it in the log.")
+    operation_hash: str = strawberry.field(description="sha256 of the query text.")
+    prev_hash: str
+    row_hash: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> "QueryRecordDetail":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            recorded_at=_utc(row.recorded_at),
+            client_id=row.client_id,
+            client_name=row.client_name,
+            role=row.role,
+            subject_code=row.subject_code,
+            subject_name=row.subject_name,
+            field_groups=_groups(row.field_groups),
+            purpose=row.purpose or None,
+            request_id=row.request_id,
+            operation_hash=row.operation_hash,
+            prev_hash=row.prev_hash,
+            row_hash=row.row_hash,
+        )
+
+
+def _require(principal: Principal, role: Role, what: str) -> None:
+    if not principal.is_authenticated or principal.role is Role.PUBLIC:
+        raise GatewayError(f"{what} needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
+    if principal.role is not role:
+        raise GatewayError(f"{what} is for {role.value} keys; this is a {principal.role.value} key.", FORBIDDEN)
+
+
+async def _page(info: Info, query: sa.Select, first: int | None, after: str | None, make_node: Any) -> Any:
+    """Newest first, keyset on the id."""
+    settings: Settings = info.context.settings
+    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+    if after is not None:
+        (last_id,) = decode_cursor(after, 1)
+        if not isinstance(last_id, int):
+            raise BadUserInput("after is not a cursor this API issued", argument="after")
+        query = query.where(query_record.c.id < last_id)
+    query = query.order_by(query_record.c.id.desc()).limit(size + 1)
+    async with info.context.engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return connection_from_rows(rows, size, make_node, lambda row: (row.id,))
+
+
+def audit_query_fields(subject_cls: type) -> dict[str, Any]:
+    """The query fields ``me`` and ``queryRecords``, for the core's ``Query`` type."""
+
+    @strawberry.type(description="The subject the key belongs to: its profile and who looked at it.")
+    class Me:
+        lookup_hash: strawberry.Private[str]
+
+        @strawberry.field(description="Your own profile (recorded like any other access).")
+        async def subject(self, info: Info) -> Optional[subject_cls]:  # noqa: UP045 (runtime type)
+            row = await info.context.loaders.load(SUBJECT_BY_HASH, self.lookup_hash)
+            if row is None:
+                return None
+            record_subject_access(info, [row.id])
+            return subject_cls.from_row(row)
+
+        @strawberry.field(description="Who looked at you, newest first.")
+        async def query_records(
+            self,
+            info: Info,
+            first: int | None = None,
+            after: Optional[str] = None,  # noqa: UP045
+        ) -> Connection[QueryRecord]:
+            row = await info.context.loaders.load(SUBJECT_BY_HASH, self.lookup_hash)
+            subject_id = row.id if row is not None else -1  # a subject not yet known: nobody looked
+            query = sa.select(query_record).where(query_record.c.subject_id == subject_id)
+            return await _page(info, query, first, after, QueryRecord.from_row)
+
+    def me(info: Info) -> Optional[Me]:  # noqa: UP045
+        principal: Principal = info.context.principal
+        _require(principal, Role.SUBJECT, "me")
+        if principal.subject_lookup_hash is None:
+            raise GatewayError("This subject key is not bound to a subject.", FORBIDDEN)
+        return Me(lookup_hash=principal.subject_lookup_hash)
+
+    async def query_records(
+        info: Info,
+        subject_code: str | None = None,
+        client_id: int | None = None,
+        from_: Annotated[
+            dt.datetime | None, strawberry.argument(name="from", description="Recorded at or after (UTC if no offset).")
+        ] = None,
+        to: Annotated[
+            dt.datetime | None, strawberry.argument(description="Recorded before (UTC if no offset).")
+        ] = None,
+        first: int | None = None,
+        after: Optional[str] = None,  # noqa: UP045
+    ) -> Connection[QueryRecordDetail]:
+        _require(info.context.principal, Role.ADMIN, "queryRecords")
+        query = sa.select(
+            query_record,
+            subject_table.c.display_code.label("subject_code"),
+            subject_table.c.name.label("subject_name"),
+        ).join(subject_table, subject_table.c.id == query_record.c.subject_id)
+        if subject_code is not None:
+            settings: Settings = info.context.settings
+            parsed = parse_subject_code(subject_code, uscc_allow_list=settings.uscc_allow_list)
+            row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
+            query = query.where(query_record.c.subject_id == (row.id if row is not None else -1))
+        if client_id is not None:
+            query = query.where(query_record.c.client_id == client_id)
+        if from_ is not None and to is not None and _utc(from_) > _utc(to):
+            raise BadUserInput("from must not be after to", argument="from")
+        if from_ is not None:
+            query = query.where(query_record.c.recorded_at >= _utc(from_))
+        if to is not None:
+            query = query.where(query_record.c.recorded_at < _utc(to))
+        return await _page(info, query, first, after, QueryRecordDetail.from_row)
+
+    return {
+        "me": strawberry.field(resolver=me, description="For a subject key: your profile and your query records."),
+        "query_records": strawberry.field(
+            resolver=query_records,
+            description="Admin: search the query record (查询记录), newest first.",
+        ),
+    }

@@ -1,0 +1,91 @@
+"""From a verified identity (the claims of a bearer token) to a :class:`Principal`.
+
+The gateway asks one :class:`PrincipalResolver`; :class:`ClaimsPrincipalResolver` is the default,
+and a deployment replaces it with ``CREDIT_GATEWAY_PRINCIPAL_RESOLVER="package.module:factory"``.
+The factory is called as ``factory(settings=..., domains=...)`` (the loaded domain plugins) when the
+application is created, and returns an object with ``async def resolve(claims) -> Principal`` that
+raises :class:`UnknownIdentity` for claims it refuses (the request is then answered 401).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Collection, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from gateway.auth.principal import Principal, Role
+from gateway.errors import ConfigurationError, InvalidSubjectCode
+from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.settings import Settings
+
+MAX_NAME = 200
+
+
+class UnknownIdentity(Exception):
+    """The claims are authentic but name no principal of this gateway. The message is shown to the
+    caller: it must not quote the token or its claim values."""
+
+
+@runtime_checkable
+class PrincipalResolver(Protocol):
+    async def resolve(self, claims: Mapping[str, Any]) -> Principal: ...
+
+
+class ClaimsPrincipalResolver:
+    """Roles straight from the token: ``role`` (one of the API-key roles but public), ``domain`` for
+    a department (a loaded domain), ``subject`` for a subject (its USCC or ID number, kept only as the
+    keyed hash), and ``name`` or else ``sub`` for the principal's name."""
+
+    def __init__(self, *, settings: Settings, domains: Collection[str]) -> None:
+        self.secret_key = settings.secret_key
+        self.uscc_allow_list = tuple(settings.uscc_allow_list)
+        self.domains = frozenset(domains)
+
+    async def resolve(self, claims: Mapping[str, Any]) -> Principal:
+        raw_role = claims.get("role")
+        try:
+            role = Role(raw_role) if isinstance(raw_role, str) else None
+        except ValueError:
+            role = None
+        if role is None or role is Role.PUBLIC:
+            raise UnknownIdentity("Token names no known role")
+        domain = subject_hash = None
+        if role is Role.DEPARTMENT:
+            domain = claims.get("domain")
+            if not isinstance(domain, str) or domain not in self.domains:
+                raise UnknownIdentity("A department token needs the 'domain' claim naming a loaded domain")
+        if role is Role.SUBJECT:
+            code = claims.get("subject")
+            if not isinstance(code, str):
+                raise UnknownIdentity("A subject token needs the 'subject' claim")
+            try:
+                parsed = parse_subject_code(code, uscc_allow_list=self.uscc_allow_list)
+            except InvalidSubjectCode:
+                raise UnknownIdentity("The token's 'subject' claim is not a valid subject code") from None
+            subject_hash = lookup_hash(parsed, self.secret_key)
+        name = claims.get("name") or claims.get("sub")
+        name = name[:MAX_NAME] if isinstance(name, str) and name.strip() else f"token {role.value}"
+        return Principal(role=role, name=name, domain=domain, subject_lookup_hash=subject_hash, authenticated_by="jwt")
+
+
+def load_principal_resolver(settings: Settings, domains: Collection[str]) -> PrincipalResolver:
+    """The configured resolver, or the default one; :class:`ConfigurationError` when it cannot be loaded."""
+    path = settings.principal_resolver
+    if not path:
+        return ClaimsPrincipalResolver(settings=settings, domains=domains)
+    module_name, sep, attribute = path.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ConfigurationError(f"principal_resolver {path!r} must read 'package.module:factory'")
+    try:
+        factory: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            factory = getattr(factory, part)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"principal_resolver {path!r} cannot be imported: {exc}") from exc
+    if not callable(factory):
+        raise ConfigurationError(f"principal_resolver {path!r} is not callable")
+    resolver = factory(settings=settings, domains=tuple(domains))
+    if not inspect.iscoroutinefunction(getattr(resolver, "resolve", None)):
+        raise ConfigurationError(f"principal_resolver {path!r} did not return an object with an async resolve()")
+    return resolver

@@ -1,0 +1,321 @@
+"""The query record (查询记录): who looked at which subject, append-only and hash-chained."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import gateway.audit.recorder
+from gateway.audit.chain import GENESIS, chain_key, verify
+from gateway.db.engine import count_statements
+from gateway.db.tables import query_record
+from gateway.demo import demo_subjects, seed_subjects
+from gateway.testing import GatewayHarness, error_codes
+
+SHOWCASE = "91350100M000100Y43"
+PROFILE = "query($c: [String!]!) { subjects(codes: $c) { name tax { isMajorViolator } ...R } } "
+PROFILE += "fragment R on CreditSubject { records { id } }"
+ME = "{ me { queryRecords { edges { node { clientName role recordedAt fieldGroups purpose } } } } }"
+
+
+def KEY(gw: GatewayHarness) -> bytes:
+    return chain_key(gw.settings.secret_key)
+
+
+@pytest.fixture
+async def seeded(gw: GatewayHarness) -> GatewayHarness:
+    await seed_subjects(gw.engine, demo_subjects(120), gw.settings.secret_key)
+    return gw
+
+
+def _codes(count: int) -> list[str]:
+    codes = [s.code.value for s in demo_subjects(120)]
+    assert codes[0] == SHOWCASE
+    return codes[:count]
+
+
+async def _ask(gw: GatewayHarness, query: str, variables: dict[str, Any] | None = None, **headers: Any) -> Any:
+    response = await gw.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    return response.json()
+
+
+def _bearer(key: str, **extra: Any) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {key}", **extra}
+
+
+async def _rows(gw: GatewayHarness) -> list[Any]:
+    async with gw.engine.connect() as conn:
+        return (await conn.execute(sa.select(query_record).order_by(query_record.c.id))).all()
+
+
+@asynccontextmanager
+async def _as_attacker(gw: GatewayHarness) -> AsyncIterator[sa.ext.asyncio.AsyncConnection]:
+    """A connection with the append-only triggers out of the way, as someone with DB access would do."""
+    postgres = gw.engine.dialect.name == "postgresql"
+    async with gw.engine.begin() as conn:
+        if postgres:
+            await conn.execute(sa.text("ALTER TABLE query_record DISABLE TRIGGER query_record_append_only"))
+        else:
+            await conn.execute(sa.text("DROP TRIGGER IF EXISTS query_record_no_update"))
+            await conn.execute(sa.text("DROP TRIGGER IF EXISTS query_record_no_delete"))
+        yield conn
+        if postgres:  # the PostgreSQL database is shared by the session's tests
+            await conn.execute(sa.text("ALTER TABLE query_record ENABLE TRIGGER query_record_append_only"))
+
+
+async def test_a_portal_query_of_three_subjects_appends_three_rows(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    purpose = "统一信用档案展示 / profile page".encode()
+    body = await _ask(
+        seeded, PROFILE, {"c": _codes(3)}, **_bearer(key, **{"X-Purpose": purpose, "X-Request-ID": "r-1"})
+    )
+    assert "errors" not in body, body
+    rows = await _rows(seeded)
+    assert [r.id for r in rows] == [1, 2, 3]
+    assert {r.field_groups for r in rows} == {"name,tax,records"}
+    assert {r.purpose for r in rows} == {"统一信用档案展示 / profile page"}
+    assert {(r.role, r.client_name, r.request_id) for r in rows} == {("portal", "test portal", "r-1")}
+    assert rows[0].prev_hash == GENESIS and rows[1].prev_hash == rows[0].row_hash
+    assert len({r.subject_id for r in rows}) == 3 and len({r.operation_hash for r in rows}) == 1
+
+
+async def test_a_public_query_appends_nothing(seeded: GatewayHarness) -> None:
+    body = await seeded.graphql(PROFILE, {"c": _codes(3)})
+    assert "errors" not in body
+    body = await seeded.graphql('{ searchSubjects(name: "有限公司") { edges { node { name } } } }')
+    assert body["data"]["searchSubjects"]["edges"]
+    assert await _rows(seeded) == []
+
+
+async def test_search_entities_and_aliases_are_recorded_once_per_subject(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("department", domain="tax")
+    body = await _ask(
+        seeded,
+        f'{{ a: subject(code: "{SHOWCASE}") {{ name }} b: subject(code: "{SHOWCASE}") {{ kind __typename }} }}',
+        **_bearer(key),
+    )
+    assert "errors" not in body, body
+    body = await _ask(
+        seeded,
+        "query($r: [_Any!]!) { _entities(representations: $r) { "
+        "... on CreditSubject { code tax { isMajorViolator } } } }",
+        {"r": [{"__typename": "CreditSubject", "code": c} for c in _codes(2)]},
+        **_bearer(key),
+    )
+    assert "errors" not in body, body
+    body = await _ask(
+        seeded, '{ searchSubjects(name: "示范", first: 1) { edges { node { name region { name } } } } }', **_bearer(key)
+    )
+    assert body["data"]["searchSubjects"]["edges"], body
+    rows = await _rows(seeded)
+    assert [(r.role, r.field_groups) for r in rows] == [
+        ("department", "name,kind"),
+        ("department", "code,tax"),
+        ("department", "code,tax"),
+        ("department", "name,region"),
+    ]
+
+
+async def test_the_subject_reads_its_own_query_records_only(seeded: GatewayHarness) -> None:
+    portal, other = await seeded.create_key("portal"), await seeded.create_key("subject", subject=_codes(2)[1])
+    await _ask(seeded, PROFILE, {"c": _codes(3)}, **_bearer(portal, **{"X-Purpose": "loan check"}))
+    await _ask(seeded, PROFILE, {"c": _codes(2)[1:]}, **_bearer(portal))
+    me = await seeded.create_key("subject", subject=SHOWCASE)
+    body = await _ask(seeded, ME, **_bearer(me))
+    assert "errors" not in body, body
+    [edge] = body["data"]["me"]["queryRecords"]["edges"]
+    node = edge["node"]
+    assert node["clientName"] == "test portal" and node["role"] == "portal"
+    assert node["fieldGroups"] == ["name", "tax", "records"] and node["purpose"] == "loan check"
+    assert node["recordedAt"].endswith("+00:00")
+    hidden = await _ask(seeded, "{ me { queryRecords { edges { node { requestId } } } } }", **_bearer(me))
+    assert error_codes(hidden) == ["GRAPHQL_VALIDATION_FAILED"]
+    body = await _ask(seeded, ME, **_bearer(other))
+    assert len(body["data"]["me"]["queryRecords"]["edges"]) == 2
+    # Reading one's own profile through `me` is an access like any other.
+    body = await _ask(seeded, "{ me { subject { code name } } }", **_bearer(me))
+    assert body["data"]["me"]["subject"]["code"] == SHOWCASE
+    assert (await _rows(seeded))[-1].role == "subject"
+
+
+async def test_me_is_for_subject_keys_and_query_records_for_the_admin(seeded: GatewayHarness) -> None:
+    portal, subject = await seeded.create_key("portal"), await seeded.create_key("subject", subject=SHOWCASE)
+    assert error_codes(await seeded.graphql(ME)) == ["UNAUTHENTICATED"]
+    assert error_codes(await _ask(seeded, ME, **_bearer(portal))) == ["FORBIDDEN"]
+    search = "{ queryRecords { edges { node { id } } } }"
+    assert error_codes(await seeded.graphql(search)) == ["UNAUTHENTICATED"]
+    assert error_codes(await _ask(seeded, search, **_bearer(portal))) == ["FORBIDDEN"]
+    assert error_codes(await _ask(seeded, search, **_bearer(subject))) == ["FORBIDDEN"]
+
+
+async def test_the_admin_searches_query_records(seeded: GatewayHarness) -> None:
+    portal, admin = await seeded.create_key("portal"), await seeded.create_key("admin")
+    await _ask(seeded, PROFILE, {"c": _codes(3)}, **_bearer(portal))
+    await _ask(seeded, PROFILE, {"c": _codes(1)}, **_bearer(portal))
+    search = """query($s: String, $c: Int, $f: DateTime, $t: DateTime, $n: Int, $a: String) {
+      queryRecords(subjectCode: $s, clientId: $c, from: $f, to: $t, first: $n, after: $a) {
+        edges { node { id subjectCode subjectName clientId clientName role fieldGroups requestId operationHash
+                       prevHash rowHash recordedAt } }
+        pageInfo { hasNextPage endCursor } } }"""
+    body = await _ask(seeded, search, {"s": SHOWCASE}, **_bearer(admin))
+    nodes = [e["node"] for e in body["data"]["queryRecords"]["edges"]]
+    assert [n["id"] for n in nodes] == ["4", "1"]  # newest first
+    assert {n["subjectCode"] for n in nodes} == {SHOWCASE} and all(len(n["rowHash"]) == 64 for n in nodes)
+    client_id = nodes[0]["clientId"]
+
+    page = await _ask(seeded, search, {"c": client_id, "n": 3}, **_bearer(admin))
+    assert [e["node"]["id"] for e in page["data"]["queryRecords"]["edges"]] == ["4", "3", "2"]
+    cursor = page["data"]["queryRecords"]["pageInfo"]["endCursor"]
+    rest = await _ask(seeded, search, {"c": client_id, "n": 3, "a": cursor}, **_bearer(admin))
+    assert [e["node"]["id"] for e in rest["data"]["queryRecords"]["edges"]] == ["1"]
+    assert rest["data"]["queryRecords"]["pageInfo"]["hasNextPage"] is False
+
+    nobody = await _ask(seeded, search, {"c": client_id + 1000}, **_bearer(admin))
+    assert nobody["data"]["queryRecords"]["edges"] == []
+    at = nodes[0]["recordedAt"]
+    since = await _ask(seeded, search, {"f": at}, **_bearer(admin))
+    assert {e["node"]["id"] for e in since["data"]["queryRecords"]["edges"]} >= {"4"}
+    before = await _ask(seeded, search, {"t": "2000-01-01T00:00:00Z"}, **_bearer(admin))
+    assert before["data"]["queryRecords"]["edges"] == []
+    too_many = await _ask(seeded, search, {"n": seeded.settings.max_page_size + 1}, **_bearer(admin))
+    assert error_codes(too_many) == ["LIMIT_EXCEEDED"]
+    assert error_codes(await _ask(seeded, search, {"a": "bm90LWEtY3Vyc29y"}, **_bearer(admin))) == ["BAD_USER_INPUT"]
+    assert error_codes(await _ask(seeded, search, {"s": "not-a-code"}, **_bearer(admin))) == ["INVALID_SUBJECT_CODE"]
+
+
+async def test_the_database_refuses_updates_and_deletes(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(1)}, **_bearer(key))
+    for statement in ("UPDATE query_record SET purpose = 'x'", "DELETE FROM query_record"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            async with seeded.engine.begin() as conn:
+                await conn.execute(sa.text(statement))
+    assert len(await _rows(seeded)) == 1
+
+
+async def test_verify_finds_an_edited_row(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(5)}, **_bearer(key))
+    assert (await verify(seeded.engine, KEY(seeded))).intact
+    assert (await verify(seeded.engine, KEY(seeded))).records == 5
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(sa.text("UPDATE query_record SET client_name = 'nobody' WHERE id = 3"))
+    result = await verify(seeded.engine, KEY(seeded), chunk=2)
+    assert (result.broken_id, result.records) == (3, 2)
+    assert result.reason.startswith("row changed")
+
+
+async def test_verify_finds_a_rewritten_hash_and_a_deleted_row(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(6)}, **_bearer(key))
+    rows = await _rows(seeded)
+    from gateway.audit.chain import row_hash
+
+    # Edit row 2 and give it a matching hash: the next row's link no longer holds.
+    forged = {**rows[1]._mapping, "purpose": "forged"}
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(
+            sa.update(query_record)
+            .where(query_record.c.id == 2)
+            .values(purpose="forged", row_hash=row_hash(forged, forged["prev_hash"], KEY(seeded)))
+        )
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.broken_id == 3 and result.reason.startswith("chain broken")
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(sa.delete(query_record).where(query_record.c.id.in_([2, 3])))
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.broken_id == 4 and result.reason.startswith("deleted row gap") and "2-3" in result.reason
+
+
+async def test_a_chain_recomputed_without_the_key_is_found(seeded: GatewayHarness) -> None:
+    """Whoever can write to the database but lacks the gateway's secret cannot re-hash the chain."""
+    from gateway.audit.chain import chain_key, row_hash
+
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(4)}, **_bearer(key))
+    rows = await _rows(seeded)
+    guessed = chain_key("a key the attacker guessed")
+    prev = rows[0].prev_hash
+    async with _as_attacker(seeded) as conn:
+        for row in rows:  # edit row 1, then re-link every row after it with the guessed key
+            values = {**row._mapping, "purpose": "forged" if row.id == 1 else row.purpose, "prev_hash": prev}
+            prev = row_hash(values, prev, guessed)
+            await conn.execute(
+                sa.update(query_record)
+                .where(query_record.c.id == row.id)
+                .values(purpose=values["purpose"], prev_hash=values["prev_hash"], row_hash=prev)
+            )
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.broken_id == 1 and result.reason.startswith("row changed")
+
+
+async def test_a_batch_of_100_subjects_is_one_insert(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    with count_statements(seeded.engine) as counter:
+        body = await _ask(
+            seeded, "query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": _codes(100)}, **_bearer(key)
+        )
+    assert "errors" not in body
+    inserts = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT INTO QUERY_RECORD")]
+    assert len(inserts) == 1
+    assert sum("query_record" in s for s in counter.statements) == 2  # the last hash, the insert
+    assert len(await _rows(seeded)) == 100
+    assert (await verify(seeded.engine, KEY(seeded))).records == 100
+
+
+async def test_concurrent_appends_keep_one_chain(seeded: GatewayHarness) -> None:
+    keys = [await seeded.create_key("portal") for _ in range(5)]
+    codes = _codes(20)
+    bodies = await asyncio.gather(
+        *(_ask(seeded, PROFILE, {"c": codes[i * 4 : i * 4 + 4]}, **_bearer(k)) for i, k in enumerate(keys))
+    )
+    assert all("errors" not in b for b in bodies), bodies
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.intact and result.records == 20, result
+    rows = await _rows(seeded)
+    assert [r.id for r in rows] == list(range(1, 21))
+    # Each request's rows are contiguous: one transaction each.
+    assert len({r.request_id for r in rows}) == 5
+    runs = [rows[i].request_id != rows[i - 1].request_id for i in range(1, 20)]
+    assert sum(runs) == 4
+
+
+async def test_a_failed_append_withholds_the_response(seeded: GatewayHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*_: Any) -> None:
+        raise OSError("database gone")
+
+    monkeypatch.setattr(gateway.audit.recorder, "append", broken)
+    key = await seeded.create_key("portal")
+    body = await _ask(seeded, PROFILE, {"c": _codes(2)}, **_bearer(key))
+    assert body.get("data") is None and error_codes(body) == ["AUDIT_UNAVAILABLE"]
+    assert "requestId" in body["errors"][0]["extensions"]
+    # The public is never recorded, so it is never refused for it.
+    assert "errors" not in await seeded.graphql(PROFILE, {"c": _codes(2)})
+
+
+def _cli_verify(gw: GatewayHarness) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "audit", "verify", "--database-url", gw.settings.database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_audit_verify_command(seeded: GatewayHarness) -> None:
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(4)}, **_bearer(key))
+    done = await asyncio.to_thread(_cli_verify, seeded)
+    assert done.returncode == 0 and "chain intact (4 records)" in done.stdout, done.stderr
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(sa.text("UPDATE query_record SET field_groups = 'name' WHERE id = 2"))
+    done = await asyncio.to_thread(_cli_verify, seeded)
+    assert done.returncode == 1
+    assert "record 2: row changed" in " ".join(done.stderr.split()), done.stderr
