@@ -18,7 +18,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
 
 from gateway.auth.jwt_tokens import build_jwt_authenticator
-from gateway.auth.principal import PUBLIC
+from gateway.auth.principal import PUBLIC, Role
 from gateway.composition import Composition, compose
 from gateway.db.engine import create_engine
 from gateway.errors import BAD_REQUEST
@@ -39,10 +39,10 @@ log = logging.getLogger("gateway")
 
 
 class GraphQLEndpoint(GraphQL):
-    """Strawberry's ASGI view with our context and orjson on the wire."""
+    """Strawberry's ASGI view of one audience's schema, with our context and orjson on the wire."""
 
-    def __init__(self, graph: Graph) -> None:
-        super().__init__(graph.schema, graphql_ide="graphiql")
+    def __init__(self, graph: Graph, role: Role) -> None:
+        super().__init__(graph.schema_for(role), graphql_ide="graphiql")
         self.graph = graph
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
@@ -73,6 +73,22 @@ class GraphQLEndpoint(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+class AudienceRouter:
+    """Sends each request to the endpoint of its principal's audience: a role never validates, let
+    alone runs, an operation against fields it may not see."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.endpoints: dict[Role, GraphQLEndpoint] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        role = scope.get("state", {}).get("principal", PUBLIC).role
+        endpoint = self.endpoints.get(role)
+        if endpoint is None:
+            endpoint = self.endpoints[role] = GraphQLEndpoint(self.graph, role)
+        await endpoint(scope, receive, send)
 
 
 def compose_plugins(settings: Settings, extra_plugins: Iterable[tuple[str, Any]] = ()) -> Composition:
@@ -118,7 +134,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", GraphQLEndpoint(graph)),
+            Route("/graphql", AudienceRouter(graph)),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -6,7 +6,7 @@ depend on the order plugins load in, and a clash names both claimants.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -19,6 +19,8 @@ from gateway.db.migrate import MigrationSource
 from gateway.db.tables import metadata as core_metadata
 from gateway.errors import ConfigurationError
 from gateway.plugins import LoadedPlugin, call_each
+from gateway.policy.core import CORE_POLICIES
+from gateway.policy.visibility import Policies
 
 CORE = "core"
 CORE_SUBJECT_FIELDS = frozenset({"code", "codeType", "name", "kind", "registrationAuthority", "region", "records"})
@@ -49,6 +51,7 @@ class Composition:
     tables: list[Owned[sa.Table]] = field(default_factory=list)
     migrations: list[MigrationSource] = field(default_factory=list)
     importers: dict[str, dict[str, Importer]] = field(default_factory=dict)
+    policies: Policies = field(default_factory=Policies)
 
     @property
     def plugin_names(self) -> list[str]:
@@ -101,6 +104,11 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
     _collect_loaders(manager, comp)
     _collect_types(manager, comp)
     _collect_tables(manager, comp)
+    comp.policies.declare(CORE, CORE_POLICIES)
+    for plugin, declarations in call_each(manager, "field_policies"):
+        if not isinstance(declarations, Mapping):
+            raise ConfigurationError(f"Plugin {plugin!r}: hook field_policies must return a mapping")
+        comp.policies.declare(plugin, declarations)
     for plugin, importers in call_each(manager, "importers"):
         for importer in _as_list(plugin, "importers", importers):
             if importer.name in comp.importers.setdefault(plugin, {}):

@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
 
 import pluggy
@@ -128,6 +128,22 @@ def record_sources() -> Sequence[RecordSource] | None:
     id that yields objects implementing ``CreditRecord``.
 
     Example: ``return [RecordSource(domain="tax", loader="tax.records")]``
+    """
+
+
+@hookspec
+def field_policies() -> Mapping[str, str] | None:
+    """Who may ever see the plugin's fields.
+
+    Returns: a mapping from ``"Type.field"`` (one field) or ``"Type"`` (every field of the type
+    without its own entry) to a visibility: ``public``, ``portal``, ``subject``, ``department``,
+    ``admin`` or a partner-grantable group ``partner:<group>`` (see :mod:`gateway.policy.visibility`).
+    Each audience's schema leaves out what it may never see. A field nobody declared is admin-only,
+    and the start warns about it; a key declared by two plugins (or the core) stops the start.
+
+    Example::
+
+        return {"CreditSubject.tax": "public", "TaxProfile": "public", "TaxCreditRating.score": "partner:tax.rating"}
     """
 
 

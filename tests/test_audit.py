@@ -146,13 +146,15 @@ async def test_the_subject_reads_its_own_query_records_only(seeded: GatewayHarne
 
 
 async def test_me_is_for_subject_keys_and_query_records_for_the_admin(seeded: GatewayHarness) -> None:
+    """Other audiences do not even have the fields: their schemas leave them out."""
     portal, subject = await seeded.create_key("portal"), await seeded.create_key("subject", subject=SHOWCASE)
-    assert error_codes(await seeded.graphql(ME)) == ["UNAUTHENTICATED"]
-    assert error_codes(await _ask(seeded, ME, **_bearer(portal))) == ["FORBIDDEN"]
+    absent = ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(await seeded.graphql(ME)) == absent
+    assert error_codes(await _ask(seeded, ME, **_bearer(portal))) == absent
     search = "{ queryRecords { edges { node { id } } } }"
-    assert error_codes(await seeded.graphql(search)) == ["UNAUTHENTICATED"]
-    assert error_codes(await _ask(seeded, search, **_bearer(portal))) == ["FORBIDDEN"]
-    assert error_codes(await _ask(seeded, search, **_bearer(subject))) == ["FORBIDDEN"]
+    assert error_codes(await seeded.graphql(search)) == absent
+    assert error_codes(await _ask(seeded, search, **_bearer(portal))) == absent
+    assert error_codes(await _ask(seeded, search, **_bearer(subject))) == absent
 
 
 async def test_the_admin_searches_query_records(seeded: GatewayHarness) -> None:

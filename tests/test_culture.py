@@ -334,14 +334,18 @@ async def test_batch_bounds(gw: GatewayHarness, culture_key: str) -> None:
 
 @pytest.mark.parametrize(
     ("role", "domain", "code"),
-    [(None, None, "UNAUTHENTICATED"), ("department", "tax", "FORBIDDEN"), ("portal", None, "FORBIDDEN")],
+    [
+        (None, None, "GRAPHQL_VALIDATION_FAILED"),
+        ("department", "tax", "FORBIDDEN"),
+        ("portal", None, "GRAPHQL_VALIDATION_FAILED"),
+    ],
 )
 async def test_only_culture_department_or_admin_submit(
     gw: GatewayHarness, role: str | None, domain: str | None, code: str
 ) -> None:
     key = await gw.create_key(role, domain=domain) if role else None
     for query, variables in ((SUBMIT_PENALTIES, {"p": [penalty()]}), (SUBMIT_ENTRIES, {"e": [entry()]})):
-        assert error_codes(await gw.graphql(query, variables, key=key)) == [code]
+        assert set(error_codes(await gw.graphql(query, variables, key=key))) == {code}
     assert await _record_count(gw) == 0
     admin = await gw.create_key("admin")
     assert "errors" not in await gw.graphql(SUBMIT_LICENSES, {"l": [licence()]}, key=admin)

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.db.engine import count_statements
 from gateway.demo import demo_subjects, seed_subjects
-from gateway.testing import GatewayHarness
+from gateway.testing import GatewayHarness, error_codes
 
 HERE = Path(__file__).parent / "federation"
 
@@ -40,7 +40,8 @@ def _compose(composer: Path, subgraphs: list[dict[str, str]]) -> dict:
 
 async def test_composes_with_a_second_subgraph(composer: Path) -> None:
     async with GatewayHarness.start() as gw:
-        body = await gw.graphql("{ _service { sdl } }")
+        # The SDL is for machine clients holding a key; the admin's is the whole graph.
+        body = await gw.graphql("{ _service { sdl } }", key=await gw.create_key("admin"))
     sdl = body["data"]["_service"]["sdl"]
     loans = (HERE / "second_subgraph.graphql").read_text()
     outcome = _compose(
@@ -60,7 +61,7 @@ async def test_composes_with_a_second_subgraph(composer: Path) -> None:
 
 async def test_composition_reports_a_conflicting_subgraph(composer: Path) -> None:
     async with GatewayHarness.start(plugins=[]) as gw:
-        sdl = (await gw.graphql("{ _service { sdl } }"))["data"]["_service"]["sdl"]
+        sdl = (await gw.graphql("{ _service { sdl } }", key=await gw.create_key("admin")))["data"]["_service"]["sdl"]
     clash = (
         'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])\n'
         'type CreditSubject @key(fields: "code") { code: String! name: Int! }\ntype Query { x: Int }'
@@ -95,3 +96,10 @@ async def test_entities_resolve_in_one_batch(database_url: str | None) -> None:
         assert one == many == 1
         assert [e["name"] for e in body_many["data"]["_entities"]] == [s.name for s in people[:40]]
         assert body_one["data"]["_entities"][0]["code"] == people[0].code.masked
+
+
+async def test_the_sdl_is_not_for_the_public() -> None:
+    async with GatewayHarness.start(plugins=[]) as gw:
+        assert error_codes(await gw.graphql("{ _service { sdl } }")) == ["GRAPHQL_VALIDATION_FAILED"]
+        portal = await gw.graphql("{ _service { sdl } }", key=await gw.create_key("portal"))
+        assert "type CreditSubject" in portal["data"]["_service"]["sdl"]

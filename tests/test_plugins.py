@@ -47,6 +47,10 @@ class FieldPlugin:
     def subject_fields(self) -> Sequence[SubjectField]:
         return [SubjectField(self.field, self.resolver, "A test field.")]
 
+    @hookimpl
+    def field_policies(self) -> dict[str, str]:
+        return {f"CreditSubject.{self.field}": "public", "Badge": "public"}
+
 
 class TypePlugin:
     """Declares its own type named ``Badge``: a different class with a clashing name."""
@@ -155,9 +159,9 @@ class WritePlugin:
 @pytest.mark.parametrize(
     ("role", "domain", "outcome"),
     [
-        (None, None, "UNAUTHENTICATED"),
-        ("portal", None, "FORBIDDEN"),
-        ("partner", None, "FORBIDDEN"),
+        (None, None, "GRAPHQL_VALIDATION_FAILED"),
+        ("portal", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("partner", None, "GRAPHQL_VALIDATION_FAILED"),
         ("department", "beta", "FORBIDDEN"),
         ("department", "alpha", "ok"),
         ("admin", None, "ok"),
@@ -238,3 +242,44 @@ async def test_malformed_requests_get_a_json_error_with_a_code(content: bytes, h
         response = await gw.client.post("/graphql", content=content, headers=headers)
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+class UndeclaredPlugin:
+    """Adds a field and declares no visibility for it."""
+
+    @hookimpl
+    def subject_fields(self) -> Sequence[SubjectField]:
+        return [SubjectField("secret", resolve_badge, "Nobody said who may see this.")]
+
+
+async def test_an_undeclared_plugin_field_is_admin_only_and_the_start_warns(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="gateway.policy.visibility"):
+        async with GatewayHarness.start(plugins=["quiet"], extra_plugins=[("quiet", UndeclaredPlugin())]) as gw:
+            await seed_subjects(gw.engine, demo_subjects(7), gw.settings.secret_key)
+            query = '{ subject(code: "91350100M000100Y43") { secret { label } } }'
+            assert error_codes(await gw.graphql(query)) == ["GRAPHQL_VALIDATION_FAILED"]
+            portal = await gw.create_key("portal")
+            assert error_codes(await gw.graphql(query, key=portal)) == ["GRAPHQL_VALIDATION_FAILED"]
+            admin = await gw.create_key("admin")
+            assert (await gw.graphql(query, key=admin))["data"]["subject"]["secret"]["label"].startswith("badge of")
+    assert "CreditSubject.secret" in caplog.text and "admin-only" in caplog.text
+
+
+def test_a_visibility_declared_differently_by_two_plugins_stops_the_start() -> None:
+    class Loud:
+        @hookimpl
+        def field_policies(self) -> dict[str, str]:
+            return {"Badge": "admin"}
+
+    with pytest.raises(ConfigurationError, match="'Badge' is declared by both"):
+        _sdl([("alpha", FieldPlugin()), ("beta", Loud())])
+
+
+def test_an_unknown_visibility_stops_the_start() -> None:
+    class Odd:
+        @hookimpl
+        def field_policies(self) -> dict[str, str]:
+            return {"Badge": "everyone"}
+
+    with pytest.raises(ConfigurationError, match="unknown visibility 'everyone'"):
+        _sdl([("alpha", FieldPlugin()), ("beta", Odd())])

@@ -184,13 +184,17 @@ async def test_batch_bounds(gw: GatewayHarness, tax_key: str) -> None:
 
 @pytest.mark.parametrize(
     ("role", "domain", "code"),
-    [(None, None, "UNAUTHENTICATED"), ("department", "culture", "FORBIDDEN"), ("portal", None, "FORBIDDEN")],
+    [
+        (None, None, "GRAPHQL_VALIDATION_FAILED"),
+        ("department", "culture", "FORBIDDEN"),
+        ("portal", None, "GRAPHQL_VALIDATION_FAILED"),
+    ],
 )
 async def test_only_tax_department_or_admin_submit(
     gw: GatewayHarness, role: str | None, domain: str | None, code: str
 ) -> None:
     key = await gw.create_key(role, domain=domain) if role else None
-    assert error_codes(await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=key)) == [code]
+    assert set(error_codes(await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=key))) == {code}
     assert await _record_count(gw) == 0
     admin = await gw.create_key("admin")
     assert "errors" not in await gw.graphql(SUBMIT_RATINGS, {"r": [rating()]}, key=admin)

@@ -434,7 +434,11 @@ async def test_batch_bounds(gw: GatewayHarness, urban_key: str) -> None:
 
 @pytest.mark.parametrize(
     ("role", "domain", "code"),
-    [(None, None, "UNAUTHENTICATED"), ("department", "tax", "FORBIDDEN"), ("portal", None, "FORBIDDEN")],
+    [
+        (None, None, "GRAPHQL_VALIDATION_FAILED"),
+        ("department", "tax", "FORBIDDEN"),
+        ("portal", None, "GRAPHQL_VALIDATION_FAILED"),
+    ],
 )
 async def test_only_urban_management_departments_or_admin_submit(
     gw: GatewayHarness, role: str | None, domain: str | None, code: str
@@ -447,7 +451,7 @@ async def test_only_urban_management_departments_or_admin_submit(
         (SUBMIT_INSPECTIONS, {"i": [inspection()]}),
     ]
     for mutation, variables in calls:
-        assert error_codes(await gw.graphql(mutation, variables, key=key)) == [code]
+        assert set(error_codes(await gw.graphql(mutation, variables, key=key))) == {code}
     assert await _record_count(gw) == 0
     admin = await gw.create_key("admin")
     for mutation, variables in calls:

@@ -34,6 +34,12 @@ class ErrorPolicy(SchemaExtension):
                 syntax = error.message.startswith("Syntax Error")
                 extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
             error.extensions = extensions
+            if error.message.startswith("The mutation operation is not supported by the schema"):
+                # Audiences that may not write have no Mutation type at all; say why, not only that.
+                error.message = (
+                    "This audience has no mutations: writes need a department or admin key "
+                    "(Authorization: Bearer <key>)."
+                )
             return error
         log.error(
             "request %s: unexpected error at %s",

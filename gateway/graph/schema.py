@@ -6,7 +6,7 @@ use postponed annotations: the annotations below are evaluated with the composed
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from gateway.audit.graphql import audit_query_fields
 from gateway.audit.recorder import QueryRecordExtension, record_subject_access
+from gateway.auth.principal import Role
 from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
@@ -27,6 +28,7 @@ from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBa
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.limits import ListSizes, role_limits
 from gateway.persisted import PersistedOperations, QueryStore
+from gateway.policy.visibility import Policies, visible_to
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,13 +69,13 @@ def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
     subject_cls = strawberry.federation.type(
         cls, keys=["code"], description="A credit subject and what every domain holds about it."
     )
-    for field in subject_cls.__strawberry_definition__.fields:
-        if field.python_name in namespace and not _is_nullable(field.type):
-            owner = next(o.plugin for o in composition.subject_fields if o.item.name == field.python_name)
+    for subject_field in subject_cls.__strawberry_definition__.fields:
+        if subject_field.python_name in namespace and not _is_nullable(subject_field.type):
+            owner = next(o.plugin for o in composition.subject_fields if o.item.name == subject_field.python_name)
             from gateway.errors import ConfigurationError
 
             raise ConfigurationError(
-                f"Plugin {owner!r}: CreditSubject.{field.python_name} must be nullable, "
+                f"Plugin {owner!r}: CreditSubject.{subject_field.python_name} must be nullable, "
                 "so that a failing plugin yields null and the rest of the profile stands"
             )
     return subject_cls
@@ -175,6 +177,44 @@ def _mutation_type(composition: Composition) -> type | None:
     return strawberry.type(type("Mutation", (), namespace))
 
 
+class AudienceSchema(strawberry.federation.Schema):
+    """The schema one audience sees: fields its role may never see are absent, from introspection and
+    from validation alike (as Hasura gives each role its own schema)."""
+
+    def __init__(self, *args: Any, audience: Role, policies: Policies, **kwargs: Any) -> None:
+        # get_fields runs during the base initialiser, so these must be set first.
+        self.audience = audience
+        self.policies = policies
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self, type_definition: Any) -> list[Any]:
+        fields = super().get_fields(type_definition)
+        if type_definition.is_input:
+            return fields
+        return [f for f in fields if self.shows(type_definition, f)]
+
+    def shows(self, type_definition: Any, strawberry_field: Any) -> bool:
+        """Whether this audience sees a field; an interface's field follows the interface."""
+        interface = next(
+            (
+                i.name
+                for i in getattr(type_definition, "interfaces", ())
+                if any(f.python_name == strawberry_field.python_name for f in i.fields)
+            ),
+            None,
+        )
+        names = self.config.name_converter
+        # The GraphQL name: a specialised generic is MajorTaxViolationConnection, not Connection.
+        type_name = (
+            names.from_interface(type_definition)
+            if type_definition.is_interface
+            else names.from_object(type_definition)
+        )
+        return visible_to(
+            self.audience, self.policies.visibility(type_name, names.get_graphql_name(strawberry_field), interface)
+        )
+
+
 @dataclass(slots=True)
 class Graph:
     """The composed, runnable graph: what a request needs besides its own principal."""
@@ -182,8 +222,21 @@ class Graph:
     settings: Settings
     engine: AsyncEngine
     composition: Composition
-    schema: strawberry.federation.Schema
     subject_type: type
+    build_schema: Callable[[Role], strawberry.federation.Schema]
+    audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
+
+    def schema_for(self, role: Role) -> strawberry.federation.Schema:
+        """The audience schema of a role, built on first use (most processes serve few roles)."""
+        schema = self.audiences.get(role)
+        if schema is None:
+            schema = self.audiences[role] = self.build_schema(role)
+        return schema
+
+    @property
+    def schema(self) -> strawberry.federation.Schema:
+        """The whole graph, as the admin sees it."""
+        return self.schema_for(Role.ADMIN)
 
     @property
     def loader_specs(self) -> dict[str, Any]:
@@ -197,20 +250,34 @@ def build_graph(
     extensions: list[Callable[[], Any] | type] | None = None,
 ) -> Graph:
     subject_cls = _subject_type(composition)
-    # Persisted operations first: they supply the query text the limits then measure.
-    abuse = [
-        PersistedOperations.factory(QueryStore(settings.apq_cache_size)),
-        AbuseLimits.factory(
-            role_limits(settings.role_limits),
-            ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
-            settings.development_mode,
-        ),
-    ]
-    schema = strawberry.federation.Schema(
-        query=_query_type(composition, subject_cls),
-        mutation=_mutation_type(composition),
-        types=[owned.item for owned in composition.types],
-        extensions=[ErrorPolicy, *abuse, QueryRecordExtension, *(extensions or [])],
-        federation_version="2.11",
-    )
-    return Graph(settings, engine, composition, schema, subject_cls)
+    query = _query_type(composition, subject_cls)
+    mutation = _mutation_type(composition)
+    policies = composition.policies
+
+    def build(role: Role) -> strawberry.federation.Schema:
+        # Persisted operations first: they supply the query text the limits then measure.
+        abuse = [
+            PersistedOperations.factory(QueryStore(settings.apq_cache_size)),
+            AbuseLimits.factory(
+                role_limits(settings.role_limits),
+                ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
+                settings.development_mode,
+            ),
+        ]
+        mutations_seen = mutation is not None and any(
+            visible_to(role, policies.visibility("Mutation", owned.item.name)) for owned in composition.mutation_fields
+        )
+        return AudienceSchema(
+            query=query,
+            mutation=mutation if mutations_seen else None,
+            types=[owned.item for owned in composition.types],
+            extensions=[ErrorPolicy, *abuse, QueryRecordExtension, *(extensions or [])],
+            federation_version="2.11",
+            audience=role,
+            policies=policies,
+        )
+
+    graph = Graph(settings, engine, composition, subject_cls, build)
+    graph.schema_for(Role.ADMIN)  # builds every type once: a composition error shows at start, not on a request
+    policies.warn_undeclared()
+    return graph

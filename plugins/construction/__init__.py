@@ -59,6 +59,21 @@ def graphql_types() -> Sequence[type]:
 
 
 @hookimpl
+def field_policies() -> dict[str, str]:
+    return {
+        "CreditSubject.construction": "public",
+        "ConstructionProfile": "public",
+        "ConstructionQualification": "public",
+        "ConstructionConductRecord": "public",
+        "ConstructionBlacklistEntry": "public",
+        # Registered practitioners are natural persons: not for the public.
+        "ConstructionProfile.registrations": "portal",
+        "ConstructionProfile.registeredPractitioners": "portal",
+        "RegisteredPractitioner": "portal",
+    }
+
+
+@hookimpl
 def subject_fields() -> Sequence[SubjectField]:
     return [
         SubjectField(

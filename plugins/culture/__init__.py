@@ -52,6 +52,21 @@ def graphql_types() -> Sequence[type]:
 
 
 @hookimpl
+def field_policies() -> dict[str, str]:
+    return {
+        "CreditSubject.culture": "public",
+        "Query.cultureMeasures": "public",
+        "Query.cultureRedBlackList": "public",  # the 红黑榜 is published
+        "CultureProfile": "public",
+        "CultureGreenChannel": "public",
+        "CultureIncentive": "public",
+        "CultureMeasure": "public",
+        "CultureRedBlackListConnection": "public",
+        "CultureRedBlackListEdge": "public",
+    }
+
+
+@hookimpl
 def subject_fields() -> Sequence[SubjectField]:
     return [
         SubjectField(

@@ -49,6 +49,19 @@ def graphql_types() -> Sequence[type]:
 
 
 @hookimpl
+def field_policies() -> dict[str, str]:
+    return {
+        "CreditSubject.tax": "public",
+        "Query.majorTaxViolations": "public",  # the tax black list is published
+        "TaxProfile": "public",
+        "TaxCreditRating": "public",
+        "MajorTaxViolation": "public",
+        "MajorTaxViolationConnection": "public",
+        "MajorTaxViolationEdge": "public",
+    }
+
+
+@hookimpl
 def subject_fields() -> Sequence[SubjectField]:
     return [SubjectField("tax", resolve_tax, "Tax credit ratings and major tax violations (纳税信用).")]
 

@@ -55,6 +55,17 @@ def graphql_types() -> Sequence[type]:
 
 
 @hookimpl
+def field_policies() -> dict[str, str]:
+    return {
+        "CreditSubject.urbanManagement": "public",
+        "Query.urbanSubAreas": "public",
+        "UrbanManagementProfile": "public",
+        "UrbanInspection": "public",
+        "UrbanSubArea": "public",
+    }
+
+
+@hookimpl
 def subject_fields() -> Sequence[SubjectField]:
     return [
         SubjectField(
