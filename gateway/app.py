@@ -51,7 +51,12 @@ class GraphQLEndpoint(GraphQL):
             graph=self.graph,
             principal=state.get("principal", PUBLIC),
             request_id=state.get("request_id", "-"),
-            loaders=Loaders(self.graph.loader_specs, self.graph.engine),
+            loaders=Loaders(
+                self.graph.loader_specs,
+                self.graph.engine,
+                record_loaders=self.graph.record_loader_names,
+                principal=state.get("principal", PUBLIC),
+            ),
             request=request,
             response=response,
         )

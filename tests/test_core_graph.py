@@ -42,7 +42,9 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
 
 
 async def test_natural_person_is_masked(core: GatewayHarness) -> None:
-    body = await core.graphql('{ subject(code: "11010519491231002X") { code kind registrationAuthority { name } } }')
+    query = '{ subject(code: "11010519491231002X") { code kind registrationAuthority { name } } }'
+    assert (await core.graphql(query))["data"]["subject"] is None  # not shown to the public at all
+    body = await core.graphql(query, key=await core.create_key("department", domain="tax"))
     assert body["data"]["subject"] == {
         "code": "110105********002X",
         "kind": "NATURAL_PERSON",
@@ -66,8 +68,8 @@ async def test_invalid_code_has_code_and_unknown_is_null(core: GatewayHarness) -
     assert error_codes(body) == ["INVALID_SUBJECT_CODE"]
     assert body["errors"][0]["path"] == ["a"]
     # valid and unknown: null without an error
-    unknown = await core.graphql('{ subject(code: "110102199101010078") { name } }')
-    assert unknown["data"]["subject"]["name"] == "李明"
+    person = await core.graphql('{ subject(code: "110102199101010078") { name } }', key=await core.create_key("admin"))
+    assert person["data"]["subject"]["name"] == "李明"
     from stdnum.cn import uscc
 
     body18 = "91330106MA2AAAAA0"
@@ -82,9 +84,21 @@ async def test_subjects_keeps_order_and_nulls(core: GatewayHarness) -> None:
     from stdnum.cn import uscc
 
     codes[2] = codes[2][:17] + uscc.calc_check_digit(codes[2][:17])
-    body = await core.graphql("query($c: [String!]!) { subjects(codes: $c) { name } }", {"c": codes})
-    names = [s and s["name"] for s in body["data"]["subjects"]]
+    query = "query($c: [String!]!) { subjects(codes: $c) { name } }"
+    admin = await core.graphql(query, {"c": codes}, key=await core.create_key("admin"))
+    names = [s and s["name"] for s in admin["data"]["subjects"]]
     assert names == ["李明", "福州闽都信用示范科技有限公司", None, "北京京华建设集团有限公司"]
+    # The public is not shown natural persons: the person reads as unknown, in its place.
+    public = await core.graphql(query, {"c": codes})
+    assert [s and s["name"] for s in public["data"]["subjects"]] == [None, *names[1:]]
+
+
+async def test_search_shows_natural_persons_only_to_keys_that_may_see_them(core: GatewayHarness) -> None:
+    query = "query($n: String!) { searchSubjects(name: $n, first: 50) { edges { node { kind } } } }"
+    public = await core.graphql(query, {"n": "李明"})
+    assert public["data"]["searchSubjects"]["edges"] == []
+    admin = await core.graphql(query, {"n": "李明"}, key=await core.create_key("admin"))
+    assert {e["node"]["kind"] for e in admin["data"]["searchSubjects"]["edges"]} == {"NATURAL_PERSON"}
 
 
 async def test_subjects_is_bounded(core: GatewayHarness) -> None:

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.auth.principal import Principal
+from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.contributions import LoaderSpec
+from gateway.db.tables import subject as subject_table
+from gateway.policy.publication import record_filter
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,10 +26,22 @@ MAX_LOADER_BATCH = 1_000
 class Loaders:
     """One DataLoader per loader spec, made lazily and only for this request (no cross-request cache)."""
 
-    def __init__(self, specs: Mapping[str, LoaderSpec], engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        specs: Mapping[str, LoaderSpec],
+        engine: AsyncEngine,
+        *,
+        record_loaders: frozenset[str] = frozenset(),
+        principal: Principal | None = None,
+    ) -> None:
         self._specs = specs
         self._engine = engine
         self._made: dict[str, DataLoader] = {}
+        # Record sources pass through the publication filter here, so a plugin's own fields and the
+        # cross-domain records field show the same rows, and no plugin can forget the filter.
+        self._record_loaders = record_loaders
+        self._principal = principal
+        self._record_filter: Any = None
 
     def get(self, name: str) -> DataLoader:
         loader = self._made.get(name)
@@ -43,13 +58,34 @@ class Loaders:
 
     def _batch(self, spec: LoaderSpec) -> Any:
         engine = self._engine
+        filtered = spec.name in self._record_loaders
 
         async def batch(keys: list[Any]) -> list[Any]:
             async with engine.connect() as connection:
                 found = await spec.load(connection, keys)
-            return [found.get(key, spec.default) for key in keys]
+                shown = await self._shown(connection) if filtered else None
+            values = [found.get(key, spec.default) for key in keys]
+            if shown is None:
+                return values
+            return [tuple(r for r in value if shown(key, r)) for key, value in zip(keys, values, strict=True)]
 
         return batch
+
+    async def _shown(self, connection: Any) -> Any:
+        if self._record_filter is None:
+            principal = self._principal or PUBLIC
+            own = None
+            if principal.role is Role.SUBJECT and principal.subject_lookup_hash:
+                # One statement, for subject keys only: which subject id is the principal itself.
+                own = (
+                    await connection.execute(
+                        sa.select(subject_table.c.id).where(
+                            subject_table.c.lookup_hash == principal.subject_lookup_hash
+                        )
+                    )
+                ).scalar_one_or_none()
+            self._record_filter = record_filter(principal, own)
+        return self._record_filter
 
 
 @dataclass(slots=True)

@@ -25,9 +25,10 @@ from gateway.graph.abuse_limits import AbuseLimits
 from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
-from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
 from gateway.limits import ListSizes, role_limits
 from gateway.persisted import PersistedOperations, QueryStore
+from gateway.policy.publication import subject_visible
 from gateway.policy.visibility import Policies, visible_to
 from gateway.settings import Settings
 
@@ -91,8 +92,8 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     settings: Settings = info.context.settings
     parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
     row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
-    if row is None:
-        return None
+    if row is None or not subject_visible(info.context.principal, row):
+        return None  # a subject this principal may not see reads as unknown
     record_subject_access(info, [row.id])
     return cls.from_row(row)
 
@@ -120,7 +121,11 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
                 "INVALID_SUBJECT_CODE",
                 invalid=invalid,
             )
-        rows = await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
+        principal = info.context.principal
+        rows = [
+            row if row is not None and subject_visible(principal, row) else None
+            for row in await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
+        ]
         record_subject_access(info, [row.id for row in rows if row is not None])
         return [subject_cls.from_row(row) if row is not None else None for row in rows]
 
@@ -137,6 +142,8 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             raise BadUserInput(f"name must have 1 to {MAX_SEARCH_LENGTH} characters", argument="name")
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
+        if info.context.principal.role in (Role.PUBLIC, Role.PORTAL):
+            query = query.where(subject_table.c.code_type != CodeType.RESIDENT_ID.value)  # no natural persons
         if after is not None:
             last_name, last_id = decode_cursor(after, 2)
             query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
@@ -237,6 +244,10 @@ class Graph:
     def schema(self) -> strawberry.federation.Schema:
         """The whole graph, as the admin sees it."""
         return self.schema_for(Role.ADMIN)
+
+    @property
+    def record_loader_names(self) -> frozenset[str]:
+        return frozenset(source.loader for source in self.composition.record_sources)
 
     @property
     def loader_specs(self) -> dict[str, Any]:
