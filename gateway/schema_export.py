@@ -1,7 +1,8 @@
 """Writing the published SDL: what ``schema/`` holds and what the drift test compares against.
 
 ``credit-gateway.graphql`` is the whole subgraph (what the admin sees and a federation router
-composes); ``audience-<role>.graphql`` is what each audience sees, fields it may never see left out.
+composes); ``audience-<role>.graphql`` is what each other audience sees, fields it may never see
+left out.
 Frontends and banks code against their audience's file.
 """
 
@@ -29,6 +30,8 @@ def render_all(settings: Settings) -> dict[str, str]:
     graph = build_graph(settings, create_engine("sqlite+aiosqlite://"), composition)
     files = {SUBGRAPH_FILE: HEADER.format(audience="") + graph.schema.as_str() + "\n"}
     for role in Role:
+        if role is Role.ADMIN:
+            continue  # the admin sees the whole subgraph: credit-gateway.graphql
         sdl = graph.schema_for(role).as_str()
         files[f"audience-{role.value}.graphql"] = (
             HEADER.format(audience=f", as the {role.value} audience sees it") + sdl + "\n"
