@@ -55,7 +55,13 @@ from gateway.formats.importing import (
 )
 from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
-from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
+from gateway.graph.records import (
+    ENVELOPE_COLUMNS,
+    CreditRecord,
+    decision_cursor,
+    envelope_kwargs,
+    newest_decisions_first,
+)
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hookspecs import hookimpl
@@ -147,6 +153,7 @@ __all__ = [
     "check_batch_size",
     "connection_from_rows",
     "credit_record",
+    "decision_cursor",
     "decode_cursor",
     "detail_writer",
     "document_key_finder",
@@ -159,6 +166,7 @@ __all__ = [
     "license_input",
     "list_entry_input",
     "lookup_hash",
+    "newest_decisions_first",
     "optional",
     "page_size",
     "parse_date",

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.db.bulk import keys_in
 from gateway.db.tables import credit_record, subject
 from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
-from gateway.submissions import CreatedRecord, Envelope, FindExisting, SubmissionPolicy, WriteDetails
+from gateway.submissions import CreatedRecord, Envelope, FindExisting, Submission, SubmissionPolicy, WriteDetails
 from gateway.validation import MAX_NAME, ItemReader
 
 MAX_DOCUMENT_NUMBER = 128
@@ -197,3 +197,16 @@ def read_sub_area(reader: ItemReader, sub_areas: Mapping[str, str], value: str |
         )
         return None
     return code
+
+
+def document_submission(party: Party, envelope: Envelope, detail: dict[str, Any]) -> Submission:
+    """A shared-format record keyed by (source unit, document number), fingerprinted as held rows are."""
+    return Submission(
+        subject_code=party.code,
+        subject_name=party.name,
+        subject_kind=party.kind,
+        envelope=envelope,
+        key=(envelope.source_unit_code, envelope.document_number),
+        fingerprint=fingerprint(envelope, party.subject_hash, detail),
+        detail=detail,
+    )

@@ -18,7 +18,7 @@ from gateway.db.tables import credit_list_entry
 from gateway.formats.common import (
     detail_writer,
     document_key_finder,
-    fingerprint,
+    document_submission,
     read_decision,
     read_party,
     read_sub_area,
@@ -100,12 +100,4 @@ class CreditLists:
             "measures": ",".join(measures),
             "sub_area": sub_area,
         }
-        return Submission(
-            subject_code=party.code,
-            subject_name=party.name,
-            subject_kind=party.kind,
-            envelope=envelope,
-            key=(decision.source_unit_code, decision.document_number),
-            fingerprint=fingerprint(envelope, party.subject_hash, detail),
-            detail=detail,
-        )
+        return document_submission(party, envelope, detail)

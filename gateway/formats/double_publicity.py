@@ -24,7 +24,7 @@ from gateway.formats.common import (
     PartyType,
     detail_writer,
     document_key_finder,
-    fingerprint,
+    document_submission,
     read_decision,
     read_party,
     read_sub_area,
@@ -205,15 +205,7 @@ class DoublePublicity:
             "sub_area": sub_area,
             "remarks": remarks,
         }
-        return Submission(
-            subject_code=party.code,
-            subject_name=party.name,
-            subject_kind=party.kind,
-            envelope=envelope,
-            key=(decision.source_unit_code, decision.document_number),
-            fingerprint=fingerprint(envelope, party.subject_hash, detail),
-            detail=detail,
-        )
+        return document_submission(party, envelope, detail)
 
     def validate_licenses(self, inputs: Sequence[Any], policy: SubmissionPolicy) -> Validated:
         errors: list[ItemError] = []
@@ -251,15 +243,7 @@ class DoublePublicity:
             "sub_area": sub_area,
             "remarks": remarks,
         }
-        return Submission(
-            subject_code=party.code,
-            subject_name=party.name,
-            subject_kind=party.kind,
-            envelope=envelope,
-            key=(decision.source_unit_code, decision.document_number),
-            fingerprint=fingerprint(envelope, party.subject_hash, detail),
-            detail=detail,
-        )
+        return document_submission(party, envelope, detail)
 
 
 __all__ = [

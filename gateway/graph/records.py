@@ -9,7 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.db.tables import credit_record
+from gateway.errors import BadUserInput
 from gateway.graph.enums import Polarity, RecordStatus, Severity
+from gateway.graph.pagination import decode_cursor
 
 SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 
@@ -75,3 +77,26 @@ def envelope_kwargs(row: Any) -> dict[str, Any]:
         "source_unit_code": m["source_unit_code"],
         "status": RecordStatus(m["status"]),
     }
+
+
+def decision_cursor(row: Any) -> tuple[str, int]:
+    """The keyset of a record row in lists ordered newest decision first."""
+    return row.decision_date.isoformat(), row.id
+
+
+def newest_decisions_first(query: sa.Select[Any], after: str | None, size: int) -> sa.Select[Any]:
+    """Page ``query`` (over ``credit_record``) newest decision first, after the ``decision_cursor``
+    encoded in ``after``, fetching ``size + 1`` rows so the caller knows whether more follow."""
+    if after is not None:
+        last_date, last_id = decode_cursor(after, 2)
+        try:
+            last_date, last_id = date.fromisoformat(str(last_date)), int(last_id)
+        except (TypeError, ValueError) as exc:
+            raise BadUserInput("after is not a cursor this API issued", argument="after") from exc
+        query = query.where(
+            sa.or_(
+                credit_record.c.decision_date < last_date,
+                sa.and_(credit_record.c.decision_date == last_date, credit_record.c.id < last_id),
+            )
+        )
+    return query.order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc()).limit(size + 1)

@@ -11,15 +11,15 @@ from gateway.api import (
     FORMAT_COLUMNS,
     AdministrativeLicense,
     AdministrativePenalty,
-    BadUserInput,
     CreditListEntry,
     ListType,
     RecordStatus,
     connection_from_rows,
     credit_record,
-    decode_cursor,
+    decision_cursor,
     format_record,
     join_formats,
+    newest_decisions_first,
     page_size,
     subject,
 )
@@ -55,14 +55,6 @@ def resolve_culture_measures() -> list[CultureMeasure]:
     return [CultureMeasure.of(m) for m in rules.MEASURES.values()]
 
 
-def _after_key(after: str) -> tuple[date, int]:
-    last_date, last_id = decode_cursor(after, 2)
-    try:
-        return date.fromisoformat(str(last_date)), int(last_id)
-    except (TypeError, ValueError) as exc:
-        raise BadUserInput("after is not a cursor this API issued", argument="after") from exc
-
-
 async def resolve_culture_red_black_list(
     info: Info, list_type: ListType, first: int | None = None, after: str | None = None
 ) -> CultureRedBlackListConnection:
@@ -87,19 +79,11 @@ async def resolve_culture_red_black_list(
             sa.or_(_removal_date.is_(None), _removal_date > today),
         )
     )
-    if after is not None:
-        last_date, last_id = _after_key(after)
-        query = query.where(
-            sa.or_(
-                credit_record.c.decision_date < last_date,
-                sa.and_(credit_record.c.decision_date == last_date, credit_record.c.id < last_id),
-            )
-        )
-    query = query.order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc()).limit(size + 1)
+    query = newest_decisions_first(query, after, size)
     async with info.context.engine.connect() as conn:
         rows = (await conn.execute(query)).all()
     # Rows become nodes here and edges below: the edge also names the listed subject.
-    page = connection_from_rows(rows, size, lambda row: row, lambda row: (row.decision_date.isoformat(), row.id))
+    page = connection_from_rows(rows, size, lambda row: row, decision_cursor)
     edges = [
         CultureRedBlackListEdge(
             cursor=edge.cursor,
