@@ -360,18 +360,20 @@ def clients_list(database_url: DatabaseOption = None) -> None:
         finally:
             await engine.dispose()
 
-    table = Table("id", "name", "role", "domain", "key prefix", "created", "revoked")
+    table = Table("id", "name", "role", "domain", "contract", "key prefix", "created", "revoked")
+    out = console if console.is_terminal else Console(width=200)  # piped: whole rows, for grep
     for c in _run(fetch()):
         table.add_row(
             str(c.id),
             c.name,
             c.role.value,
             c.domain or "",
+            c.contract_groups.replace(",", ", "),
             c.key_prefix,
             str(c.created_at)[:19],
             str(c.revoked_at)[:19] if c.revoked_at else "",
         )
-    console.print(table)
+    out.print(table)
 
 
 @clients_app.command("revoke")
@@ -426,6 +428,38 @@ def clients_restrict(
     for path, digest in zip(operations, digests, strict=True):
         console.print(f"{digest}  {path}")
     console.print(f"client {client_id} is restricted to its registered operations")
+
+
+@clients_app.command("contract")
+def clients_contract(
+    client_id: Annotated[int, typer.Argument(help="The partner client's id.")],
+    groups: Annotated[
+        str, typer.Option("--groups", "-g", help="Comma-separated field groups, e.g. tax.rating (replaces the old).")
+    ],
+    database_url: DatabaseOption = None,
+    plugins: PluginsOption = None,
+) -> None:
+    """Set a partner's contract: the field groups it may be authorised to see."""
+    from gateway.app import compose_plugins
+    from gateway.db.engine import create_engine
+    from gateway.errors import GatewayError
+    from gateway.partners.store import set_contract
+
+    settings = _settings(database_url, plugins)
+    known = compose_plugins(settings).policies.partner_groups()
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            return await set_contract(engine, client_id, [g.strip() for g in groups.split(",") if g.strip()], known)
+        finally:
+            await engine.dispose()
+
+    try:
+        partner = _run(run())
+    except GatewayError as exc:
+        raise _fail(exc.message) from exc
+    console.print(f"partner {partner.id} ({partner.name}): contract {', '.join(sorted(partner.contract_groups))}")
 
 
 @schema_app.command("export")

@@ -19,6 +19,11 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"  # the query record could not be written; nothing was returned
+NOT_FOUND = "NOT_FOUND"  # an id that names nothing this principal may act on
+# Partners: no current authorisation by this subject for this partner and purpose (extensions.reason says why).
+AUTHORIZATION_REQUIRED = "AUTHORIZATION_REQUIRED"
+# A field the principal's audience has, but not for this subject (outside contract ∩ authorisation, …).
+FORBIDDEN_FIELD = "FORBIDDEN_FIELD"
 
 
 class GatewayError(GraphQLError):

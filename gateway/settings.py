@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
     max_submission_items: int = Field(500, ge=1, le=10_000, description="Most items in one submission.")
     max_request_bytes: int = Field(5_000_000, ge=1_000, description="Largest accepted request body.")
     log_level: str = "INFO"
+    max_authorization_days: int = Field(
+        1_096, ge=1, le=3_660, description="Longest a partner authorisation may run, from its first valid day."
+    )
+    as_of: dt.date | None = Field(
+        None,
+        description="Run as of this date (YYYY-MM-DD): publicity windows, authorisations and deadlines are "
+        "judged on it. For tests and lifecycle demos; unset is today's date in China.",
+    )
 
     # --- Abuse limits (query limits, introspection, rate limits, persisted operations) ---------
     development_mode: bool = Field(

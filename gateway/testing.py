@@ -14,6 +14,7 @@ httpx is needed (it is in the ``test`` extra).
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from gateway.auth.principal import Role
 from gateway.db import migrate
 from gateway.db.engine import create_engine
 from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.partners.store import set_contract
 from gateway.settings import Settings
 
 
@@ -70,14 +72,76 @@ class GatewayHarness:
     def graph(self) -> Any:
         return self.app.state.graph
 
-    async def create_key(self, role: str, *, domain: str | None = None, subject: str | None = None) -> str:
+    async def create_key(
+        self,
+        role: str,
+        *,
+        domain: str | None = None,
+        subject: str | None = None,
+        contract: Iterable[str] = (),
+        name: str | None = None,
+    ) -> str:
+        """A new client's key; ``contract``: a partner's field groups (e.g. ``["tax.rating"]``)."""
         subject_hash = None
         if subject is not None:
             subject_hash = lookup_hash(parse_subject_code(subject), self.settings.secret_key)
-        _, key = await create_client(
-            self.engine, name=f"test {role}", role=Role(role), domain=domain, subject_lookup_hash=subject_hash
+        info, key = await create_client(
+            self.engine, name=name or f"test {role}", role=Role(role), domain=domain, subject_lookup_hash=subject_hash
         )
+        if contract:
+            await set_contract(self.engine, info.id, list(contract), self.graph.composition.policies.partner_groups())
         return key
+
+    async def client_id(self, key: str) -> int:
+        """The id of the client a key belongs to (partner ids are what subjects authorise)."""
+        from gateway.auth.keys import authenticate
+
+        principal = await authenticate(self.engine, key)
+        assert principal.client_id is not None
+        return principal.client_id
+
+    async def authorize(
+        self,
+        subject: str,
+        partner_key: str,
+        *,
+        groups: Iterable[str],
+        purpose: str = "loan application",
+        valid_until: dt.date | None = None,
+        valid_from: dt.date | None = None,
+    ) -> int:
+        """Record that ``subject`` (a code already held) authorised the partner of ``partner_key`` to see
+        ``groups`` for ``purpose`` (send it as the ``X-Purpose`` header); returns the authorisation's id."""
+        from gateway.db.tables import subject as subject_table
+        from gateway.partners.store import GRANTED_BY_SUBJECT, Grant, grant_authorization
+
+        today = self.clock.today()
+        wanted = lookup_hash(parse_subject_code(subject), self.settings.secret_key)
+        async with self.engine.connect() as conn:
+            subject_id = (
+                await conn.execute(sa.select(subject_table.c.id).where(subject_table.c.lookup_hash == wanted))
+            ).scalar_one()
+        row = await grant_authorization(
+            self.engine,
+            subject_id=subject_id,
+            grant=Grant(
+                partner_id=await self.client_id(partner_key),
+                field_groups=list(groups),
+                purpose=purpose,
+                valid_until=valid_until or today + dt.timedelta(days=365),
+                valid_from=valid_from,
+            ),
+            granted_by=GRANTED_BY_SUBJECT,
+            today=today,
+            now=self.clock.now(),
+            max_days=self.settings.max_authorization_days,
+        )
+        return int(row.id)
+
+    @property
+    def clock(self) -> Any:
+        """The gateway's clock: ``gw.clock.travel_to(date(2027, 1, 1))`` runs the next requests as of that day."""
+        return self.graph.clock
 
     async def truncate(self) -> None:
         """Empty every table (PostgreSQL), for a database shared between tests."""
@@ -88,16 +152,27 @@ class GatewayHarness:
             await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        sent = {"Authorization": f"Bearer {key}"} if key else {}
+        sent.update(headers or {})
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
 
     async def graphql(
-        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """POST a query and return the JSON body (``data`` and ``errors``)."""
-        response = await self.post(query, variables, key=key)
+        """POST a query and return the JSON body (``data`` and ``errors``); ``headers`` e.g. ``X-Purpose``."""
+        response = await self.post(query, variables, key=key, headers=headers)
         assert response.headers["content-type"].startswith("application/json"), response.text
         return response.json()
 

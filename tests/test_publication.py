@@ -43,7 +43,11 @@ async def test_unpublished_records_are_shown_only_to_those_who_may_see_them(
 ) -> None:
     gw, record_id = repaired
     key = await gw.create_key(role, domain=domain, subject=subject) if role else None
-    body = await gw.graphql(QUERY, {"c": SHOWCASE}, key=key)
+    headers = {}
+    if role == "partner":  # a partner sees a subject only with its authorisation, for the stated purpose
+        await gw.authorize(SHOWCASE, key, groups=[], purpose="loan application")
+        headers = {"X-Purpose": "loan application"}
+    body = await gw.graphql(QUERY, {"c": SHOWCASE}, key=key, headers=headers)
     profile = body["data"]["subject"]
     in_tax = record_id in {r["id"] for r in profile["tax"]["ratings"]}
     in_records = record_id in {r["id"] for r in profile["records"]}

@@ -20,7 +20,7 @@ PROFILE = """query($c: [String!]!) { subjects(codes: $c) {
   culture { penalties { documentNumber } licenses { documentTitle } redList { measures } greenChannel { eligible } }
   construction { qualifications { grade } goodConduct { documentNumber } badConduct { publicityMonths }
                  blacklist { criterion } isBlacklisted }
-  tax { latestRating { grade score } ratings { year grade }
+  tax { latestRating { grade } ratings { year grade }
         majorViolations { documentNumber amountInvolved } isMajorViolator }
   records { __typename id decisionDate ... on TaxCreditRating { grade } } } }"""
 

@@ -209,7 +209,8 @@ async def test_penalties_are_submitted_read_and_idempotent(gw: GatewayHarness, u
         "content": "责令改正，处罚款人民币2,000元。",
         "sourceUnitCode": SOURCE_CODE,
     }
-    assert (await gw.graphql(PROFILE, {"c": PERSON}))["data"]["subject"] is None  # not for the public
+    public = await gw.graphql('query($c: String!) { subject(code: $c) { code } }', {"c": PERSON})
+    assert public["data"]["subject"] is None  # not for the public
     person = await gw.graphql(PROFILE, {"c": PERSON}, key=await gw.create_key("admin"))
     subject = person["data"]["subject"]
     assert subject["code"] == "110105********002X" and subject["kind"] == "NATURAL_PERSON"

@@ -35,6 +35,7 @@ class ClientInfo:
     key_prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    contract_groups: str = ""  # partners: comma-separated field groups
 
 
 async def create_client(
@@ -70,7 +71,14 @@ async def create_client(
 def _info(row: sa.Row) -> ClientInfo:
     m = row._mapping
     return ClientInfo(
-        m["id"], m["name"], Role(m["role"]), m["domain"], m["key_prefix"], m["created_at"], m["revoked_at"]
+        m["id"],
+        m["name"],
+        Role(m["role"]),
+        m["domain"],
+        m["key_prefix"],
+        m["created_at"],
+        m["revoked_at"],
+        m["contract_groups"] or "",
     )
 
 
@@ -113,4 +121,5 @@ async def authenticate(engine: AsyncEngine, key: str) -> Principal:
         domain=row.domain,
         subject_lookup_hash=row.subject_lookup_hash,
         authenticated_by="api_key",
+        contract_groups=frozenset(group for group in (row.contract_groups or "").split(",") if group),
     )

@@ -23,6 +23,7 @@ class Principal:
     domain: str | None = None  # departments: the one domain they act for
     subject_lookup_hash: str | None = None  # subjects: the one subject they are
     authenticated_by: str | None = None  # "api_key" or "jwt"; None for the public principal
+    contract_groups: frozenset[str] = frozenset()  # partners: the field groups of their contract
 
     @property
     def is_authenticated(self) -> bool:

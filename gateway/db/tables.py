@@ -74,6 +74,8 @@ api_client = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     # Set by `clients restrict`: the client may run only its persisted_operation rows (migration core_0003).
     sa.Column("restricted_to_persisted", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Partners: the field groups of their contract, comma-separated and sorted (migration core_0005).
+    sa.Column("contract_groups", sa.Text, nullable=False, server_default=""),
 )
 
 # Shared record formats (gateway.formats): detail tables joined one-to-one to the envelope.
@@ -163,4 +165,26 @@ query_record = sa.Table(
     sa.Index("ix_query_record_subject_id_id", "subject_id", "id"),
     sa.Index("ix_query_record_client_id_id", "client_id", "id"),
     sa.Index("ix_query_record_recorded_at", "recorded_at"),
+)
+
+# Partner authorisations (gateway.partners): a subject lets one partner see some field groups of
+# its profile for one purpose between two dates. Granted by the subject, or recorded by the admin
+# from a signed paper authorisation (reference_number). Revoked, never deleted.
+partner_authorization = sa.Table(
+    "partner_authorization",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey(api_client.c.id), nullable=False),
+    sa.Column("field_groups", sa.Text, nullable=False),  # comma-separated, sorted
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=False),
+    sa.Column("granted_by", sa.String(16), nullable=False),  # "subject" or "admin"
+    sa.Column("reference_number", sa.String(100), nullable=True),
+    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_by", sa.String(16), nullable=True),
+    sa.Index("ix_partner_authorization_client_subject", "client_id", "subject_id"),
+    sa.Index("ix_partner_authorization_subject", "subject_id"),
 )

@@ -19,6 +19,7 @@ from gateway.settings import Settings
 if TYPE_CHECKING:
     from gateway.graph.schema import Graph
 
+_UNKNOWN = object()
 # Keys per statement: far under SQLite's and asyncpg's bind-parameter limits.
 MAX_LOADER_BATCH = 1_000
 
@@ -42,6 +43,7 @@ class Loaders:
         self._record_loaders = record_loaders
         self._principal = principal
         self._record_filter: Any = None
+        self._own_subject_id: object = _UNKNOWN
 
     def get(self, name: str) -> DataLoader:
         loader = self._made.get(name)
@@ -73,19 +75,22 @@ class Loaders:
 
     async def _shown(self, connection: Any) -> Any:
         if self._record_filter is None:
-            principal = self._principal or PUBLIC
-            own = None
-            if principal.role is Role.SUBJECT and principal.subject_lookup_hash:
-                # One statement, for subject keys only: which subject id is the principal itself.
-                own = (
-                    await connection.execute(
-                        sa.select(subject_table.c.id).where(
-                            subject_table.c.lookup_hash == principal.subject_lookup_hash
-                        )
-                    )
-                ).scalar_one_or_none()
-            self._record_filter = record_filter(principal, own)
+            self._record_filter = record_filter(self._principal or PUBLIC, await self.own_subject_id(connection))
         return self._record_filter
+
+    async def own_subject_id(self, connection: Any = None) -> int | None:
+        """For a subject principal, its subject's id (one statement, once per request); else None."""
+        principal = self._principal or PUBLIC
+        if principal.role is not Role.SUBJECT or not principal.subject_lookup_hash:
+            return None
+        if self._own_subject_id is _UNKNOWN:
+            query = sa.select(subject_table.c.id).where(subject_table.c.lookup_hash == principal.subject_lookup_hash)
+            if connection is None:
+                async with self._engine.connect() as conn:
+                    self._own_subject_id = (await conn.execute(query)).scalar_one_or_none()
+            else:
+                self._own_subject_id = (await connection.execute(query)).scalar_one_or_none()
+        return self._own_subject_id  # type: ignore[return-value]
 
 
 @dataclass(slots=True)

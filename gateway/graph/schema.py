@@ -13,11 +13,13 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import Info
 
 from gateway.audit.graphql import audit_query_fields
 from gateway.audit.recorder import QueryRecordExtension, record_subject_access
 from gateway.auth.principal import Role
+from gateway.clock import Clock
 from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
@@ -27,6 +29,9 @@ from gateway.graph.pagination import Connection, connection_from_rows, decode_cu
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
 from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
 from gateway.limits import ListSizes, role_limits
+from gateway.partners.access import PartnerAccess, admit_subjects
+from gateway.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
+from gateway.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
 from gateway.persisted import PersistedOperations, QueryStore
 from gateway.policy.publication import subject_visible
 from gateway.policy.visibility import Policies, visible_to
@@ -94,6 +99,9 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
     if row is None or not subject_visible(info.context.principal, row):
         return None  # a subject this principal may not see reads as unknown
+    (admitted,) = await admit_subjects(info.context, [row])
+    if isinstance(admitted, Exception):
+        raise admitted  # a partner without this subject's authorisation
     record_subject_access(info, [row.id])
     return cls.from_row(row)
 
@@ -126,8 +134,13 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             row if row is not None and subject_visible(principal, row) else None
             for row in await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
         ]
-        record_subject_access(info, [row.id for row in rows if row is not None])
-        return [subject_cls.from_row(row) if row is not None else None for row in rows]
+        # A partner's unauthorised subjects become errors in place: the rest of the batch stands.
+        admitted = await admit_subjects(info.context, rows)
+        shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
+        record_subject_access(info, [row.id for row in shown])
+        return [
+            row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted
+        ]
 
     async def search_subjects(
         info: Info,
@@ -142,8 +155,12 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             raise BadUserInput(f"name must have 1 to {MAX_SEARCH_LENGTH} characters", argument="name")
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
-        if info.context.principal.role in (Role.PUBLIC, Role.PORTAL):
+        principal = info.context.principal
+        if principal.role in (Role.PUBLIC, Role.PORTAL):
             query = query.where(subject_table.c.code_type != CodeType.RESIDENT_ID.value)  # no natural persons
+        if principal.role is Role.PARTNER:
+            # A partner finds only the subjects that authorised it for this purpose: no fishing by name.
+            query = query.where(subject_table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
         if after is not None:
             last_name, last_id = decode_cursor(after, 2)
             query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
@@ -163,6 +180,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         ),
     }
     namespace.update(audit_query_fields(subject_cls))  # me, queryRecords: the query record (gateway.audit)
+    namespace.update(PARTNER_QUERY_FIELDS)  # partners, authorizations (gateway.partners)
     for owned in composition.query_fields:
         namespace[owned.item.name] = strawberry.field(
             resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
@@ -170,10 +188,12 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
     return strawberry.type(type("Query", (), namespace))
 
 
-def _mutation_type(composition: Composition) -> type | None:
-    if not composition.mutation_fields:
-        return None
-    namespace: dict[str, Any] = {}
+# The core's own mutations; each resolver checks its principal (several audiences share them).
+CORE_MUTATIONS: dict[str, Any] = {**PARTNER_MUTATION_FIELDS}
+
+
+def _mutation_type(composition: Composition) -> type:
+    namespace: dict[str, Any] = dict(CORE_MUTATIONS)
     for owned in composition.mutation_fields:
         namespace[owned.item.name] = strawberry.mutation(
             resolver=owned.item.resolver,
@@ -182,6 +202,12 @@ def _mutation_type(composition: Composition) -> type | None:
             extensions=[PermissionExtension([CanWriteDomain(owned.plugin)], use_directives=False)],
         )
     return strawberry.type(type("Mutation", (), namespace))
+
+
+def _mutation_names(mutation: type) -> list[str]:
+    """GraphQL names (grantAuthorization), as the visibility declarations spell them."""
+    names = NameConverter()
+    return [names.get_graphql_name(f) for f in mutation.__strawberry_definition__.fields]  # type: ignore[attr-defined]
 
 
 class AudienceSchema(strawberry.federation.Schema):
@@ -231,6 +257,7 @@ class Graph:
     composition: Composition
     subject_type: type
     build_schema: Callable[[Role], strawberry.federation.Schema]
+    clock: Clock
     audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
 
     def schema_for(self, role: Role) -> strawberry.federation.Schema:
@@ -263,7 +290,9 @@ def build_graph(
     subject_cls = _subject_type(composition)
     query = _query_type(composition, subject_cls)
     mutation = _mutation_type(composition)
+    mutation_names = _mutation_names(mutation)
     policies = composition.policies
+    field_groups = FieldGroups(policies)
 
     def build(role: Role) -> strawberry.federation.Schema:
         # Persisted operations first: they supply the query text the limits then measure.
@@ -275,20 +304,20 @@ def build_graph(
                 settings.development_mode,
             ),
         ]
-        mutations_seen = mutation is not None and any(
-            visible_to(role, policies.visibility("Mutation", owned.item.name)) for owned in composition.mutation_fields
-        )
+        # A role none of whose mutations are visible gets no Mutation type at all.
+        mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)
+        guard = [PartnerFieldGuard.factory(field_groups)] if role in GUARDED_ROLES else []
         return AudienceSchema(
             query=query,
             mutation=mutation if mutations_seen else None,
             types=[owned.item for owned in composition.types],
-            extensions=[ErrorPolicy, *abuse, QueryRecordExtension, *(extensions or [])],
+            extensions=[ErrorPolicy, *abuse, *guard, QueryRecordExtension, *(extensions or [])],
             federation_version="2.11",
             audience=role,
             policies=policies,
         )
 
-    graph = Graph(settings, engine, composition, subject_cls, build)
-    graph.schema_for(Role.ADMIN)  # builds every type once: a composition error shows at start, not on a request
+    graph = Graph(settings, engine, composition, subject_cls, build, Clock(settings.as_of))
+    check_partner_fields(graph.schema_for(Role.ADMIN), policies)  # also builds every type once: errors show at start
     policies.warn_undeclared()
     return graph

@@ -1,5 +1,6 @@
 """The visibilities of the core's own types and fields (plugins declare theirs through a hook)."""
 
+from gateway.partners.graphql import PARTNER_POLICIES
 from gateway.policy.visibility import ADMIN, DEPARTMENT, PORTAL, PUBLIC, SUBJECT
 
 CORE_POLICIES: dict[str, str] = {
@@ -39,4 +40,5 @@ CORE_POLICIES: dict[str, str] = {
     "QueryRecordDetail": ADMIN,
     "QueryRecordDetailConnection": ADMIN,
     "QueryRecordDetailEdge": ADMIN,
+    **PARTNER_POLICIES,
 }

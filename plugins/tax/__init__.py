@@ -55,6 +55,9 @@ def field_policies() -> dict[str, str]:
         "Query.majorTaxViolations": "public",  # the tax black list is published
         "TaxProfile": "public",
         "TaxCreditRating": "public",
+        # The points behind a grade, and why a D was assigned: for partners the subject authorised.
+        "TaxCreditRating.score": "partner:tax.rating",
+        "TaxCreditRating.directAssignmentReason": "partner:tax.rating",
         "MajorTaxViolation": "public",
         "MajorTaxViolationConnection": "public",
         "MajorTaxViolationEdge": "public",

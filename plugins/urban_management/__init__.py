@@ -61,6 +61,9 @@ def field_policies() -> dict[str, str]:
         "Query.urbanSubAreas": "public",
         "UrbanManagementProfile": "public",
         "UrbanInspection": "public",
+        # The result of an inspection is published; what the inspectors found is not.
+        "UrbanInspection.findings": "partner:urban_management.inspection",
+        "UrbanInspection.rectificationDeadline": "partner:urban_management.inspection",
         "UrbanSubArea": "public",
     }
 

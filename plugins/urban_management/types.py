@@ -45,7 +45,8 @@ class UrbanInspection(CreditRecord):
     sub_area: str = strawberry.field(description="The sub-area inspected (see urbanSubAreas).")
     inspection_item: str = strawberry.field(description="检查事项: what was checked.")
     result: UrbanInspectionResult
-    findings: str = strawberry.field(description="检查情况: what the inspectors found.")
+    # Nullable: a partner-grantable field reads null where the principal may not see it.
+    findings: str | None = strawberry.field(description="检查情况: what the inspectors found.")
     rectification_deadline: date | None = strawberry.field(description="整改期限, after the inspection date.")
     inspector_unit: str = strawberry.field(description="The unit that carried out the inspection.")
     remarks: str | None
