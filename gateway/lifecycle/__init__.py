@@ -1,0 +1,1 @@
+"""The credit lifecycle: working-day deadlines and the workflows of disputes, repair, commitments and complaints."""
