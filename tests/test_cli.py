@@ -104,6 +104,18 @@ def test_clients_create_list_revoke(tmp_path: Path) -> None:
     assert _cli("clients", "revoke", "1", env=env).returncode != 0  # already revoked
 
 
+def test_clients_contract_sets_a_partners_field_groups(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert _cli("db", "upgrade", env=env).returncode == 0
+    assert _cli("clients", "create", "--role", "partner", "--name", "Bank", env=env).returncode == 0
+    done = _cli("clients", "contract", "1", "--groups", "tax.rating, urban_management.inspection", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "tax.rating, urban_management.inspection" in _cli("clients", "list", env=env).stdout
+    unknown = _cli("clients", "contract", "1", "--groups", "tax.ratings", env=env)
+    assert unknown.returncode != 0 and "unknown field groups: tax.ratings" in unknown.stderr
+    assert _cli("clients", "contract", "9", "--groups", "tax.rating", env=env).returncode != 0  # no such partner
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
