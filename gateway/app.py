@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry r
 
 from gateway.auth.jwt_tokens import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Role
+from gateway.clock import serve_as_of
 from gateway.composition import Composition, compose
 from gateway.db.engine import create_engine
 from gateway.errors import BAD_REQUEST
@@ -46,6 +47,7 @@ class GraphQLEndpoint(GraphQL):
         self.graph = graph
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
+        serve_as_of(self.graph.clock.today())
         state = request.scope.get("state", {})
         return GatewayContext(
             graph=self.graph,

@@ -8,9 +8,26 @@ the server's local date. Timestamps (``now``) are UTC.
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
+
+# The day of the request being served, set once per request from the graph's clock, so that code
+# far from the request (a record type's isCurrent, a plugin's list query) judges dates as of the same
+# day as the rest of the response, and tests move every one of them with one clock.
+_request_day: ContextVar[dt.date | None] = ContextVar("credit_gateway_request_day", default=None)
+
+
+def today() -> dt.date:
+    """The day the current request is served as of; outside a request, today's date in China."""
+    day = _request_day.get()
+    return day if day is not None else dt.datetime.now(CHINA).date()
+
+
+def serve_as_of(day: dt.date) -> None:
+    """Set the day for the rest of this request (its task and the tasks it starts)."""
+    _request_day.set(day)
 
 
 class Clock:

@@ -52,6 +52,13 @@ credit_record = sa.Table(
     sa.Column("source_unit_code", sa.String(18), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # The lifecycle (gateway.lifecycle, migration core_0006): the publicity window worked out when the
+    # record was written (null: no end), the first day a repair may be applied for, whether a dispute
+    # is open, and the revision a correction bumps (earlier ones are in record_revision).
+    sa.Column("published_until", sa.Date, nullable=True),
+    sa.Column("repair_from", sa.Date, nullable=True),
+    sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
     # Idempotency of submissions: one decision document per source unit. NULL document numbers
     # (annual ratings, for instance) are distinct on both SQLite and PostgreSQL.
     sa.UniqueConstraint("source_unit_code", "document_number", name="uq_credit_record_source_document"),
@@ -188,3 +195,80 @@ partner_authorization = sa.Table(
     sa.Index("ix_partner_authorization_client_subject", "client_id", "subject_id"),
     sa.Index("ix_partner_authorization_subject", "subject_id"),
 )
+
+# --- The lifecycle workflows (gateway.lifecycle, migration core_0006) -------------------------------
+
+# Each workflow row carries its state and a version: an action updates WHERE state = the state it
+# saw, so of two concurrent actions exactly one wins and the other is told (gateway.lifecycle.transitions).
+workflow_transition = sa.Table(
+    "workflow_transition",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workflow", sa.String(32), nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_state", sa.String(32), nullable=True),  # null for the creating transition
+    sa.Column("to_state", sa.String(32), nullable=False),
+    sa.Column("actor_role", sa.String(16), nullable=False),
+    sa.Column("actor_client_id", sa.Integer, nullable=True),
+    sa.Column("actor_name", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index("ix_workflow_transition_item", "workflow", "item_id", "id"),
+)
+
+dispute = sa.Table(
+    "dispute",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), nullable=False),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
+    sa.Column("domain", sa.String(64), nullable=False),  # the record's, for the department's view
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("evidence", sa.String(500), nullable=True),
+    sa.Column("filed_by", sa.String(16), nullable=False),  # subject or admin (on the subject's behalf)
+    sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=True),  # the current stage's deadline; null once over
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("finding", sa.Text, nullable=True),  # the department's verification
+    sa.Column("corrected_revision", sa.Integer, nullable=True),
+    sa.Index("ix_dispute_record", "record_id"),
+    sa.Index("ix_dispute_subject", "subject_id", "id"),
+    sa.Index("ix_dispute_domain_state", "domain", "state"),
+)
+
+# A record's earlier versions: corrections never overwrite history.
+record_revision = sa.Table(
+    "record_revision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("envelope", sa.Text, nullable=False),  # JSON of the envelope as it was
+    sa.Column("replaced_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("dispute_id", sa.Integer, sa.ForeignKey(dispute.c.id), nullable=True),
+    sa.UniqueConstraint("record_id", "revision", name="uq_record_revision_record_revision"),
+)
+
+repair_application = sa.Table(
+    "repair_application",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey(credit_record.c.id), nullable=False),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
+    sa.Column("domain", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("commitment", sa.Text, nullable=False),  # the repair commitment (信用修复承诺)
+    sa.Column("obligations", sa.Text, nullable=True),  # how the obligations were met (evidence)
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Index("ix_repair_application_record", "record_id"),
+    sa.Index("ix_repair_application_subject", "subject_id", "id"),
+    sa.Index("ix_repair_application_domain_state", "domain", "state"),
+)
+
+# The complaint and commitment tables live in their own module, on this metadata.
+from gateway.db import workflow_tables as _workflow_tables  # noqa: E402, F401  (registers its tables)

@@ -28,6 +28,7 @@ from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
 from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
+from gateway.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
 from gateway.limits import ListSizes, role_limits
 from gateway.partners.access import PartnerAccess, admit_subjects
 from gateway.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
@@ -181,6 +182,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
     }
     namespace.update(audit_query_fields(subject_cls))  # me, queryRecords: the query record (gateway.audit)
     namespace.update(PARTNER_QUERY_FIELDS)  # partners, authorizations (gateway.partners)
+    namespace.update(LIFECYCLE_QUERY_FIELDS)  # disputes, repairs, complaints, commitments (gateway.lifecycle)
     for owned in composition.query_fields:
         namespace[owned.item.name] = strawberry.field(
             resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
@@ -189,7 +191,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
 
 
 # The core's own mutations; each resolver checks its principal (several audiences share them).
-CORE_MUTATIONS: dict[str, Any] = {**PARTNER_MUTATION_FIELDS}
+CORE_MUTATIONS: dict[str, Any] = {**PARTNER_MUTATION_FIELDS, **LIFECYCLE_MUTATION_FIELDS}
 
 
 def _mutation_type(composition: Composition) -> type:

@@ -1,5 +1,6 @@
 """The visibilities of the core's own types and fields (plugins declare theirs through a hook)."""
 
+from gateway.lifecycle.graphql import LIFECYCLE_POLICIES
 from gateway.partners.graphql import PARTNER_POLICIES
 from gateway.policy.visibility import ADMIN, DEPARTMENT, PORTAL, PUBLIC, SUBJECT
 
@@ -41,4 +42,5 @@ CORE_POLICIES: dict[str, str] = {
     "QueryRecordDetailConnection": ADMIN,
     "QueryRecordDetailEdge": ADMIN,
     **PARTNER_POLICIES,
+    **LIFECYCLE_POLICIES,
 }
