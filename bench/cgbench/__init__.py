@@ -1,0 +1,1 @@
+"""The credit-gateway benchmark harness (``bench/run``): datasets, peers, floor, load, report."""

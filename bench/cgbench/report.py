@@ -1,0 +1,228 @@
+"""The machine, the versions, and the tables of BENCHMARKS.md.
+
+Only the part of BENCHMARKS.md between the ``bench:results`` markers is generated; the prose around
+it (method, analysis) is kept as written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cgbench.config import PEERS_DIR, REPO_DIR
+from cgbench.loadgen import wrk_version
+
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+SIDES = {"ours": "credit-gateway", "apollo": "Apollo Gateway", "hive": "Hive Gateway", "floor": "floor (no GraphQL)"}
+PYTHON_PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "SQLAlchemy", "asyncpg", "orjson")
+NODE_PACKAGES = ("@apollo/gateway", "@apollo/server", "@apollo/subgraph", "@apollo/composition",
+                 "@graphql-hive/gateway", "graphql")  # fmt: skip
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "?")
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])  # type: ignore[index]
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+    }
+
+
+def versions(pg_version: str) -> dict[str, str]:
+    found = {"python": platform.python_version(), "node": _run(["node", "--version"]), "postgresql": pg_version,
+             "wrk": wrk_version(), "credit-gateway": _product_version()}  # fmt: skip
+    for name in PYTHON_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    for name in NODE_PACKAGES:
+        manifest = PEERS_DIR / "node_modules" / name / "package.json"
+        found[name] = json.loads(manifest.read_text())["version"] if manifest.exists() else "missing"
+    for name in ("uvloop", "httptools"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _product_version() -> str:
+    commit = _run(["git", "-C", str(REPO_DIR), "rev-parse", "--short", "HEAD"])
+    dirty = _run(["git", "-C", str(REPO_DIR), "status", "--porcelain", "--", "gateway", "plugins", "pyproject.toml"])
+    return f"{metadata.version('credit-gateway')} @ {commit}{' + uncommitted changes' if dirty else ''}"
+
+
+def _run(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "missing"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+
+def render(results: dict[str, Any]) -> str:
+    """The generated section of BENCHMARKS.md."""
+    out = [START, ""]
+    m, v, cfg = results["machine"], results["versions"], results["config"]
+    mode = "quick run (`bench/run --quick`): smaller W4/W5, shorter loads" if cfg["quick"] else "full run (`bench/run`)"
+    out += [
+        f"**{results['date']}**, {mode}. Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, "
+        f"Linux {m['kernel']}. Load: wrk, {cfg['connections']} connections, one thread, "
+        f"{cfg['warmup_seconds']} s warm-up then {cfg['duration_seconds']} s measured, "
+        f"{cfg['repetitions']} repetitions alternating the sides (ours, Apollo, Hive, floor, ours, …); "
+        "figures are the median of the repetitions (peak RSS: the maximum).",
+        "",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+    ]
+    for key, title in results["workload_titles"].items():
+        sides = results["workloads"].get(key)
+        if not sides:
+            continue
+        out += [f"### {title}", "", _side_table(sides, results["response_bytes"].get(key, {})), ""]
+    out += ["### Ratios (ours / peer) and targets", "", _ratio_table(results), ""]
+    if results.get("ingest"):
+        out += ["### W4 ingestion (`credit-gateway import`, tax ratings CSV)", "", _ingest_table(results), ""]
+    if results.get("scale"):
+        out += ["### W5 scale (profile latency, one request at a time)", "", _scale_table(results), ""]
+    for summary in results.get("profiles", []):
+        out += [_profile_section(summary), ""]
+    out.append(END)
+    return "\n".join(out)
+
+
+def _side_table(sides: dict[str, Any], sizes: dict[str, int]) -> str:
+    rows = [
+        "| side | req/s (min–max) | p50 ms | p99 ms | CPU ms/req (server) | CPU ms/req (PostgreSQL) | peak RSS MB | "
+        "response bytes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label in SIDES.items():
+        s = sides.get(key)
+        if s is None:
+            continue
+        low, high = s["throughput_spread"]
+        database = f"{s['database_cpu_ms_per_request']:.2f}" if key in ("ours", "floor") else "–"
+        rows.append(
+            f"| {label} | {s['throughput']:,.0f} ({low:,.0f}–{high:,.0f}) | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
+            f"{s['server_cpu_ms_per_request']:.2f} | {database} | {s['peak_rss_mb']:.0f} | {sizes.get(key, 0):,} |"
+        )
+    return "\n".join(rows)
+
+
+def ratios(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Throughput and p99 of ours over each other side, and whether the issue's targets are met."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, sides in results["workloads"].items():
+        ours = sides["ours"]
+        entry: dict[str, Any] = {}
+        for other in ("apollo", "hive", "floor"):
+            if other in sides:
+                entry[f"throughput_vs_{other}"] = ours["throughput"] / sides[other]["throughput"]
+                entry[f"p99_vs_{other}"] = ours["p99_ms"] / sides[other]["p99_ms"]
+        fastest = max(sides[p]["throughput"] for p in ("apollo", "hive") if p in sides)
+        entry["throughput_vs_faster_peer"] = ours["throughput"] / fastest
+        need = 1.5 if key == "w1" else 1.0
+        met = entry["throughput_vs_faster_peer"] >= need
+        if key == "w1":
+            met = met and all(ours["p99_ms"] <= sides[p]["p99_ms"] for p in ("apollo", "hive") if p in sides)
+            entry["target"] = "≥ 1.5× the faster peer's throughput, p99 ≤ both peers'"
+        else:
+            entry["target"] = "≥ 1.0× the faster peer's throughput"
+        entry["met"] = met
+        out[key] = entry
+    return out
+
+
+def _ratio_table(results: dict[str, Any]) -> str:
+    rows = [
+        "| workload | req/s ours/Apollo | req/s ours/Hive | req/s ours/floor | p99 ours/Apollo | p99 ours/Hive | "
+        "target | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for key, r in results["ratios"].items():
+        rows.append(
+            f"| {key.upper()} | {r.get('throughput_vs_apollo', 0):.2f} | {r.get('throughput_vs_hive', 0):.2f} | "
+            f"{r.get('throughput_vs_floor', 0):.2f} | {r.get('p99_vs_apollo', 0):.2f} | "
+            f"{r.get('p99_vs_hive', 0):.2f} | "
+            f"{r['target']} | {'yes' if r['met'] else '**no**'} |"
+        )
+    scale = results.get("scale_ratio")
+    if scale:
+        rows.append(
+            f"| W5 | | | | | | large ≤ 1.3× small latency (p50 {scale['p50']:.2f}×, p99 {scale['p99']:.2f}×) | "
+            f"{'yes' if scale['met'] else '**no**'} |"
+        )
+    return "\n".join(rows)
+
+
+def _ingest_table(results: dict[str, Any]) -> str:
+    rows = [
+        "| database | rows | importer seconds | rows/s | wall seconds (whole command) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results["ingest"]:
+        rows.append(
+            f"| {r['database']} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | "
+            f"{r['wall_seconds']:.1f} |"
+        )
+    return "\n".join(rows)
+
+
+def _scale_table(results: dict[str, Any]) -> str:
+    rows = ["| database | subjects | records | p50 ms | p99 ms | mean ms | req/s (1 connection) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for database, s in results["scale"].items():
+        rows.append(
+            f"| {database} | {s['subjects']:,} | {s['records']:,} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
+            f"{s['mean_ms']:.1f} | {s['throughput']:,.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def _profile_section(summary: dict[str, Any]) -> str:
+    lines = [
+        f"### Profile of ours under {summary['workload'].upper()} (py-spy, {summary['samples']:,} samples, "
+        f"`{Path(summary['file']).name}`)",
+        "",
+        "| phase (inclusive) | share | | leaf package (self) | share |",
+        "| --- | ---: | --- | --- | ---: |",
+    ]
+    phases, packages = summary["phases"], summary["by_package"]
+    for i in range(max(len(phases), len(packages))):
+        p = phases[i] if i < len(phases) else ("", None)
+        k = packages[i] if i < len(packages) else ("", None)
+        phase_share = "" if p[1] is None else f"{p[1]:.1f}%"
+        package_share = "" if k[1] is None else f"{k[1]:.1f}%"
+        lines.append(f"| {p[0]} | {phase_share} | | {k[0]} | {package_share} |")
+    lines += [
+        "",
+        "Most self time: " + "; ".join(f"{name} {share:.1f}%" for name, share in summary["top_self"][:8]) + ".",
+    ]
+    return "\n".join(lines)
+
+
+def write_benchmarks(path: Path, section: str) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n" + START + "\n" + END + "\n"
+    if START not in text or END not in text:
+        text = text.rstrip() + "\n\n" + START + "\n" + END + "\n"
+    before, rest = text.split(START, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(before + section + after)

@@ -1,0 +1,147 @@
+"""Start and stop the servers of a run: ours, the floor, the five subgraphs and the two peer gateways.
+
+Each server runs in its own session, so that stopping it ends exactly the processes the harness
+started (its process group), nothing else on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cgbench import config
+from cgbench.config import BENCH_DIR, PEERS_DIR
+from cgbench.util import log, product_env
+
+SUBGRAPHS = ("subjects", "tax", "urban_management", "culture", "construction")
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    port: int
+    env: dict[str, str]
+    cwd: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.process.returncode}); see {self.log_path}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def node_env() -> dict[str, str]:
+    return {**os.environ, "NODE_ENV": "production"}
+
+
+def ours(cfg: config.Config, database_url: str, logs: Path, *, port: int | None = None, name: str = "ours") -> Server:
+    # Exactly what production runs: `credit-gateway serve` (uvicorn, one process, the product's
+    # loop and HTTP parser, access log at INFO).
+    port = port or cfg.ports.ours
+    return Server(
+        name,
+        ["credit-gateway", "serve", "--port", str(port)],
+        port,
+        product_env(database_url),
+        logs,
+        logs / f"{name}.log",
+    )
+
+
+def floor(cfg: config.Config, capture: Path, dsn: str, logs: Path) -> Server:
+    env = product_env("", PYTHONPATH=str(BENCH_DIR))
+    return Server(
+        "floor",
+        [os.environ.get("BENCH_PYTHON", "python"), "-m", "cgbench.floor", str(capture), dsn, str(cfg.ports.floor)],
+        cfg.ports.floor,
+        env,
+        BENCH_DIR,
+        logs / "floor.log",
+    )
+
+
+def subgraphs(cfg: config.Config, export_dir: Path, logs: Path) -> list[Server]:
+    return [
+        Server(
+            f"subgraph-{name}",
+            ["node", "src/subgraph.mjs", name, str(cfg.ports.subgraphs[name]), str(export_dir)],
+            cfg.ports.subgraphs[name],
+            node_env(),
+            PEERS_DIR,
+            logs / f"subgraph-{name}.log",
+        )
+        for name in SUBGRAPHS
+    ]
+
+
+def compose(cfg: config.Config, out: Path) -> Path:
+    pairs = [f"{name}=http://127.0.0.1:{cfg.ports.subgraphs[name]}/" for name in SUBGRAPHS]
+    subprocess.run(["node", "src/compose.mjs", str(out), *pairs], cwd=PEERS_DIR, check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def apollo(cfg: config.Config, supergraph: Path, logs: Path) -> Server:
+    return Server(
+        "apollo",
+        ["node", "src/apollo-gateway.mjs", str(supergraph), str(cfg.ports.apollo)],
+        cfg.ports.apollo,
+        node_env(),
+        PEERS_DIR,
+        logs / "apollo.log",
+    )
+
+
+def hive(cfg: config.Config, supergraph: Path, logs: Path) -> Server:
+    # --fork 1: one process, as every other side has (Hive's CLI may spawn a worker per CPU).
+    command = ["node", "node_modules/.bin/hive-gateway", "supergraph", str(supergraph), "--host", "127.0.0.1",
+               "--port", str(cfg.ports.hive), "--fork", "1"]  # fmt: skip
+    return Server("hive", command, cfg.ports.hive, node_env(), PEERS_DIR, logs / "hive.log")
+
+
+def start_all(servers: list[Server]) -> None:
+    for server in servers:
+        server.start()
+    for server in servers:
+        server.wait_ready()
+    log(f"started {', '.join(s.name for s in servers)}")
+
+
+def stop_all(servers: list[Server]) -> None:
+    for server in reversed(servers):
+        server.stop()
