@@ -4,6 +4,7 @@ Built-in plugins import only from here (a test checks it), so a third-party doma
 that a built-in one does. Hooks are documented in :mod:`gateway.hookspecs`.
 """
 
+from gateway.clock import today
 from gateway.contributions import (
     DemoContext,
     DemoSubject,
@@ -66,6 +67,7 @@ from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hookspecs import hookimpl
 from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
+from gateway.lifecycle.publicity import published_clause
 from gateway.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
 from gateway.submissions import (
     CreatedRecord,
@@ -175,6 +177,7 @@ __all__ = [
     "parse_int",
     "parse_subject_code",
     "penalty_input",
+    "published_clause",
     "read_decision",
     "read_party",
     "read_sub_area",
@@ -184,4 +187,5 @@ __all__ = [
     "submission_mutation",
     "submit",
     "text",
+    "today",
 ]

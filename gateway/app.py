@@ -32,6 +32,7 @@ from gateway.http import (
     RateLimitMiddleware,
     RequestIdMiddleware,
 )
+from gateway.lifecycle.publicity import serve_rules
 from gateway.plugins import load_plugins
 from gateway.ratelimit import create_rate_limiter, rate_limits
 from gateway.settings import Settings
@@ -48,6 +49,7 @@ class GraphQLEndpoint(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
         serve_as_of(self.graph.clock.today())
+        serve_rules(self.graph.settings.publicity)
         state = request.scope.get("state", {})
         return GatewayContext(
             graph=self.graph,

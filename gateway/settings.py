@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.lifecycle.rules import DisputeRules, PublicityRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./credit-gateway.sqlite3"
 # Only for the embedded demo: a production deployment must set its own key, or every
@@ -47,6 +50,21 @@ class Settings(BaseSettings):
     max_submission_items: int = Field(500, ge=1, le=10_000, description="Most items in one submission.")
     max_request_bytes: int = Field(5_000_000, ge=1_000, description="Largest accepted request body.")
     log_level: str = "INFO"
+    publicity: PublicityRules = Field(
+        default_factory=PublicityRules,
+        description='Publicity windows, as JSON: {"months": {"MINOR": [0, 3], "GENERAL": [3, 12], "SERIOUS": '
+        '[12, 36]}, "negative_without_severity": "GENERAL", "dishonesty_withheld_after_years": 5}.',
+    )
+    disputes: DisputeRules = Field(
+        default_factory=DisputeRules,
+        description='Dispute deadlines in working days, as JSON: {"forward_days": 3, "verify_days": 15, '
+        '"notify_days": 2}.',
+    )
+    working_calendar_file: Path | None = Field(
+        None,
+        description="Working-day overrides, one '2027-02-06 workday' or '2027-02-10 holiday' per line, for "
+        "years chinese-calendar does not cover or local corrections.",
+    )
     max_authorization_days: int = Field(
         1_096, ge=1, le=3_660, description="Longest a partner authorisation may run, from its first valid day."
     )

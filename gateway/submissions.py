@@ -23,10 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.clock import today as clock_today
 from gateway.db.bulk import insert_returning_ids
 from gateway.db.tables import credit_record, subject
 from gateway.errors import CONFLICT, DUPLICATE_RECORD, INVALID_SUBMISSION, GatewayError, LimitExceeded
 from gateway.identifiers import SubjectCode, SubjectKind, lookup_hash
+from gateway.lifecycle.publicity import lifecycle_values
+from gateway.lifecycle.rules import PublicityRules
 
 
 class ItemStatus(enum.StrEnum):
@@ -44,13 +47,18 @@ class SubmissionPolicy:
     today: date | None = None
     uscc_allow_list: Collection[str] = ()
     kinds: Mapping[str, SubjectKind] = field(default_factory=dict)
+    publicity: PublicityRules = field(default_factory=PublicityRules)
 
     def reference_date(self) -> date:
-        return self.today if self.today is not None else date.today()
+        return self.today if self.today is not None else clock_today()
 
     @classmethod
     def from_settings(cls, settings: Any) -> SubmissionPolicy:
-        return cls(secret_key=settings.secret_key, uscc_allow_list=tuple(settings.uscc_allow_list))
+        return cls(
+            secret_key=settings.secret_key,
+            uscc_allow_list=tuple(settings.uscc_allow_list),
+            publicity=settings.publicity,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +84,23 @@ class Envelope:
     deciding_authority_code: str | None
     source_unit: str
     source_unit_code: str
+    # A length of publicity the domain's own rules fixed for this record (construction bad conduct);
+    # None: the window of its severity (gateway.lifecycle.publicity).
+    publicity_months: int | None = None
+
+    @classmethod
+    def stored_fields(cls) -> tuple[str, ...]:
+        """The fields that are columns of ``credit_record`` (the lifecycle adds its own, worked out)."""
+        return tuple(name for name in cls.__dataclass_fields__ if name != "publicity_months")
+
+    @classmethod
+    def from_row(cls, mapping: Mapping[str, Any]) -> Envelope:
+        """A held record's envelope, as stored."""
+        return cls(**{name: mapping[name] for name in cls.stored_fields()})
 
     def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """The envelope's columns, without the lifecycle's (see :func:`lifecycle_values`)."""
+        return {name: getattr(self, name) for name in self.stored_fields()}
 
 
 @dataclass(slots=True)
@@ -178,9 +200,12 @@ async def submit(
     secret_key: str,
     find_existing: FindExisting,
     write_details: WriteDetails,
+    publicity: PublicityRules | None = None,
 ) -> list[SubmittedItem]:
     """Write a validated batch in one transaction, all or nothing; see the module docstring."""
-    results, rejected = await _write(engine, items, secret_key, find_existing, write_details, partial=False)
+    results, rejected = await _write(
+        engine, items, secret_key, find_existing, write_details, partial=False, publicity=publicity
+    )
     assert not rejected  # all-or-nothing mode raises instead
     return results
 
@@ -192,6 +217,7 @@ async def submit_partial(
     secret_key: str,
     find_existing: FindExisting,
     write_details: WriteDetails,
+    publicity: PublicityRules | None = None,
 ) -> tuple[list[SubmittedItem], list[ItemError]]:
     """Write every item that can be written and report the others (bulk imports).
 
@@ -200,7 +226,13 @@ async def submit_partial(
     """
     present = [(i, item) for i, item in enumerate(items) if item is not None]
     results, rejected = await _write(
-        engine, [item for _, item in present], secret_key, find_existing, write_details, partial=True
+        engine,
+        [item for _, item in present],
+        secret_key,
+        find_existing,
+        write_details,
+        partial=True,
+        publicity=publicity,
     )
     positions = [i for i, _ in present]
     return (
@@ -217,7 +249,9 @@ async def _write(
     write_details: WriteDetails,
     *,
     partial: bool,
+    publicity: PublicityRules | None = None,
 ) -> tuple[list[SubmittedItem], list[ItemError]]:
+    rules = publicity or PublicityRules()
     # Two items of one batch with the same key: the first counts, an identical second is UNCHANGED,
     # a different second is a conflict the submitter must resolve.
     first_of_key: dict[Hashable, int] = {}
@@ -260,7 +294,7 @@ async def _write(
                 subject_ids = await ensure_subjects(conn, [item for _, item in new_items], secret_key)
                 owners = [subject_ids[lookup_hash(item.subject_code, secret_key)] for _, item in new_items]
                 envelopes = [
-                    {**item.envelope.values(), "subject_id": owner}
+                    {**item.envelope.values(), **lifecycle_values(item.envelope, rules), "subject_id": owner}
                     for (_, item), owner in zip(new_items, owners, strict=True)
                 ]
                 record_ids = await insert_returning_ids(conn, credit_record, envelopes)
@@ -329,6 +363,7 @@ class RecordKind:
             secret_key=policy.secret_key,
             find_existing=self.find_existing,
             write_details=self.write_details,
+            publicity=policy.publicity,
         )
 
     async def submit_valid(
@@ -342,5 +377,6 @@ class RecordKind:
             secret_key=policy.secret_key,
             find_existing=self.find_existing,
             write_details=self.write_details,
+            publicity=policy.publicity,
         )
         return written, sorted([*validated.errors, *rejected], key=lambda e: e.index)

@@ -452,6 +452,8 @@ async def test_records_span_the_envelope_with_concrete_types(gw: GatewayHarness,
     await _submit(gw, "qualification", [qualification()], key)
     await _submit(gw, "conduct", [bad_conduct(), good_conduct()], key)
     await _submit(gw, "blacklist", [listing()], key)
+    # As of mid-2025, when the bad conduct (2025-01-31, 13 months of publicity) is still published.
+    gw.clock.travel_to(date(2025, 6, 30))
     query = """query($p: Polarity, $d: String) {
       subject(code: "91110000600037341L") { records(polarity: $p, domain: $d) {
         __typename domain decisionDate

@@ -475,8 +475,15 @@ def test_demo_inputs_are_valid_for_any_reference_date(today: date) -> None:
 async def test_demo_showcase_and_reseeding_changes_nothing(gw: GatewayHarness) -> None:
     manager = gw.graph.composition.manager
     await seed(gw.engine, manager, secret_key=gw.settings.secret_key, subjects=300, today=DEMO_TODAY)
+    gw.clock.travel_to(DEMO_TODAY)  # read as of the day the demo was made for
     culture = await _profile(gw, culture_demo.SHOWCASE_CODE)
-    assert culture["penalties"] and culture["licenses"] and culture["redList"][0]["isCurrent"]
+    # The showcase's warning (900 days ago) has left its publicity window: the public no longer sees it,
+    # the culture department still does.
+    assert culture["penalties"] == [] and culture["licenses"] and culture["redList"][0]["isCurrent"]
+    department = await gw.graphql(
+        PROFILE, {"c": culture_demo.SHOWCASE_CODE}, key=await gw.create_key("department", domain="culture")
+    )
+    assert department["data"]["subject"]["culture"]["penalties"]
     assert culture["greenChannel"]["eligible"] is True
     assert [i["code"] for i in culture["greenChannel"]["incentives"]] == list(rules.GREEN_CHANNEL)
     # Every demo record validates, and submitting the demo again finds each one unchanged.

@@ -4,6 +4,7 @@ the cross-domain records field, and the black list."""
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 import pytest
@@ -215,6 +216,7 @@ async def test_many_subjects_in_one_batch_get_their_own_ratings(gw: GatewayHarne
     body = await gw.graphql(SUBMIT_RATINGS, {"r": items}, key=tax_key)
     assert body["data"]["submitTaxCreditRatings"]["created"] == 300
     codes = list(expected)
+    gw.clock.travel_to(date(2025, 6, 1))  # while the 2024 ratings (decided 2025-04-10) are published
     for start in range(0, 300, 100):
         page = await gw.graphql(
             "query($c: [String!]!) { subjects(codes: $c) { code tax { latestRating { grade } } } }",
@@ -259,6 +261,7 @@ async def test_records_span_the_envelope_with_concrete_types(gw: GatewayHarness,
     await gw.graphql(
         SUBMIT_RATINGS, {"r": [rating(code="91310115MA1K3BTP2B", grade="A", score=95, year=2022)]}, key=tax_key
     )
+    gw.clock.travel_to(date(2025, 6, 1))  # while the C of 2024 (decided 2025-04-10) is published
     query = """query($p: Polarity) { subject(code: "91310115MA1K3BTP2B") { records(polarity: $p) {
         __typename decisionDate ... on TaxCreditRating { grade } ... on MajorTaxViolation { documentNumber } } } }"""
     negative = (await gw.graphql(query, {"p": "NEGATIVE"}))["data"]["subject"]["records"]

@@ -167,7 +167,7 @@ def document_key_finder(detail_table: sa.Table) -> FindExisting:
                 m = row._mapping
                 if (m["source_unit_code"], m["document_number"]) not in wanted:
                     continue
-                held = Envelope(**{name: m[name] for name in Envelope.__dataclass_fields__})
+                held = Envelope.from_row(m)
                 detail = {c.name: m[c.name] for c in detail_columns}
                 found[(m["source_unit_code"], m["document_number"])] = (
                     m["id"],

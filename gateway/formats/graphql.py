@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.clock import today as clock_today
 from gateway.contributions import LoaderSpec
 from gateway.db.tables import admin_license, admin_penalty, credit_list_entry, credit_record
 from gateway.formats.common import PartyType
@@ -79,7 +80,7 @@ class CreditListEntry(CreditRecord):
 
     @strawberry.field(description="Whether the entry is on its list today: in force and not yet removed.")
     def is_current(self) -> bool:
-        return self.status is RecordStatus.ACTIVE and (self.removal_date is None or self.removal_date > date.today())
+        return self.status is RecordStatus.ACTIVE and (self.removal_date is None or self.removal_date > clock_today())
 
 
 @strawberry.input(description="An administrative penalty to submit (双公示 行政处罚).")

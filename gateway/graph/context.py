@@ -11,8 +11,10 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.auth.principal import PUBLIC, Principal, Role
+from gateway.clock import today
 from gateway.contributions import LoaderSpec
 from gateway.db.tables import subject as subject_table
+from gateway.lifecycle.publicity import current_rules
 from gateway.policy.publication import record_filter
 from gateway.settings import Settings
 
@@ -75,7 +77,9 @@ class Loaders:
 
     async def _shown(self, connection: Any) -> Any:
         if self._record_filter is None:
-            self._record_filter = record_filter(self._principal or PUBLIC, await self.own_subject_id(connection))
+            self._record_filter = record_filter(
+                self._principal or PUBLIC, await self.own_subject_id(connection), today(), current_rules()
+            )
         return self._record_filter
 
     async def own_subject_id(self, connection: Any = None) -> int | None:

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
+from gateway.clock import today
 from gateway.db.tables import credit_record
 from gateway.errors import BadUserInput
 from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import decode_cursor
+from gateway.lifecycle.publicity import current_rules, is_published
 
 SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 
@@ -30,7 +32,19 @@ class CreditRecord:
     source_unit: str = strawberry.field(description="The data source unit that submitted the record.")
     source_unit_code: str
     status: RecordStatus
+    published_until: date | None = strawberry.field(
+        description="The last day of the publicity window; null when the record has none (positive records)."
+    )
+    repair_from: date | None = strawberry.field(
+        description="The first day its subject may apply for credit repair; null when it cannot be repaired."
+    )
+    disputed: bool = strawberry.field(description="A dispute (异议) about it is open; it stays published meanwhile.")
+    revision: int = strawberry.field(description="1, and one more for each correction; earlier ones are kept.")
     subject_id: strawberry.Private[int]
+
+    @strawberry.field(description="Published today: active, inside its window, not withheld by the five-year rule.")
+    def is_published(self) -> bool:
+        return is_published(self, today(), current_rules())
 
     @strawberry.field(description="Name of the subject the record is about.")
     async def subject_name(self, info: Info) -> str:
@@ -55,6 +69,10 @@ ENVELOPE_COLUMNS: tuple[sa.Column[Any], ...] = (
     credit_record.c.source_unit,
     credit_record.c.source_unit_code,
     credit_record.c.status,
+    credit_record.c.published_until,
+    credit_record.c.repair_from,
+    credit_record.c.disputed,
+    credit_record.c.revision,
 )
 
 
@@ -76,6 +94,10 @@ def envelope_kwargs(row: Any) -> dict[str, Any]:
         "source_unit": m["source_unit"],
         "source_unit_code": m["source_unit_code"],
         "status": RecordStatus(m["status"]),
+        "published_until": m["published_until"],
+        "repair_from": m["repair_from"],
+        "disputed": bool(m["disputed"]),
+        "revision": m["revision"],
     }
 
 

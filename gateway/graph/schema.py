@@ -139,9 +139,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         admitted = await admit_subjects(info.context, rows)
         shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
         record_subject_access(info, [row.id for row in shown])
-        return [
-            row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted
-        ]
+        return [row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted]
 
     async def search_subjects(
         info: Info,

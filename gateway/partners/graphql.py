@@ -141,13 +141,15 @@ async def _own_subject_id(info: Info) -> int:
 
 
 def _detail_query() -> sa.Select:
-    return sa.select(
-        partner_authorization,
-        api_client.c.name.label("partner_name"),
-        subject_table.c.display_code.label("subject_code"),
-        subject_table.c.name.label("subject_name"),
-    ).join(api_client, api_client.c.id == partner_authorization.c.client_id).join(
-        subject_table, subject_table.c.id == partner_authorization.c.subject_id
+    return (
+        sa.select(
+            partner_authorization,
+            api_client.c.name.label("partner_name"),
+            subject_table.c.display_code.label("subject_code"),
+            subject_table.c.name.label("subject_name"),
+        )
+        .join(api_client, api_client.c.id == partner_authorization.c.client_id)
+        .join(subject_table, subject_table.c.id == partner_authorization.c.subject_id)
     )
 
 

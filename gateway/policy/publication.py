@@ -4,18 +4,21 @@ Field visibility (one schema per audience) says which *fields* a role may ever s
 says which *rows*. Natural persons are not shown to the public or the portal (lists that publish
 them do so through their own fields); a subject is shown itself. Records: the admin sees every
 record, a department every record of its own domain, a subject every record about itself, everyone
-else the published ones. "Published" is the lifecycle's to decide (publicity windows, repair, the
-five-year rule); until it does, a record is published while its status is ACTIVE.
+else the published ones: ACTIVE (not repaired, not revoked), inside its publicity window, and not
+withheld by the five-year rule (gateway.lifecycle.publicity), which also hides a record from its
+department and its subject.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from gateway.auth.principal import Principal, Role
-from gateway.graph.enums import RecordStatus
 from gateway.identifiers import CodeType
+from gateway.lifecycle.publicity import is_published, is_withheld
+from gateway.lifecycle.rules import PublicityRules
 
 _PERSONS_HIDDEN_FROM = frozenset({Role.PUBLIC, Role.PORTAL})
 
@@ -29,17 +32,26 @@ def subject_visible(principal: Principal, row: Any) -> bool:
     return principal.role not in _PERSONS_HIDDEN_FROM
 
 
-def is_published(record: Any) -> bool:
-    return record.status is RecordStatus.ACTIVE
+def record_filter(
+    principal: Principal, own_subject_id: int | None, day: dt.date, rules: PublicityRules
+) -> Callable[[int, Any], bool]:
+    """A predicate over (subject id, record) for this principal's requests, as of ``day``.
 
-
-def record_filter(principal: Principal, own_subject_id: int | None) -> Callable[[int, Any], bool]:
-    """A predicate over (subject id, record) for this principal's requests."""
+    The admin sees everything. Dishonesty information past the five-year rule is the admin's alone.
+    A department sees every record of its own domain (repaired and expired included), a subject
+    every record about itself; everyone else, and everyone for the rest, the published ones.
+    """
     role = principal.role
     if role is Role.ADMIN:
         return lambda _subject_id, _record: True
+
+    def published(record: Any) -> bool:
+        return is_published(record, day, rules)
+
     if role is Role.DEPARTMENT:
-        return lambda _subject_id, record: record.domain == principal.domain or is_published(record)
+        return lambda _sid, record: (
+            published(record) or (record.domain == principal.domain and not is_withheld(record, day, rules))
+        )
     if role is Role.SUBJECT:
-        return lambda subject_id, record: subject_id == own_subject_id or is_published(record)
-    return lambda _subject_id, record: is_published(record)
+        return lambda sid, record: published(record) or (sid == own_subject_id and not is_withheld(record, day, rules))
+    return lambda _sid, record: published(record)

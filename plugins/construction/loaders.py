@@ -12,7 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, RecordStatus, credit_record, envelope_kwargs, subject
+from gateway.api import (
+    ENVELOPE_COLUMNS,
+    LoaderSpec,
+    credit_record,
+    envelope_kwargs,
+    published_clause,
+    subject,
+)
+from gateway.api import today as clock_today
 from plugins.construction import rules
 from plugins.construction.tables import (
     construction_blacklist,
@@ -190,7 +198,7 @@ def practitioners_query(employer_ids: Sequence[int], today: datetime.date) -> sa
         .where(
             construction_registration.c.employer_subject_id.in_(employer_ids),
             construction_registration.c.valid_until >= today,
-            credit_record.c.status == RecordStatus.ACTIVE.value,
+            published_clause(),
         )
     )
 
@@ -201,7 +209,7 @@ _TYPE_ORDER = {member: position for position, member in enumerate(rules.Registra
 async def load_practitioners(
     conn: AsyncConnection, employer_ids: Sequence[int]
 ) -> Mapping[int, tuple[RegisteredPractitioner, ...]]:
-    rows = (await conn.execute(practitioners_query(employer_ids, datetime.date.today()))).all()
+    rows = (await conn.execute(practitioners_query(employer_ids, clock_today()))).all()
     found: dict[int, list[RegisteredPractitioner]] = defaultdict(list)
     for row in rows:
         found[row.employer_subject_id].append(registration_from_row(row))

@@ -277,6 +277,8 @@ def validate_conduct_records(inputs: Sequence[ConstructionConductRecordInput], p
             severity.value if severity is not None else None,
             number,
         )
+        if conduct is rules.ConductType.BAD:
+            envelope.publicity_months = publicity  # the domain's own window, not the severity's default
         detail = {
             "conduct": conduct.value,
             "behaviour_category": behaviour.value,
@@ -427,7 +429,7 @@ async def find_existing_registrations(
             key = (m["source_unit_code"], m["document_number"])
             if key not in wanted:
                 continue  # keys_in also matches the unit of one key with the number of another
-            held = Envelope(**{name: m[name] for name in Envelope.__dataclass_fields__})
+            held = Envelope.from_row(m)
             detail = {name: m[name] for name in (*(c.name for c in _REGISTRATION_COLUMNS), "employer_hash")}
             found[key] = (m["id"], record_fingerprint(held, m["lookup_hash"], detail))
     return found

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.api import CreditRecord, RecordStatus, Severity, SubjectKind
+from gateway.api import today as clock_today
 from plugins.construction import rules
 
 ConstructionQualificationCategory = strawberry.enum(
@@ -62,7 +63,7 @@ class ConstructionQualification(CreditRecord):
 
     @strawberry.field(description="Whether the qualification is in force today (within its validity, not revoked).")
     def in_force(self) -> bool:
-        return self.status is RecordStatus.ACTIVE and self.valid_from <= date.today() <= self.valid_until
+        return self.status is RecordStatus.ACTIVE and self.valid_from <= clock_today() <= self.valid_until
 
 
 @strawberry.type(
@@ -99,7 +100,7 @@ class ConstructionBlacklistEntry(CreditRecord):
 
     @strawberry.field(description="Whether the entry is in force today: neither repaired nor revoked, not yet due.")
     def in_force(self) -> bool:
-        return rules.listing_in_force(self.status is RecordStatus.ACTIVE, self.removal_due, date.today())
+        return rules.listing_in_force(self.status is RecordStatus.ACTIVE, self.removal_due, clock_today())
 
 
 @strawberry.type(
@@ -135,7 +136,7 @@ class ConstructionProfile:
 
     @strawberry.field(description="Whether an entry of the black list is in force today.")
     def is_blacklisted(self) -> bool:
-        today = date.today()
+        today = clock_today()
         return any(
             rules.listing_in_force(entry.status is RecordStatus.ACTIVE, entry.removal_due, today)
             for entry in self.blacklist

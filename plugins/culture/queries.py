@@ -1,6 +1,5 @@
 """Read resolvers: ``CreditSubject.culture``, the measures catalogue and the paged red/black list."""
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +12,6 @@ from gateway.api import (
     AdministrativePenalty,
     CreditListEntry,
     ListType,
-    RecordStatus,
     connection_from_rows,
     credit_record,
     decision_cursor,
@@ -21,8 +19,10 @@ from gateway.api import (
     join_formats,
     newest_decisions_first,
     page_size,
+    published_clause,
     subject,
 )
+from gateway.api import today as clock_today
 from plugins.culture import rules
 from plugins.culture.types import (
     CultureMeasure,
@@ -62,7 +62,7 @@ async def resolve_culture_red_black_list(
     keyset-paged; one statement with the listed subjects' names."""
     settings = info.context.settings
     size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    today = date.today()
+    today = clock_today()
     query = (
         sa.select(
             credit_record.c.record_type,
@@ -74,7 +74,7 @@ async def resolve_culture_red_black_list(
         .select_from(join_formats(credit_record.join(subject, subject.c.id == credit_record.c.subject_id)))
         .where(
             credit_record.c.domain == rules.DOMAIN,
-            credit_record.c.status == RecordStatus.ACTIVE.value,
+            published_clause(),
             _list_type == list_type.value,
             sa.or_(_removal_date.is_(None), _removal_date > today),
         )

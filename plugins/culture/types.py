@@ -15,6 +15,7 @@ from gateway.api import (
     ListType,
     PageInfo,
 )
+from gateway.api import today as clock_today
 from plugins.culture import rules
 
 
@@ -66,7 +67,7 @@ class CultureProfile:
 
     @strawberry.field(description="The green channel the current red-list entries grant.")
     def green_channel(self) -> CultureGreenChannel | None:
-        found = rules.green_channel([*self.red_list, *self.black_list], date.today())
+        found = rules.green_channel([*self.red_list, *self.black_list], clock_today())
         return CultureGreenChannel(
             eligible=found.eligible,
             incentives=[CultureIncentive.of(m) for m in found.incentives],

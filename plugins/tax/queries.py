@@ -8,12 +8,12 @@ from strawberry.types import Info
 from gateway.api import (
     ENVELOPE_COLUMNS,
     Connection,
-    RecordStatus,
     connection_from_rows,
     credit_record,
     decision_cursor,
     newest_decisions_first,
     page_size,
+    published_clause,
 )
 from plugins.tax.loaders import RECORDS, VIOLATION_COLUMNS, violation_from_row
 from plugins.tax.tables import tax_major_violation
@@ -38,7 +38,7 @@ async def resolve_major_tax_violations(
     query = (
         sa.select(*ENVELOPE_COLUMNS, *VIOLATION_COLUMNS)
         .select_from(credit_record.join(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id))
-        .where(credit_record.c.status == RecordStatus.ACTIVE.value)
+        .where(published_clause())
     )
     query = newest_decisions_first(query, after, size)
     async with info.context.engine.connect() as conn:
