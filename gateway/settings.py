@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         description='Dispute deadlines in working days, as JSON: {"forward_days": 3, "verify_days": 15, '
         '"notify_days": 2}.',
     )
+    repair_excluded_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated record categories that can never be repaired (local rules).",
+    )
     working_calendar_file: Path | None = Field(
         None,
         description="Working-day overrides, one '2027-02-06 workday' or '2027-02-10 holiday' per line, for "
@@ -124,7 +128,7 @@ class Settings(BaseSettings):
 
     # --- end of JWT bearer tokens --------------------------------------------------------------
 
-    @field_validator("plugins", "uscc_allow_list", mode="before")
+    @field_validator("plugins", "uscc_allow_list", "repair_excluded_categories", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_csv(value)

@@ -3,9 +3,9 @@ fields, mutation fields and visibility declarations; this module only collects t
 
 from typing import Any
 
-from gateway.lifecycle import commitments, complaints
+from gateway.lifecycle import commitments, complaints, disputes, repairs
 
-_MODULES = (complaints, commitments)
+_MODULES = (disputes, repairs, complaints, commitments)
 
 LIFECYCLE_QUERY_FIELDS: dict[str, Any] = {name: f for m in _MODULES for name, f in m.QUERY_FIELDS.items()}
 LIFECYCLE_MUTATION_FIELDS: dict[str, Any] = {name: f for m in _MODULES for name, f in m.MUTATION_FIELDS.items()}
