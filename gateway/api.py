@@ -67,7 +67,7 @@ from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hookspecs import hookimpl
 from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
-from gateway.lifecycle.publicity import published_clause
+from gateway.lifecycle.publicity import published_clause, published_now
 from gateway.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
 from gateway.submissions import (
     CreatedRecord,
@@ -178,6 +178,7 @@ __all__ = [
     "parse_subject_code",
     "penalty_input",
     "published_clause",
+    "published_now",
     "read_decision",
     "read_party",
     "read_sub_area",

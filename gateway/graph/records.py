@@ -8,12 +8,11 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from gateway.clock import today
 from gateway.db.tables import credit_record
 from gateway.errors import BadUserInput
 from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import decode_cursor
-from gateway.lifecycle.publicity import current_rules, is_published
+from gateway.lifecycle.publicity import published_now
 
 SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 
@@ -44,7 +43,7 @@ class CreditRecord:
 
     @strawberry.field(description="Published today: active, inside its window, not withheld by the five-year rule.")
     def is_published(self) -> bool:
-        return is_published(self, today(), current_rules())
+        return published_now(self)
 
     @strawberry.field(description="Name of the subject the record is about.")
     async def subject_name(self, info: Info) -> str:

@@ -86,6 +86,12 @@ def is_published(record: Any, day: dt.date, rules: PublicityRules) -> bool:
     )
 
 
+def published_now(record: Any) -> bool:
+    """Published as of the request's day, under its rules: what lists and measures (black-list
+    membership, a green channel) count, whoever asks."""
+    return is_published(record, today(), current_rules())
+
+
 # The rules of the request being served (set with the day, per request): lists filter in SQL far
 # from the settings, and must agree with the per-record checks.
 _request_rules: ContextVar[PublicityRules | None] = ContextVar("credit_gateway_publicity_rules", default=None)

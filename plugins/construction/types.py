@@ -10,7 +10,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from gateway.api import CreditRecord, RecordStatus, Severity, SubjectKind
+from gateway.api import CreditRecord, RecordStatus, Severity, SubjectKind, published_now
 from gateway.api import today as clock_today
 from plugins.construction import rules
 
@@ -138,8 +138,8 @@ class ConstructionProfile:
     def is_blacklisted(self) -> bool:
         today = clock_today()
         return any(
-            rules.listing_in_force(entry.status is RecordStatus.ACTIVE, entry.removal_due, today)
-            for entry in self.blacklist
+            rules.listing_in_force(published_now(entry), entry.removal_due, today)
+            for entry in self.blacklist  # repaired or expired listings do not count
         )
 
     @strawberry.field(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import strawberry
 
-from gateway.api import CreditRecord, RecordStatus
+from gateway.api import CreditRecord, published_now
 from plugins.tax import rules
 
 TaxGrade = strawberry.enum(
@@ -57,7 +57,7 @@ class TaxProfile:
 
     @strawberry.field(description="Whether the subject is listed now (a listing neither repaired nor revoked).")
     def is_major_violator(self) -> bool:
-        return any(v.status is RecordStatus.ACTIVE for v in self.major_violations)
+        return any(published_now(v) for v in self.major_violations)  # repaired or expired ones do not count
 
 
 @strawberry.input(description="Who decided and who submits; every record carries it.")
