@@ -15,7 +15,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.tables import query_record
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
-from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.settings import Settings
@@ -95,17 +95,7 @@ def _require(principal: Principal, role: Role, what: str) -> None:
 
 async def _page(info: Info, query: sa.Select, first: int | None, after: str | None, make_node: Any) -> Any:
     """Newest first, keyset on the id."""
-    settings: Settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    if after is not None:
-        (last_id,) = decode_cursor(after, 1)
-        if not isinstance(last_id, int):
-            raise BadUserInput("after is not a cursor this API issued", argument="after")
-        query = query.where(query_record.c.id < last_id)
-    query = query.order_by(query_record.c.id.desc()).limit(size + 1)
-    async with info.context.engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
-    return connection_from_rows(rows, size, make_node, lambda row: (row.id,))
+    return await newest_first_page(info, query, query_record.c.id, first, after, make_node)
 
 
 def audit_query_fields(subject_cls: type) -> dict[str, Any]:

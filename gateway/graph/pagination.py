@@ -66,3 +66,23 @@ def connection_from_rows(rows: list[Any], size: int, make_node: Any, cursor_key:
         edges=edges,
         page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None),
     )
+
+
+async def newest_first_page(
+    info: Any, query: Any, id_column: Any, first: int | None, after: str | None, make_node: Any
+) -> Any:
+    """One page of ``query``, newest (highest id) first, keyset on ``id_column``, bounded by the settings.
+
+    The workflow and audit lists all page this way: ids only grow, so the cursor is the last id seen.
+    """
+    settings = info.context.settings
+    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+    if after is not None:
+        (last_id,) = decode_cursor(after, 1)
+        if not isinstance(last_id, int):
+            raise BadUserInput("after is not a cursor this API issued", argument="after")
+        query = query.where(id_column < last_id)
+    query = query.order_by(id_column.desc()).limit(size + 1)
+    async with info.context.engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return connection_from_rows(rows, size, make_node, lambda row: (row.id,))

@@ -21,7 +21,7 @@ from gateway.db.tables import credit_record, dispute, record_revision
 from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import RecordStatus, Severity
-from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.pagination import Connection, newest_first_page
 from gateway.lifecycle.complaint_common import WorkflowTransition, int_id, require, text, transitions_of, utc
 from gateway.lifecycle.publicity import lifecycle_values
 from gateway.lifecycle.record_access import (
@@ -296,25 +296,14 @@ async def disputes(
 ) -> Connection[Dispute]:
     principal: Principal = info.context.principal
     require(principal, (Role.SUBJECT, Role.DEPARTMENT, Role.ADMIN), "disputes")
-    settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
     query = await scoped(info, _detail_query(), dispute)
     if state is not None:
         if state not in DISPUTE.states:
-            raise BadUserInput(
-                f"unknown state {state[:32]!r}; one of {', '.join(sorted(DISPUTE.states))}", argument="state"
-            )
+            known = ", ".join(sorted(DISPUTE.states))
+            raise BadUserInput(f"unknown state {state[:32]!r}; one of {known}", argument="state")
         query = query.where(dispute.c.state == state)
-    if after is not None:
-        (last_id,) = decode_cursor(after, 1)
-        if not isinstance(last_id, int):
-            raise BadUserInput("after is not a cursor this API issued", argument="after")
-        query = query.where(dispute.c.id < last_id)
-    query = query.order_by(dispute.c.id.desc()).limit(size + 1)
-    async with info.context.engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
     today = info.context.graph.clock.today()
-    return connection_from_rows(rows, size, lambda row: Dispute.from_row(row, today), lambda row: (row.id,))
+    return await newest_first_page(info, query, dispute.c.id, first, after, lambda row: Dispute.from_row(row, today))
 
 
 async def record_history(info: Info, record_id: strawberry.ID) -> list[RecordRevision]:

@@ -17,7 +17,7 @@ from gateway.db.tables import credit_record, repair_application
 from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import Polarity, RecordStatus
-from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.pagination import Connection, newest_first_page
 from gateway.lifecycle.complaint_common import WorkflowTransition, int_id, require, text, transitions_of, utc
 from gateway.lifecycle.publicity import window_for
 from gateway.lifecycle.record_access import check_domain, check_subject_owns, record_row, scoped
@@ -196,22 +196,12 @@ async def repair_applications(
     after: Optional[str] = None,  # noqa: UP045
 ) -> Connection[RepairApplication]:
     require(info.context.principal, (Role.SUBJECT, Role.DEPARTMENT, Role.ADMIN), "repairApplications")
-    settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
     query = await scoped(info, _detail_query(), repair_application)
     if state is not None:
         if state not in REPAIR.states:
             raise BadUserInput(f"unknown state; one of {', '.join(sorted(REPAIR.states))}", argument="state")
         query = query.where(repair_application.c.state == state)
-    if after is not None:
-        (last_id,) = decode_cursor(after, 1)
-        if not isinstance(last_id, int):
-            raise BadUserInput("after is not a cursor this API issued", argument="after")
-        query = query.where(repair_application.c.id < last_id)
-    query = query.order_by(repair_application.c.id.desc()).limit(size + 1)
-    async with info.context.engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
-    return connection_from_rows(rows, size, RepairApplication.from_row, lambda row: (row.id,))
+    return await newest_first_page(info, query, repair_application.c.id, first, after, RepairApplication.from_row)
 
 
 QUERY_FIELDS: dict[str, Any] = {

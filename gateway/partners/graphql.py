@@ -16,7 +16,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.tables import api_client, partner_authorization
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, BadUserInput, GatewayError
-from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.partners.store import (
@@ -175,8 +175,6 @@ async def authorizations(
 ) -> Connection[PartnerAuthorization]:
     principal: Principal = info.context.principal
     _require(principal, (Role.SUBJECT, Role.PARTNER, Role.ADMIN), "authorizations")
-    settings: Settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
     today = info.context.graph.clock.today()
     query = _detail_query()
     if principal.role is Role.SUBJECT:
@@ -192,15 +190,8 @@ async def authorizations(
             partner_authorization.c.valid_from <= today,
             partner_authorization.c.valid_until >= today,
         )
-    if after is not None:
-        (last_id,) = decode_cursor(after, 1)
-        if not isinstance(last_id, int):
-            raise BadUserInput("after is not a cursor this API issued", argument="after")
-        query = query.where(partner_authorization.c.id < last_id)
-    query = query.order_by(partner_authorization.c.id.desc()).limit(size + 1)
-    async with info.context.engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
-    return connection_from_rows(rows, size, lambda row: PartnerAuthorization.from_row(row, today), lambda r: (r.id,))
+    make = lambda row: PartnerAuthorization.from_row(row, today)  # noqa: E731
+    return await newest_first_page(info, query, partner_authorization.c.id, first, after, make)
 
 
 async def grant_authorization_mutation(info: Info, input: GrantAuthorizationInput) -> PartnerAuthorization:
