@@ -55,7 +55,6 @@ class Config:
     profile_subjects: int  # subjects with ~20 records, spread evenly through each generated set
     # W4: rows per bulk import.
     import_rows: int
-    w5_samples: int  # sequential profile requests per database for W5's latency
     ports: Ports = field(default_factory=Ports)
 
     @property
@@ -88,7 +87,6 @@ def make_config(quick: bool) -> Config:
             large_subjects=100_000,
             profile_subjects=1_000,
             import_rows=5_000,
-            w5_samples=200,
         )
     return Config(
         quick=False,
@@ -100,5 +98,4 @@ def make_config(quick: bool) -> Config:
         large_subjects=999_000,
         profile_subjects=1_000,
         import_rows=100_000,
-        w5_samples=1_000,
     )
