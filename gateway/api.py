@@ -31,7 +31,7 @@ from gateway.formats.common import (
     read_sub_area,
 )
 from gateway.formats.common import fingerprint as record_fingerprint
-from gateway.formats.credit_lists import CreditLists, ListType
+from gateway.formats.credit_lists import CreditLists, ListType, list_category
 from gateway.formats.double_publicity import DoublePublicity, LicenseCategory, LicenseStatus, PenaltyCategory
 from gateway.formats.graphql import (
     FORMAT_COLUMNS,
@@ -166,6 +166,7 @@ __all__ = [
     "join_formats",
     "keys_in",
     "license_input",
+    "list_category",
     "list_entry_input",
     "lookup_hash",
     "newest_decisions_first",

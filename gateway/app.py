@@ -116,7 +116,7 @@ def create_app(
     composition = compose_plugins(settings, extra_plugins)
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, settings.db_pool_size)
     graph = build_graph(settings, engine, composition)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db.",
     )
+    db_pool_size: int = Field(
+        20, ge=1, le=1_000, description="Connections kept open to PostgreSQL; requests beyond them wait."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     plugins: Annotated[list[str] | None, NoDecode] = Field(

@@ -16,10 +16,18 @@ def is_sqlite(url: str | sa.URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 20
+
+
+def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+    """``pool_size``: connections kept open to PostgreSQL. A request holds one per loader batch for a
+    moment, so size it for the expected concurrency; overflow connections (half as many again) are
+    opened and closed per use, which churned under load when the pool was small, but keep a burst
+    from deadlocking on a request that needs two at once. No pre-ping (a round trip per checkout):
+    connections are recycled after 30 minutes instead."""
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1_800, pool_timeout=30)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)

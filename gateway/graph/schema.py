@@ -25,6 +25,7 @@ from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.graph.abuse_limits import AbuseLimits
 from gateway.graph.error_policy import ErrorPolicy
+from gateway.graph.operation_cache import operation_caches
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
 from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
@@ -40,6 +41,7 @@ from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_SEARCH_LENGTH = 100
+
 
 
 class CanWriteDomain(BasePermission):
@@ -303,6 +305,9 @@ def build_graph(
                 ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
                 settings.development_mode,
             ),
+            # After the limits, which set the parser's max_tokens (part of the parse cache's key) and
+            # measure every request themselves: a cached document or validation skips no limit.
+            *operation_caches(),
         ]
         # A role none of whose mutations are visible gets no Mutation type at all.
         mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)

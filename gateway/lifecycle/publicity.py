@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,14 +67,16 @@ def lifecycle_values(envelope: Any, rules: PublicityRules) -> dict[str, dt.date 
     }
 
 
-def withheld_from(decided: dt.date, rules: PublicityRules) -> dt.date:
-    return decided + relativedelta(years=rules.dishonesty_withheld_after_years)
+@lru_cache(maxsize=64)
+def withheld_cutoff(day: dt.date, years: int) -> dt.date:
+    """Negative records decided on or before this day are withheld on ``day`` (computed once per day)."""
+    return day - relativedelta(years=years)
 
 
 def is_withheld(record: Any, day: dt.date, rules: PublicityRules) -> bool:
     """Dishonesty information past its years: for the admin's eyes only."""
     polarity = getattr(record.polarity, "value", record.polarity)
-    return polarity == NEGATIVE and day >= withheld_from(record.decision_date, rules)
+    return polarity == NEGATIVE and record.decision_date <= withheld_cutoff(day, rules.dishonesty_withheld_after_years)
 
 
 def is_published(record: Any, day: dt.date, rules: PublicityRules) -> bool:
@@ -110,7 +113,7 @@ def published_clause(table: sa.Table = credit_record) -> sa.ColumnElement[bool]:
     """SQL for "published today" on the envelope table, for a plugin's list queries."""
     day = today()
     rules = current_rules()
-    cutoff = day - relativedelta(years=rules.dishonesty_withheld_after_years)
+    cutoff = withheld_cutoff(day, rules.dishonesty_withheld_after_years)
     return sa.and_(
         table.c.status == RecordStatus.ACTIVE.value,
         sa.or_(table.c.published_until.is_(None), table.c.published_until >= day),

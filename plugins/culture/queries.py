@@ -17,6 +17,7 @@ from gateway.api import (
     decision_cursor,
     format_record,
     join_formats,
+    list_category,
     newest_decisions_first,
     page_size,
     published_clause,
@@ -74,6 +75,7 @@ async def resolve_culture_red_black_list(
         .select_from(join_formats(credit_record.join(subject, subject.c.id == credit_record.c.subject_id)))
         .where(
             credit_record.c.domain == rules.DOMAIN,
+            credit_record.c.category == list_category(list_type),  # what the envelope index covers
             published_clause(),
             _list_type == list_type.value,
             sa.or_(_removal_date.is_(None), _removal_date > today),

@@ -15,6 +15,7 @@ from gateway.api import (
     page_size,
     published_clause,
 )
+from plugins.tax import rules
 from plugins.tax.loaders import RECORDS, VIOLATION_COLUMNS, violation_from_row
 from plugins.tax.tables import tax_major_violation
 from plugins.tax.types import MajorTaxViolation, TaxCreditRating, TaxProfile
@@ -38,7 +39,12 @@ async def resolve_major_tax_violations(
     query = (
         sa.select(*ENVELOPE_COLUMNS, *VIOLATION_COLUMNS)
         .select_from(credit_record.join(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id))
-        .where(published_clause())
+        # domain and category first: they let the envelope index find the listings without a scan.
+        .where(
+            credit_record.c.domain == rules.DOMAIN,
+            credit_record.c.category == rules.VIOLATION_CATEGORY,
+            published_clause(),
+        )
     )
     query = newest_decisions_first(query, after, size)
     async with info.context.engine.connect() as conn:
