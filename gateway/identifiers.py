@@ -132,15 +132,15 @@ def _parse(raw: str, uscc_allow_list: frozenset[str]) -> SubjectCode:
         return SubjectCode(value, CodeType.USCC)
     if len(value) != 18:
         raise InvalidSubjectCode(raw, "a subject code has 18 characters")
-    # A resident ID is 17 digits and a digit or X. An all-digit value could also be a USCC,
-    # so it is tried as both; anything else can only be a USCC. The reason names the shape tried.
+    # A resident ID is 17 digits and a digit or X. Such a value can also be a USCC (X is in its
+    # alphabet too: 91110105010000049X), so it is tried as both, ID first; anything else can only
+    # be a USCC. The reason names each shape tried.
     looks_like_id = value[:17].isdigit() and value[17] in "0123456789X"
     if not looks_like_id and not set(value) <= _USCC_CHARACTERS:
         # stdnum would first strip separators such as "-" and then complain about the length.
         raise InvalidSubjectCode(raw, "as USCC: characters outside the code's alphabet")
     candidates = [(CodeType.RESIDENT_ID, ric)] if looks_like_id else []
-    if not looks_like_id or value.isdigit():
-        candidates.append((CodeType.USCC, uscc))
+    candidates.append((CodeType.USCC, uscc))
     reasons: list[str] = []
     for code_type, module in candidates:
         try:

@@ -18,6 +18,7 @@ VALID_USCC = [
     "91110108551385082Q",
     "91310115MA1K3BTP2B",
     "121200004013590816",
+    "91110105010000049X",  # digits and an X check character: the shape of an ID number, yet a USCC
 ]
 VALID_IDS = ["11010519491231002X", "110102199101010078"]
 
