@@ -9,7 +9,7 @@ Disputes and repairs can expose their history with the same type and :func:`tran
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
 
 import strawberry
 from aiodataloader import DataLoader
@@ -50,8 +50,13 @@ def int_id(value: str, argument: str) -> int:
     return number
 
 
+@overload
+def text(value: str | None, argument: str, maximum: int = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def text(value: str | None, argument: str, maximum: int = ..., *, required: bool) -> str | None: ...
 def text(value: str | None, argument: str, maximum: int = MAX_TEXT, *, required: bool = True) -> str | None:
-    """The trimmed text, or BAD_USER_INPUT when missing (if required) or longer than ``maximum``."""
+    """The trimmed text (None when empty and not required), or BAD_USER_INPUT when missing but required
+    or longer than ``maximum``."""
     trimmed = (value or "").strip()
     if not trimmed:
         if required:
