@@ -179,6 +179,19 @@ async def test_a_breach_becomes_a_negative_record_in_the_domain(demo: GatewayHar
     assert (record.source_unit, record.source_unit_code) == ("Fuzhou urban management", unit)
     assert record.published_until == dt.date(2027, 3, 1) and record.repair_from == dt.date(2026, 6, 2)
     assert [r.id for r in found[subject_id]] == [record_id] and 999_999 not in found
+    # The public reads it among the subject's records, in the commitment's domain, like any other.
+    records = await demo.graphql(
+        'query($c: String!) { subject(code: $c) { records(domain: "urban_management", polarity: NEGATIVE) '
+        "{ __typename id category isPublished } } }",
+        {"c": SHOWCASE},
+    )
+    [shown] = [r for r in records["data"]["subject"]["records"] if r["id"] == str(record_id)]
+    assert shown == {
+        "__typename": "CommitmentBreach",
+        "id": str(record_id),
+        "category": "COMMITMENT_BREACH",
+        "isPublished": True,
+    }
     # The subject sees its breach; a second breach is refused and writes nothing.
     assert (await demo.graphql(LIST, {"c": SHOWCASE}, key=own))["data"]["commitments"]["edges"][0]["node"][
         "breachRecordId"

@@ -607,9 +607,10 @@ async def test_profile_statements_do_not_grow_with_subjects(gw: GatewayHarness) 
 
     one, _ = await count(codes[:1])
     hundred, body = await count(codes)
-    # subject look-up + construction records + practitioners by employer, plus the five a keyed
-    # request always costs (key, persisted-operation restriction, query record: last hash, insert …)
-    assert one == hundred == 3 + 5
+    # subject look-up + construction records + practitioners by employer + the core's own records
+    # (broken commitments), plus the five a keyed request always costs (key, persisted-operation
+    # restriction, query record: last hash, insert …)
+    assert one == hundred == 4 + 5
     subjects = [s for s in body["data"]["subjects"] if s is not None]  # natural persons: not for portals
     assert sum(1 for s in subjects if s["construction"]["qualifications"]) > 10
     assert any(s["construction"]["registeredPractitioners"] for s in subjects[1:])

@@ -44,11 +44,12 @@ async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarne
     codes = [s.code.value for s in demo_subjects(150)][:100]
     one, _ = await _count(seeded, codes[:1])
     hundred, body = await _count(seeded, codes)
-    # The subject look-up and one statement per domain (tax, urban management, culture,
-    # construction): each domain's field and the cross-domain records field share its loader.
+    # The subject look-up, one statement per domain (tax, urban management, culture,
+    # construction): each domain's field and the cross-domain records field share its loader,
+    # and one for the core's own records (broken commitments).
     domains = len(seeded.graph.composition.record_sources)
     assert domains == 4
-    assert one == hundred == 1 + domains
+    assert one == hundred == 1 + domains + 1
     subjects = [s for s in body["data"]["subjects"] if s]
     assert sum(1 for s in subjects if s["tax"]["ratings"]) > 50
     assert all(s["urbanManagement"] is not None and s["culture"] is not None for s in subjects)

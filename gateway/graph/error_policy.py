@@ -34,12 +34,9 @@ class ErrorPolicy(SchemaExtension):
                 syntax = error.message.startswith("Syntax Error")
                 extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
             error.extensions = extensions
-            if error.message.startswith("The mutation operation is not supported by the schema"):
-                # Audiences that may not write have no Mutation type at all; say why, not only that.
-                error.message = (
-                    "This audience has no mutations: writes need a department or admin key "
-                    "(Authorization: Bearer <key>)."
-                )
+            if error.message.startswith("Cannot query field") and "on type 'Mutation'" in error.message:
+                # A mutation outside this audience's schema: say what would let the client call it.
+                error.message += " This audience's schema lacks it: check the key (Authorization: Bearer <key>)."
             return error
         log.error(
             "request %s: unexpected error at %s",

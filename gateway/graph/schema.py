@@ -29,6 +29,7 @@ from gateway.graph.operation_cache import operation_caches
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
 from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
+from gateway.lifecycle.breach_records import BREACH_LOADER, BREACH_RECORDS, CommitmentBreach
 from gateway.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
 from gateway.limits import ListSizes, role_limits
 from gateway.partners.access import PartnerAccess, admit_subjects
@@ -41,7 +42,7 @@ from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_SEARCH_LENGTH = 100
-
+CORE_RECORD_LOADERS = (BREACH_RECORDS,)
 
 
 class CanWriteDomain(BasePermission):
@@ -276,11 +277,18 @@ class Graph:
 
     @property
     def record_loader_names(self) -> frozenset[str]:
-        return frozenset(source.loader for source in self.composition.record_sources)
+        """Every loader of records, whose rows pass the publication filter (gateway.graph.context)."""
+        return frozenset(source.loader for source in self.composition.record_sources) | set(CORE_RECORD_LOADERS)
+
+    @property
+    def core_record_loaders(self) -> tuple[str, ...]:
+        """The core's own records (broken commitments), merged into ``records`` in whatever domain."""
+        return CORE_RECORD_LOADERS
 
     @property
     def loader_specs(self) -> dict[str, Any]:
-        return {**{spec.name: spec for spec in CORE_LOADERS}, **self.composition.loaders}
+        core = (*CORE_LOADERS, BREACH_LOADER)
+        return {**{spec.name: spec for spec in core}, **self.composition.loaders}
 
 
 def build_graph(
@@ -315,7 +323,7 @@ def build_graph(
         return AudienceSchema(
             query=query,
             mutation=mutation if mutations_seen else None,
-            types=[owned.item for owned in composition.types],
+            types=[*(owned.item for owned in composition.types), CommitmentBreach],
             extensions=[ErrorPolicy, *abuse, *guard, QueryRecordExtension, *(extensions or [])],
             federation_version="2.11",
             audience=role,

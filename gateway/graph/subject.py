@@ -85,15 +85,21 @@ class CreditSubjectBase:
     ) -> list[CreditRecord]:
         settings = info.context.settings
         size = page_size(first, default=DEFAULT_RECORDS, maximum=settings.max_page_size)
-        sources = info.context.graph.composition.record_sources
-        if domain is not None:
-            sources = [s for s in sources if s.domain == domain]
-            if not sources:
-                known = ", ".join(s.domain for s in info.context.graph.composition.record_sources)
-                raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
+        graph = info.context.graph
+        loaders_of = [s.loader for s in graph.composition.record_sources if domain is None or s.domain == domain]
+        if domain is not None and not loaders_of:
+            known = ", ".join(s.domain for s in graph.composition.record_sources)
+            raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
         loaders = info.context.loaders
-        per_domain = await asyncio.gather(*(loaders.load(s.loader, self.id) for s in sources))
-        merged = [r for records in per_domain for r in records if polarity is None or r.polarity == polarity]
+        per_source = await asyncio.gather(
+            *(loaders.load(name, self.id) for name in (*loaders_of, *graph.core_record_loaders))
+        )
+        merged = [
+            r
+            for records in per_source
+            for r in records
+            if (polarity is None or r.polarity == polarity) and (domain is None or r.domain == domain)
+        ]
         merged.sort(key=lambda r: (r.decision_date, int(r.id)), reverse=True)
         return merged[:size]
 

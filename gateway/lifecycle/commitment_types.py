@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.lifecycle import commitment_store as store
-from gateway.lifecycle.complaint_common import WorkflowTransition, transitions_of, utc
+from gateway.lifecycle.common import WorkflowTransition, transitions_of, utc
 from gateway.lifecycle.workflow import COMMITMENT, FULFILMENT_LEVELS
 
 

@@ -27,7 +27,7 @@ from gateway.lifecycle.commitment_types import (
     FulfilmentLevel,
     MakeCommitmentInput,
 )
-from gateway.lifecycle.complaint_common import int_id, known_domain, require, text
+from gateway.lifecycle.common import int_id, known_domain, require, text
 from gateway.lifecycle.transitions import Actor
 from gateway.settings import Settings
 

@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.lifecycle.complaint_common import WorkflowTransition, transitions_of, utc
+from gateway.lifecycle.common import WorkflowTransition, transitions_of, utc
 from gateway.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS
 
 

@@ -20,7 +20,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.lifecycle import complaint_store as store
-from gateway.lifecycle.complaint_common import count_call, int_id, known_domain, require, text
+from gateway.lifecycle.common import count_call, int_id, known_domain, require, text
 from gateway.lifecycle.complaint_types import (
     Complaint,
     ComplaintConclusion,

@@ -22,7 +22,7 @@ from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.pagination import Connection, newest_first_page
-from gateway.lifecycle.complaint_common import WorkflowTransition, int_id, require, text, transitions_of, utc
+from gateway.lifecycle.common import WorkflowTransition, int_id, require, text, transitions_of, utc
 from gateway.lifecycle.publicity import lifecycle_values
 from gateway.lifecycle.record_access import (
     check_domain,

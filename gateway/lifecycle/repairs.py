@@ -18,7 +18,7 @@ from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import Polarity, RecordStatus
 from gateway.graph.pagination import Connection, newest_first_page
-from gateway.lifecycle.complaint_common import WorkflowTransition, int_id, require, text, transitions_of, utc
+from gateway.lifecycle.common import WorkflowTransition, int_id, require, text, transitions_of, utc
 from gateway.lifecycle.publicity import window_for
 from gateway.lifecycle.record_access import check_domain, check_subject_owns, record_row, scoped
 from gateway.lifecycle.transitions import Actor, advance, create, load

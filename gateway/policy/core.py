@@ -20,6 +20,7 @@ CORE_POLICIES: dict[str, str] = {
         for name in ("code", "codeType", "name", "kind", "registrationAuthority", "region", "records")
     },
     "CreditRecord": PUBLIC,
+    "CommitmentBreach": PUBLIC,  # a record like any other: which ones are shown is decided per row
     "RegistrationAuthority": PUBLIC,
     "Region": PUBLIC,
     # Page wrappers show what their nodes' own visibilities allow; each is declared by its GraphQL name.

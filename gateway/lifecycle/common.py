@@ -1,5 +1,6 @@
-"""Pieces the complaint and commitment GraphQL share: argument checks that fail with a code, the
-per-request cap on costly calls, and ``WorkflowTransition``, a workflow item's history as clients read it.
+"""Pieces the GraphQL of every lifecycle workflow shares (disputes, repair, complaints, commitments):
+argument checks that fail with a code, the per-request cap on costly calls, and
+``WorkflowTransition``, a workflow item's history as clients read it.
 
 The history is loaded through one DataLoader per workflow and request (kept in the context's extras),
 so a page of complaints or commitments costs one statement for all their transitions, not one each.
