@@ -4,6 +4,8 @@ This module builds types at run time (their fields depend on the plugins loaded)
 use postponed annotations: the annotations below are evaluated with the composed classes in scope.
 """
 
+import asyncio
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.graph.abuse_limits import AbuseLimits
+from gateway.graph.eager import eager, selected_names
 from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.operation_cache import operation_caches
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
@@ -67,8 +70,11 @@ class CanWriteDomain(BasePermission):
 def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
     namespace: dict[str, Any] = {"__module__": __name__}
     for owned in composition.subject_fields:
+        resolver = owned.item.resolver
+        if inspect.iscoroutinefunction(resolver):
+            resolver = eager(resolver)  # a plain value when its records were prefetched (see _prefetch)
         namespace[owned.item.name] = strawberry.field(
-            resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
+            resolver=resolver, name=owned.item.name, description=owned.item.description
         )
 
     def resolve_reference(cls: type, info: Info, code: str) -> Any:
@@ -107,7 +113,20 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     if isinstance(admitted, Exception):
         raise admitted  # a partner without this subject's authorisation
     record_subject_access(info, [row.id])
+    await _prefetch(info, [row.id])
     return cls.from_row(row)
+
+
+async def _prefetch(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
+    """Load, in one statement each, the records the selected domain fields (and ``records``) will
+    read, so that those resolvers find them loaded and complete without a task each (see eager)."""
+    if not subject_ids:
+        return
+    graph = info.context.graph
+    selected = graph.prefetch_plan(info, path)
+    if selected:
+        loaders = info.context.loaders
+        await asyncio.gather(*(loaders.get(name).load_many(subject_ids) for name in selected))
 
 
 def _query_type(composition: Composition, subject_cls: type) -> type:
@@ -142,6 +161,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         admitted = await admit_subjects(info.context, rows)
         shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
         record_subject_access(info, [row.id for row in shown])
+        await _prefetch(info, [row.id for row in shown])
         return [row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted]
 
     async def search_subjects(
@@ -279,6 +299,18 @@ class Graph:
     def record_loader_names(self) -> frozenset[str]:
         """Every loader of records, whose rows pass the publication filter (gateway.graph.context)."""
         return frozenset(source.loader for source in self.composition.record_sources) | set(CORE_RECORD_LOADERS)
+
+    def prefetch_plan(self, info: Info, path: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The record loaders that the subject fields selected under this field read."""
+        names = selected_names(info._raw_info, path)
+        # Not for ``records``: its domain argument may narrow it to fewer loaders than all.
+        return tuple({self.loader_of_subject_field[name] for name in names if name in self.loader_of_subject_field})
+
+    @property
+    def loader_of_subject_field(self) -> dict[str, str]:
+        """A domain's subject field (``tax``) → the loader of its records (``tax.records``)."""
+        by_plugin = {source.domain: source.loader for source in self.composition.record_sources}
+        return {o.item.name: by_plugin[o.plugin] for o in self.composition.subject_fields if o.plugin in by_plugin}
 
     @property
     def core_record_loaders(self) -> tuple[str, ...]:

@@ -1,6 +1,5 @@
 """The core of ``CreditSubject``: who the subject is. Plugins add one field each (see schema.py)."""
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from gateway.contributions import LoaderSpec
 from gateway.db.tables import subject as subject_table
 from gateway.errors import BadUserInput
+from gateway.graph.eager import eager
 from gateway.graph.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 from gateway.graph.pagination import page_size
 from gateway.graph.records import SUBJECT_BY_ID, CreditRecord
@@ -76,6 +76,7 @@ class CreditSubjectBase:
         return Region(code=found.code, province=found.province, name=found.name)
 
     @strawberry.field(description="Records of every domain, newest decision first.")
+    @eager
     async def records(
         self,
         info: Info,
@@ -91,9 +92,10 @@ class CreditSubjectBase:
             known = ", ".join(s.domain for s in graph.composition.record_sources)
             raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
         loaders = info.context.loaders
-        per_source = await asyncio.gather(
-            *(loaders.load(name, self.id) for name in (*loaders_of, *graph.core_record_loaders))
-        )
+        # Every load is queued before the first is awaited, so each loader still batches all subjects;
+        # awaiting a load that is already done (prefetched) does not suspend, so neither does this field.
+        pending = [loaders.get(name).load(self.id) for name in (*loaders_of, *graph.core_record_loaders)]
+        per_source = [await load for load in pending]
         merged = [
             r
             for records in per_source
