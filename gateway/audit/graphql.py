@@ -14,16 +14,12 @@ from gateway.audit.recorder import record_subject_access
 from gateway.auth.principal import Principal, Role
 from gateway.db.tables import query_record
 from gateway.db.tables import subject as subject_table
-from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
+from gateway.errors import FORBIDDEN, BadUserInput, GatewayError
+from gateway.graph.arguments import require, utc
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.settings import Settings
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """Stored and compared in UTC; a naive value from SQLite (or from a client) is UTC."""
-    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _groups(value: str) -> list[str]:
@@ -43,7 +39,7 @@ class QueryRecord:
     @classmethod
     def from_row(cls, row: Any) -> "QueryRecord":
         return cls(
-            recorded_at=_utc(row.recorded_at),
+            recorded_at=utc(row.recorded_at),
             client_name=row.client_name,
             role=row.role,
             field_groups=_groups(row.field_groups),
@@ -71,7 +67,7 @@ class QueryRecordDetail:
     def from_row(cls, row: Any) -> "QueryRecordDetail":
         return cls(
             id=strawberry.ID(str(row.id)),
-            recorded_at=_utc(row.recorded_at),
+            recorded_at=utc(row.recorded_at),
             client_id=row.client_id,
             client_name=row.client_name,
             role=row.role,
@@ -84,13 +80,6 @@ class QueryRecordDetail:
             prev_hash=row.prev_hash,
             row_hash=row.row_hash,
         )
-
-
-def _require(principal: Principal, role: Role, what: str) -> None:
-    if not principal.is_authenticated or principal.role is Role.PUBLIC:
-        raise GatewayError(f"{what} needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
-    if principal.role is not role:
-        raise GatewayError(f"{what} is for {role.value} keys; this is a {principal.role.value} key.", FORBIDDEN)
 
 
 async def _page(info: Info, query: sa.Select, first: int | None, after: str | None, make_node: Any) -> Any:
@@ -127,7 +116,7 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
 
     def me(info: Info) -> Optional[Me]:  # noqa: UP045
         principal: Principal = info.context.principal
-        _require(principal, Role.SUBJECT, "me")
+        require(principal, (Role.SUBJECT,), "me")
         if principal.subject_lookup_hash is None:
             raise GatewayError("This subject key is not bound to a subject.", FORBIDDEN)
         return Me(lookup_hash=principal.subject_lookup_hash)
@@ -145,7 +134,7 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
         first: int | None = None,
         after: Optional[str] = None,  # noqa: UP045
     ) -> Connection[QueryRecordDetail]:
-        _require(info.context.principal, Role.ADMIN, "queryRecords")
+        require(info.context.principal, (Role.ADMIN,), "queryRecords")
         query = sa.select(
             query_record,
             subject_table.c.display_code.label("subject_code"),
@@ -158,12 +147,12 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
             query = query.where(query_record.c.subject_id == (row.id if row is not None else -1))
         if client_id is not None:
             query = query.where(query_record.c.client_id == client_id)
-        if from_ is not None and to is not None and _utc(from_) > _utc(to):
+        if from_ is not None and to is not None and utc(from_) > utc(to):
             raise BadUserInput("from must not be after to", argument="from")
         if from_ is not None:
-            query = query.where(query_record.c.recorded_at >= _utc(from_))
+            query = query.where(query_record.c.recorded_at >= utc(from_))
         if to is not None:
-            query = query.where(query_record.c.recorded_at < _utc(to))
+            query = query.where(query_record.c.recorded_at < utc(to))
         return await _page(info, query, first, after, QueryRecordDetail.from_row)
 
     return {

@@ -15,7 +15,8 @@ from strawberry.types import Info
 from gateway.auth.principal import Principal, Role
 from gateway.db.tables import api_client, partner_authorization
 from gateway.db.tables import subject as subject_table
-from gateway.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, BadUserInput, GatewayError
+from gateway.errors import FORBIDDEN, NOT_FOUND, GatewayError
+from gateway.graph.arguments import int_id, require, utc
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.identifiers import lookup_hash, parse_subject_code
@@ -29,12 +30,6 @@ from gateway.partners.store import (
     split_groups,
 )
 from gateway.settings import Settings
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @strawberry.type(description="A partner bank a subject can authorise, with the field groups of its contract.")
@@ -77,8 +72,8 @@ class PartnerAuthorization:
             valid_until=row.valid_until,
             granted_by=row.granted_by,
             reference_number=row.reference_number,
-            granted_at=_utc(row.granted_at),  # type: ignore[arg-type]
-            revoked_at=_utc(row.revoked_at),
+            granted_at=utc(row.granted_at),  # type: ignore[arg-type]
+            revoked_at=utc(row.revoked_at),
             is_current=row.revoked_at is None and row.valid_from <= today <= row.valid_until,
         )
 
@@ -101,24 +96,6 @@ class PaperAuthorizationInput:
     valid_until: dt.date
     reference_number: str = strawberry.field(description="The paper authorisation's reference number (unique).")
     valid_from: dt.date | None = None
-
-
-def _require(principal: Principal, roles: tuple[Role, ...], what: str) -> None:
-    if not principal.is_authenticated:
-        raise GatewayError(f"{what} needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
-    if principal.role not in roles:
-        allowed = " or ".join(role.value for role in roles)
-        raise GatewayError(f"{what} is for {allowed} keys; this is a {principal.role.value} key.", FORBIDDEN)
-
-
-def _int_id(value: str, argument: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadUserInput(f"{argument} must be a numeric id", argument=argument) from None
-    if not 0 < number < 2**31:
-        raise BadUserInput(f"{argument} is out of range", argument=argument)
-    return number
 
 
 async def _subject_id(info: Info, code: str, *, must_exist: bool = True) -> int | None:
@@ -160,7 +137,7 @@ async def _detail(info: Info, authorization_id: int) -> PartnerAuthorization:
 
 
 async def partners(info: Info) -> list[Partner]:
-    _require(info.context.principal, (Role.SUBJECT, Role.ADMIN), "partners")
+    require(info.context.principal, (Role.SUBJECT, Role.ADMIN), "partners")
     async with info.context.engine.connect() as conn:
         found = await list_partners(conn)
     return [Partner(id=strawberry.ID(str(p.id)), name=p.name, contract_groups=sorted(p.contract_groups)) for p in found]
@@ -174,7 +151,7 @@ async def authorizations(
     after: Optional[str] = None,  # noqa: UP045
 ) -> Connection[PartnerAuthorization]:
     principal: Principal = info.context.principal
-    _require(principal, (Role.SUBJECT, Role.PARTNER, Role.ADMIN), "authorizations")
+    require(principal, (Role.SUBJECT, Role.PARTNER, Role.ADMIN), "authorizations")
     today = info.context.graph.clock.today()
     query = _detail_query()
     if principal.role is Role.SUBJECT:
@@ -195,13 +172,13 @@ async def authorizations(
 
 
 async def grant_authorization_mutation(info: Info, input: GrantAuthorizationInput) -> PartnerAuthorization:
-    _require(info.context.principal, (Role.SUBJECT,), "grantAuthorization")
+    require(info.context.principal, (Role.SUBJECT,), "grantAuthorization")
     subject_id = await _own_subject_id(info)
     return await _grant(info, subject_id, input, GRANTED_BY_SUBJECT, None)
 
 
 async def record_paper_authorization(info: Info, input: PaperAuthorizationInput) -> PartnerAuthorization:
-    _require(info.context.principal, (Role.ADMIN,), "recordPaperAuthorization")
+    require(info.context.principal, (Role.ADMIN,), "recordPaperAuthorization")
     subject_id = await _subject_id(info, input.subject_code)
     assert subject_id is not None
     return await _grant(info, subject_id, input, GRANTED_BY_ADMIN, input.reference_number)
@@ -213,7 +190,7 @@ async def _grant(info: Info, subject_id: int, given: Any, granted_by: str, refer
         info.context.engine,
         subject_id=subject_id,
         grant=Grant(
-            partner_id=_int_id(given.partner_id, "partnerId"),
+            partner_id=int_id(given.partner_id, "partnerId"),
             field_groups=list(given.field_groups),
             purpose=given.purpose,
             valid_until=given.valid_until,
@@ -230,11 +207,11 @@ async def _grant(info: Info, subject_id: int, given: Any, granted_by: str, refer
 
 async def revoke_authorization_mutation(info: Info, id: strawberry.ID) -> PartnerAuthorization:
     principal: Principal = info.context.principal
-    _require(principal, (Role.SUBJECT, Role.ADMIN), "revokeAuthorization")
+    require(principal, (Role.SUBJECT, Role.ADMIN), "revokeAuthorization")
     own = await _own_subject_id(info) if principal.role is Role.SUBJECT else None
     row = await revoke_authorization(
         info.context.engine,
-        _int_id(id, "id"),
+        int_id(id, "id"),
         by=principal.role.value,
         subject_id=own,
         now=info.context.graph.clock.now(),

@@ -1,0 +1,60 @@
+"""Argument checks the core's GraphQL resolvers share, each failing with a stable code, and the one
+conversion every stored timestamp needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, overload
+
+from gateway.auth.principal import Principal, Role
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
+
+MAX_TEXT = 2_000  # free text: a dispute's reason, a complaint's matter, a commitment's content, notes
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes for timezone-aware columns; everything stored is UTC."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def require(principal: Principal, roles: tuple[Role, ...], what: str) -> None:
+    """Refuse a principal outside ``roles``: UNAUTHENTICATED without a key, else FORBIDDEN."""
+    if principal.role in roles:
+        return
+    if not principal.is_authenticated:
+        raise GatewayError(f"{what} needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
+    allowed = " or ".join(role.value for role in roles)
+    raise GatewayError(f"{what} is for {allowed} keys; this is a {principal.role.value} key.", FORBIDDEN)
+
+
+def int_id(value: str, argument: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadUserInput(f"{argument} must be a numeric id", argument=argument) from None
+    if not 0 < number < 2**31:
+        raise BadUserInput(f"{argument} is out of range", argument=argument)
+    return number
+
+
+@overload
+def text(value: str | None, argument: str, maximum: int = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def text(value: str | None, argument: str, maximum: int = ..., *, required: bool) -> str | None: ...
+def text(value: str | None, argument: str, maximum: int = MAX_TEXT, *, required: bool = True) -> str | None:
+    """The trimmed text (None when empty and not required), or BAD_USER_INPUT when missing but required
+    or longer than ``maximum``."""
+    trimmed = (value or "").strip()
+    if not trimmed:
+        if required:
+            raise BadUserInput(f"{argument} must not be empty", argument=argument)
+        return None
+    if len(trimmed) > maximum:
+        raise BadUserInput(
+            f"{argument} is limited to {maximum} characters; {len(trimmed)} were given",
+            argument=argument,
+            maximum=maximum,
+        )
+    return trimmed
