@@ -14,6 +14,7 @@ httpx is needed (it is in the ``test`` extra).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import tempfile
 from collections.abc import AsyncIterator, Iterable
@@ -34,6 +35,10 @@ from gateway.db.engine import create_engine
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.partners.store import set_contract
 from gateway.settings import Settings
+
+_WAITING_FOR_LOCKS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
 
 
 @dataclass
@@ -137,6 +142,25 @@ class GatewayHarness:
             max_days=self.settings.max_authorization_days,
         )
         return int(row.id)
+
+    async def race_on_row(self, table: str, row_id: int, requests: list[Any]) -> list[dict[str, Any]]:
+        """PostgreSQL: run ``requests`` (coroutines of HTTP calls) so that every one has read the row
+        ``table.id = row_id`` before any writes it: a third transaction holds the row lock until all of
+        them wait for it, then lets them go. For testing that of concurrent actions exactly one wins."""
+        async with self.engine.connect() as holder, self.engine.connect() as watcher:
+            lock = await holder.begin()
+            await holder.execute(sa.text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
+            tasks = [asyncio.ensure_future(request) for request in requests]
+            for _ in range(200):
+                waiting = (await watcher.execute(_WAITING_FOR_LOCKS)).scalar_one()
+                await watcher.commit()
+                if waiting >= len(requests):
+                    break
+                await asyncio.sleep(0.025)
+            else:
+                raise AssertionError("the requests never waited for the row")
+            await lock.commit()
+            return list(await asyncio.gather(*tasks))
 
     @property
     def clock(self) -> Any:

@@ -4,7 +4,6 @@ with their codes; on PostgreSQL, of two departments acting at once exactly one w
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -268,30 +267,6 @@ async def test_pages_by_keyset(demo: GatewayHarness) -> None:
     assert len(seen) == 3 and seen == sorted(seen, key=int, reverse=True)
 
 
-WAITING_FOR_LOCKS = sa.text(
-    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-)
-
-
-async def race(gw: GatewayHarness, table: str, row_id: int, requests: list[Any]) -> list[dict[str, Any]]:
-    """Run ``requests`` (coroutines of HTTP calls) so that every one has read the row before any writes it:
-    a third transaction holds the row lock until all of them wait for it, then lets them go."""
-    async with gw.engine.connect() as holder, gw.engine.connect() as watcher:
-        lock = await holder.begin()
-        await holder.execute(sa.text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
-        tasks = [asyncio.ensure_future(request) for request in requests]
-        for _ in range(200):
-            waiting = (await watcher.execute(WAITING_FOR_LOCKS)).scalar_one()
-            await watcher.commit()
-            if waiting >= len(requests):
-                break
-            await asyncio.sleep(0.025)
-        else:
-            raise AssertionError("the requests never waited for the row")
-        await lock.commit()
-        return list(await asyncio.gather(*tasks))
-
-
 @pytest.mark.postgres
 async def test_two_departments_acting_at_once_one_wins(postgres_url: str) -> None:
     async with GatewayHarness.start(database_url=postgres_url) as gw:
@@ -300,8 +275,7 @@ async def test_two_departments_acting_at_once_one_wins(postgres_url: str) -> Non
         first = await gw.create_key("department", domain="tax", name="tax bureau, desk 1")
         second = await gw.create_key("department", domain="tax", name="tax bureau, desk 2")
         cid = await only_id(gw, first)
-        bodies = await race(
-            gw,
+        bodies = await gw.race_on_row(
             "complaint",
             int(cid),
             [gw.graphql(INVESTIGATE, {"id": cid, "n": f"desk {n}"}, key=key) for n, key in ((1, first), (2, second))],
