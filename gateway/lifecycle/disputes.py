@@ -9,6 +9,7 @@ Each dispute shows the deadline of its current stage (``dueOn``) and whether it 
 
 import datetime as dt
 import enum
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import orjson
@@ -35,7 +36,6 @@ from gateway.lifecycle.transitions import Actor, advance, create, load
 from gateway.lifecycle.workflow import DISPUTE
 
 MAX_EVIDENCE = 500
-OPEN_STATES = ("FILED", "FORWARDED", "VERIFIED")
 
 
 @strawberry.enum(description="How verification ended a dispute.")
@@ -196,8 +196,6 @@ async def _effects(info: Info, conn: Any, row: Any, action: str, given: dict[str
     if action == "FORWARD":
         return {"due_on": _due(info, settings.disputes.verify_days)}
     if action in ("CLOSE", "WITHDRAW"):
-        if row.state not in OPEN_STATES:
-            return {}  # the workflow refuses it; nothing to undo
         await conn.execute(credit_record.update().where(credit_record.c.id == row.record_id).values(disputed=False))
         return {"due_on": None}
     if action != "VERIFY":
@@ -208,8 +206,6 @@ async def _effects(info: Info, conn: Any, row: Any, action: str, given: dict[str
         "finding": given["finding"],
         "due_on": _due(info, settings.disputes.notify_days),
     }
-    if row.state != "FORWARDED":
-        return values  # refused below, before anything is written
     if outcome is DisputeOutcome.REVOKED:
         await conn.execute(
             credit_record.update().where(credit_record.c.id == row.record_id).values(status=RecordStatus.REVOKED.value)
@@ -241,23 +237,16 @@ async def _correct(info: Info, conn: Any, row: Any, correction: RecordCorrection
         )
     )
     updated = {**kept, **changes}
-    window = lifecycle_values(_Envelope(updated), info.context.settings.publicity)
+    corrected = SimpleNamespace(
+        polarity=updated["polarity"], severity=updated["severity"], decision_date=updated["decision_date"]
+    )
+    window = lifecycle_values(corrected, info.context.settings.publicity)
     await conn.execute(
         credit_record.update()
         .where(credit_record.c.id == record.id)
         .values(**changes, **window, revision=record.revision + 1)
     )
     return record.revision + 1
-
-
-class _Envelope:
-    """The envelope fields :func:`lifecycle_values` reads, from a corrected row."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.polarity = values["polarity"]
-        self.severity = values["severity"]
-        self.decision_date = values["decision_date"]
-        self.publicity_months = None
 
 
 async def forward_dispute(info: Info, id: strawberry.ID, note: str | None = None) -> Dispute:

@@ -105,7 +105,7 @@ class PartnerAccess:
         table = partner_authorization
         return sa.select(table.c.subject_id).where(
             table.c.client_id == (self.client_id or -1),
-            table.c.purpose == (self.purpose or None),  # no purpose: no subject
+            table.c.purpose == self.purpose if self.purpose else sa.false(),  # no purpose: no subject
             table.c.revoked_at.is_(None),
             table.c.valid_from <= self.today,
             table.c.valid_until >= self.today,
