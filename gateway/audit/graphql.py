@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from gateway.audit.recorder import record_subject_access
 from gateway.auth.principal import Principal, Role
+from gateway.db.queries import with_subject
 from gateway.db.tables import query_record
-from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, BadUserInput, GatewayError
 from gateway.graph.arguments import require, utc
 from gateway.graph.pagination import Connection, newest_first_page
@@ -135,11 +135,7 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
         after: Optional[str] = None,  # noqa: UP045
     ) -> Connection[QueryRecordDetail]:
         require(info.context.principal, (Role.ADMIN,), "queryRecords")
-        query = sa.select(
-            query_record,
-            subject_table.c.display_code.label("subject_code"),
-            subject_table.c.name.label("subject_name"),
-        ).join(subject_table, subject_table.c.id == query_record.c.subject_id)
+        query = with_subject(query_record)
         if subject_code is not None:
             settings: Settings = info.context.settings
             parsed = parse_subject_code(subject_code, uscc_allow_list=settings.uscc_allow_list)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.queries import with_subject
 from gateway.db.tables import credit_record, subject
 from gateway.db.workflow_tables import credit_commitment
 from gateway.errors import NOT_FOUND, BadUserInput, GatewayError
@@ -88,13 +89,11 @@ async def make_commitment(conn: AsyncConnection, new: NewCommitment, *, actor: A
 
 def detail_query() -> sa.Select[Any]:
     """Commitments with their subject's code as it may be shown, name and code type (one join)."""
-    return sa.select(
+    return with_subject(
         credit_commitment,
-        subject.c.display_code.label("subject_code"),
-        subject.c.name.label("subject_name"),
         subject.c.code_type.label("subject_code_type"),
         subject.c.lookup_hash.label("subject_lookup_hash"),
-    ).join(subject, subject.c.id == credit_commitment.c.subject_id)
+    )
 
 
 def visible_clause(principal: Principal, own_subject_id: int | None) -> sa.ColumnElement[bool]:

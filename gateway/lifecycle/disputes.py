@@ -18,8 +18,8 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.queries import with_subject
 from gateway.db.tables import credit_record, dispute, record_revision
-from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.pagination import Connection, newest_first_page
@@ -118,9 +118,7 @@ class RecordRevision:
 
 
 def _detail_query() -> sa.Select:
-    return sa.select(
-        dispute, subject_table.c.display_code.label("subject_code"), subject_table.c.name.label("subject_name")
-    ).join(subject_table, subject_table.c.id == dispute.c.subject_id)
+    return with_subject(dispute)
 
 
 async def _detail(info: Info, dispute_id: int) -> Dispute:

@@ -13,8 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.queries import with_subject
 from gateway.db.tables import credit_record, repair_application
-from gateway.db.tables import subject as subject_table
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import Polarity, RecordStatus
 from gateway.graph.pagination import Connection, newest_first_page
@@ -70,11 +70,7 @@ class RepairInput:
 
 
 def _detail_query() -> sa.Select:
-    return sa.select(
-        repair_application,
-        subject_table.c.display_code.label("subject_code"),
-        subject_table.c.name.label("subject_name"),
-    ).join(subject_table, subject_table.c.id == repair_application.c.subject_id)
+    return with_subject(repair_application)
 
 
 async def _detail(info: Info, item_id: int) -> RepairApplication:

@@ -13,8 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.queries import with_subject
 from gateway.db.tables import api_client, partner_authorization
-from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, NOT_FOUND, GatewayError
 from gateway.graph.arguments import int_id, require, utc
 from gateway.graph.pagination import Connection, newest_first_page
@@ -118,15 +118,8 @@ async def _own_subject_id(info: Info) -> int:
 
 
 def _detail_query() -> sa.Select:
-    return (
-        sa.select(
-            partner_authorization,
-            api_client.c.name.label("partner_name"),
-            subject_table.c.display_code.label("subject_code"),
-            subject_table.c.name.label("subject_name"),
-        )
-        .join(api_client, api_client.c.id == partner_authorization.c.client_id)
-        .join(subject_table, subject_table.c.id == partner_authorization.c.subject_id)
+    return with_subject(partner_authorization, api_client.c.name.label("partner_name")).join(
+        api_client, api_client.c.id == partner_authorization.c.client_id
     )
 
 
