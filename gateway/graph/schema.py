@@ -31,7 +31,7 @@ from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.operation_cache import operation_caches
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
-from gateway.identifiers import CodeType, lookup_hash, parse_subject_code
+from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.lifecycle.breach_records import BREACH_LOADER, BREACH_RECORDS, CommitmentBreach
 from gateway.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
 from gateway.limits import ListSizes, role_limits
@@ -39,7 +39,7 @@ from gateway.partners.access import PartnerAccess, admit_subjects
 from gateway.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
 from gateway.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
 from gateway.persisted import PersistedOperations, QueryStore
-from gateway.policy.publication import subject_visible
+from gateway.policy.publication import subject_visible, visible_subjects_clause
 from gateway.policy.visibility import Policies, visible_to
 from gateway.settings import Settings
 
@@ -178,8 +178,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
         principal = info.context.principal
-        if principal.role in (Role.PUBLIC, Role.PORTAL):
-            query = query.where(subject_table.c.code_type != CodeType.RESIDENT_ID.value)  # no natural persons
+        query = query.where(visible_subjects_clause(principal, subject_table))
         if principal.role is Role.PARTNER:
             # A partner finds only the subjects that authorised it for this purpose: no fishing by name.
             query = query.where(subject_table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
@@ -189,6 +188,8 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
         async with info.context.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
+        # The SQL applied the rule already; the row form of the same rule is a second lock on the door.
+        rows = [row for row in rows if subject_visible(principal, row)]
         record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
         return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
 

@@ -15,21 +15,41 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+
 from gateway.auth.principal import Principal, Role
 from gateway.identifiers import CodeType
 from gateway.lifecycle.publicity import is_published, is_withheld
 from gateway.lifecycle.rules import PublicityRules
 
-_PERSONS_HIDDEN_FROM = frozenset({Role.PUBLIC, Role.PORTAL})
+# Who sees natural persons as subjects: those whose work is about them. A partner's sight of a person
+# is further bounded by the person's authorisation (gateway.partners.access), decided after this rule.
+# Everyone else (the public, portals, and any subject but the person itself) sees organisations only.
+_PERSONS_SHOWN_TO = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.PARTNER})
 
 
 def subject_visible(principal: Principal, row: Any) -> bool:
-    """Whether a subject row may be shown at all (an invisible subject reads as unknown)."""
+    """Whether a subject row may be shown at all (an invisible subject reads as unknown).
+
+    The one rule of subject visibility, for rows already loaded; :func:`visible_subjects_clause` is the
+    same rule as SQL, for entry points that select subjects themselves (search, lists). A test holds
+    the two forms to the same answers for every role and subject kind.
+    """
     if row.code_type != CodeType.RESIDENT_ID.value:
         return True
-    if principal.role is Role.SUBJECT:
-        return row.lookup_hash == principal.subject_lookup_hash
-    return principal.role not in _PERSONS_HIDDEN_FROM
+    if principal.role in _PERSONS_SHOWN_TO:
+        return True
+    return principal.role is Role.SUBJECT and row.lookup_hash == principal.subject_lookup_hash
+
+
+def visible_subjects_clause(principal: Principal, table: sa.Table) -> sa.ColumnElement[bool]:
+    """:func:`subject_visible` as a condition over a ``subject`` table (or an alias of it)."""
+    if principal.role in _PERSONS_SHOWN_TO:
+        return sa.true()
+    organisation = table.c.code_type != CodeType.RESIDENT_ID.value
+    if principal.role is Role.SUBJECT and principal.subject_lookup_hash is not None:
+        return sa.or_(organisation, table.c.lookup_hash == principal.subject_lookup_hash)
+    return organisation
 
 
 def record_filter(
