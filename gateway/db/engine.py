@@ -17,6 +17,7 @@ def is_sqlite(url: str | sa.URL) -> bool:
 
 
 DEFAULT_POOL_SIZE = 20
+CONNECT_TIMEOUT = 10  # seconds
 
 
 def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
@@ -24,10 +25,18 @@ def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
     moment, so size it for the expected concurrency; overflow connections (half as many again) are
     opened and closed per use, which churned under load when the pool was small, but keep a burst
     from deadlocking on a request that needs two at once. No pre-ping (a round trip per checkout):
-    connections are recycled after 30 minutes instead."""
+    connections are recycled after 30 minutes instead.
+
+    Recovery after a database restart needs no pre-ping either: the first statement on a dead
+    connection fails as a disconnect, on which SQLAlchemy invalidates the whole pool (every connection
+    older than that moment is replaced at its next checkout). That one request answers 503
+    (gateway.outage); the following ones reconnect. A connection attempt gives up after
+    ``CONNECT_TIMEOUT`` seconds (asyncpg would wait 60) so that requests fail fast on a hung host."""
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):
         kwargs.update(pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1_800, pool_timeout=30)
+        if make_url(url).get_driver_name() == "asyncpg":
+            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
