@@ -2,7 +2,8 @@
 
 The same seed always yields the same subjects and records, and seeding a database twice changes
 nothing: subjects are inserted only when absent, and plugins write through their idempotent
-submission path.
+submission path, which leaves records the workflows changed meanwhile as they are
+(:mod:`gateway.seeding`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from gateway.contributions import DemoContext, DemoSubject
 from gateway.db.tables import subject
 from gateway.identifiers import SubjectKind, lookup_hash, parse_subject_code
 from gateway.plugins import call_each
+from gateway.seeding import keeping_workflow_changes
 
-# Codes from DESIGN.md §3, so that documented examples resolve on the demo database.
+# The national standards' own example codes (GB 32100, GB 11643), so that documented examples resolve on the demo database.
 ANCHOR_SUBJECTS: tuple[tuple[str, str, SubjectKind], ...] = (
     ("91350100M000100Y43", "福州闽都信用示范科技有限公司", SubjectKind.LEGAL_PERSON),
     ("91110000600037341L", "北京京华建设集团有限公司", SubjectKind.LEGAL_PERSON),
@@ -135,7 +137,10 @@ async def seed(
     people = demo_subjects(subjects)
     added = await seed_subjects(engine, people, secret_key)
     context = DemoContext(engine=engine, subjects=people, today=today or date(2026, 11, 1), secret_key=secret_key)
-    for _plugin, result in call_each(manager, "seed_demo_data", demo=context):  # type: ignore[arg-type]
-        if inspect.isawaitable(result):
-            await result
+    # Whatever the workflows did to demo records since they were seeded (corrections, revocations,
+    # repairs) stands: seeding again neither undoes it, nor refuses it, nor duplicates the record.
+    with keeping_workflow_changes():
+        for _plugin, result in call_each(manager, "seed_demo_data", demo=context):  # type: ignore[arg-type]
+            if inspect.isawaitable(result):
+                await result
     return added

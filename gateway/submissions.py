@@ -20,9 +20,12 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway import seeding
 from gateway.clock import today as clock_today
 from gateway.db.bulk import insert_returning_ids
 from gateway.db.tables import credit_record, subject
@@ -166,18 +169,15 @@ async def ensure_subjects(conn: AsyncConnection, items: Sequence[Submission], se
     wanted: dict[str, Submission] = {}
     for item in items:
         wanted.setdefault(lookup_hash(item.subject_code, secret_key), item)
-    ids: dict[str, int] = {}
     hashes = list(wanted)
-    for chunk_start in range(0, len(hashes), 1000):
-        chunk = hashes[chunk_start : chunk_start + 1000]
-        rows = await conn.execute(
-            sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(chunk))
-        )
-        ids.update({h: i for h, i in rows.all()})
-    missing = [h for h in hashes if h not in ids]
+    ids = await _subject_ids(conn, hashes)
+    # Sorted, so that two writers creating overlapping subjects take their row locks in one order.
+    missing = sorted(h for h in hashes if h not in ids)
     if missing:
+        # A concurrent writer may create one of these subjects between the select and the insert (two
+        # imports of one file): skip it here and read its id below, instead of failing the whole batch.
         rows = await conn.execute(
-            subject.insert().returning(subject.c.lookup_hash, subject.c.id),
+            _insert_absent_subjects(conn).returning(subject.c.lookup_hash, subject.c.id),
             [
                 {
                     "lookup_hash": h,
@@ -190,7 +190,28 @@ async def ensure_subjects(conn: AsyncConnection, items: Sequence[Submission], se
             ],
         )
         ids.update({h: i for h, i in rows.all()})
+        raced = [h for h in missing if h not in ids]
+        if raced:  # created meanwhile by a concurrent writer, whose transaction has committed
+            ids.update(await _subject_ids(conn, raced))
     return ids
+
+
+async def _subject_ids(conn: AsyncConnection, hashes: Sequence[str]) -> dict[str, int]:
+    """The ids of the subjects held under ``hashes``, by hash (one select per 1,000)."""
+    ids: dict[str, int] = {}
+    for chunk_start in range(0, len(hashes), 1000):
+        chunk = hashes[chunk_start : chunk_start + 1000]
+        rows = await conn.execute(
+            sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(chunk))
+        )
+        ids.update({h: i for h, i in rows.all()})
+    return ids
+
+
+def _insert_absent_subjects(conn: AsyncConnection) -> Any:
+    """``INSERT … ON CONFLICT (lookup_hash) DO NOTHING`` in the connection's dialect (SQLite or PostgreSQL)."""
+    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return insert(subject).on_conflict_do_nothing(index_elements=[subject.c.lookup_hash])
 
 
 async def submit(
@@ -270,6 +291,8 @@ async def _write(
     try:
         async with engine.begin() as conn:
             existing = await find_existing(conn, list(first_of_key))
+            if seeding.keeping():  # demo seeding: records a dispute corrected are left as they are
+                existing = {**existing, **await seeding.records_changed_by_workflows(conn, items, existing)}
             clashes = [
                 ItemError(i, "", f"a different record with this key already exists (record {existing[item.key][0]})")
                 for i, item in enumerate(items)

@@ -178,9 +178,79 @@ def test_cli_import_shows_progress_and_exit_codes(tmp_path: Path) -> None:
     run = subprocess.run([*cli, "import", "--domain", "tax", "--kind", "ratings", str(bad)], env=env,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert run.returncode == 1 and "rejected" in run.stdout and "report:" in run.stdout
+    write_csv(bad, [rating_row(n) for n in range(12)])  # corrected: the earlier report no longer applies
+    run = subprocess.run([*cli, "import", "--domain", "tax", "--kind", "ratings", str(bad)], env=env,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0 and "removed the previous run's report" in run.stdout, run.stdout
+    assert not (tmp_path / "bad.csv.report.csv").exists()
     needs_kind = subprocess.run([*cli, "import", "--domain", "tax", str(good)], env=env, capture_output=True,
                                 text=True, timeout=120)  # fmt: skip
     assert needs_kind.returncode == 2 and "--kind" in needs_kind.stderr
     unknown = subprocess.run([*cli, "import", "--domain", "nosuch", str(good)], env=env, capture_output=True,
                              text=True, timeout=120)  # fmt: skip
     assert unknown.returncode == 2 and "no importer" in unknown.stderr
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def many_ratings(count: int) -> list[list[str]]:
+    """``count`` valid ratings, a distinct (subject, year) each."""
+    organisations = [s for s in demo_subjects(600) if not s.code.is_natural_person]
+    return [
+        rating_row(0, 纳税人名称=s.name, 统一社会信用代码=s.code.value, 评价年度=str(2020 + n // len(organisations)))
+        for n, s in ((n, organisations[n % len(organisations)]) for n in range(count))
+    ]
+
+
+async def test_a_decoding_error_loses_no_row_before_it_and_says_where(gw: GatewayHarness, tmp_path: Path) -> None:
+    # 2,000 good rows (lines 2-2001), broken bytes on line 2002, then rows that are never read.
+    path = write_csv(tmp_path / "ratings.csv", many_ratings(2_000), encoding="utf-8")
+    broken = ",".join(rating_row(0)).encode().replace("国家税务总局".encode(), b"\xff\xfe", 1)
+    tail = write_csv(tmp_path / "tail.csv", many_ratings(2_050)[2_000:], encoding="utf-8").read_bytes()
+    path.write_bytes(path.read_bytes() + broken + b"\r\n" + tail.split(b"\n", 1)[1])
+    summary = await import_file(
+        gw.engine, importer(gw), path, SubmissionPolicy.from_settings(gw.settings), encoding="utf-8"
+    )
+    assert (summary.rows, summary.created, summary.rejected) == (2_000, 2_000, 0)
+    assert await count(gw) == 2_000
+    assert summary.stopped is not None and summary.stopped.startswith("stopped at row 2002:")
+    assert "0xFF 0xFE" in summary.stopped and "not valid utf-8" in summary.stopped
+    assert read_report(summary.report) == [["2002", "评价机关", summary.stopped]]
+
+
+async def test_a_control_character_in_a_cell_rejects_its_row_only(gw: GatewayHarness, tmp_path: Path) -> None:
+    rows = [rating_row(n) for n in range(10)]
+    rows[4] = rating_row(4, 纳税人名称="福州\x00有限公司")  # PostgreSQL cannot store it; SQLite would
+    rows[6] = rating_row(6, 评价机关="\x1b[1m国家税务总局福州市税务局")
+    summary = await import_file(
+        gw.engine, importer(gw), write_csv(tmp_path / "r.csv", rows), SubmissionPolicy.from_settings(gw.settings)
+    )
+    assert (summary.rows, summary.created, summary.rejected, summary.stopped) == (10, 8, 2, None)
+    assert await count(gw) == 8
+    report = read_report(summary.report)
+    assert [(r[0], r[1]) for r in report] == [("6", "纳税人名称"), ("8", "评价机关")]
+    assert "U+0000 (NUL)" in report[0][2] and "\x00" not in report[0][2]
+    jsonl = tmp_path / "r.jsonl"
+    jsonl.write_bytes(b'{"subject_name": "\\u0000", "subject_code": "91350100M000100Y43"}\n')
+    summary = await import_file(gw.engine, importer(gw), jsonl, SubmissionPolicy.from_settings(gw.settings))
+    assert summary.rejected == 1 and read_report(summary.report)[0][:2] == ["1", "subject_name"]
+
+
+async def test_each_run_has_its_own_report_and_a_clean_run_removes_the_last(
+    gw: GatewayHarness, tmp_path: Path
+) -> None:
+    policy = SubmissionPolicy.from_settings(gw.settings)
+    path = write_csv(tmp_path / "ratings.csv", [rating_row(n, **BAD_ROWS.get(n, {})) for n in range(12)])
+    first = await import_file(gw.engine, importer(gw), path, policy)
+    assert first.report == tmp_path / "ratings.csv.report.csv" and len(read_report(first.report)) == 5
+    write_csv(path, [rating_row(n, **BAD_ROWS.get(n, {}) if n == 3 else {}) for n in range(12)])
+    second = await import_file(gw.engine, importer(gw), path, policy)
+    assert [r[0] for r in read_report(second.report)] == ["5"]  # this run's rows only
+    write_csv(path, [rating_row(n) for n in range(12)])
+    clean = await import_file(gw.engine, importer(gw), path, policy)
+    assert (clean.rejected, clean.report, clean.removed_report) == (0, None, first.report)
+    assert files_in(tmp_path) == ["ratings.csv"]
+    again = await import_file(gw.engine, importer(gw), path, policy)
+    assert again.removed_report is None  # nothing stale left to remove

@@ -40,7 +40,14 @@ def parse_list(value: str) -> list[str]:
     return [p.strip() for p in _SEPARATORS.split(value) if p.strip()]
 
 
-def _party_columns() -> list[ImportColumn]:
+def _party_columns(*, with_representative: bool = True) -> list[ImportColumn]:
+    """The party's columns; a list entry has no legal representative, so a list file's 法定代表人
+    column (departments' exports often carry one) is left unread rather than refused."""
+    representative = [
+        ImportColumn(
+            "legal_representative", ("法定代表人", "legal_representative"), required=False, parse=optional(text)
+        )
+    ]
     return [
         ImportColumn("party_name", ("行政相对人名称", "主体名称", "企业名称", "party_name")),
         ImportColumn(
@@ -58,9 +65,7 @@ def _party_columns() -> list[ImportColumn]:
             parse=optional(text),
         ),
         ImportColumn("party_id_number", ("证件号码", "身份证号码"), required=False, parse=optional(text)),
-        ImportColumn(
-            "legal_representative", ("法定代表人", "legal_representative"), required=False, parse=optional(text)
-        ),
+        *(representative if with_representative else []),
     ]
 
 
@@ -141,7 +146,7 @@ LICENSE_COLUMNS: tuple[ImportColumn, ...] = (
 )
 
 LIST_COLUMNS: tuple[ImportColumn, ...] = (
-    *_party_columns(),
+    *_party_columns(with_representative=False),
     *_decision_columns(("认定文书号", "列入文书号"), ("列入日期", "认定日期"), ("认定机关",)),
     ImportColumn("list_type", ("名单类型", "红黑榜", "list_type"), parse=parse_enum(ListType, LIST_TYPE_LABELS)),
     ImportColumn("list_name", ("名单名称", "list_name")),
