@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
 import gateway.audit.recorder
-from gateway.audit.chain import GENESIS, chain_key, verify
+from gateway.audit.chain import GENESIS, canonical_time, chain_key, verify
+from gateway.db import migrate
 from gateway.db.engine import count_statements
 from gateway.db.tables import query_record
 from gateway.demo import demo_subjects, seed_subjects
@@ -135,7 +140,7 @@ async def test_the_subject_reads_its_own_query_records_only(seeded: GatewayHarne
     node = edge["node"]
     assert node["clientName"] == "test portal" and node["role"] == "portal"
     assert node["fieldGroups"] == ["name", "tax", "records"] and node["purpose"] == "loan check"
-    assert node["recordedAt"].endswith("+00:00")
+    assert node["recordedAt"].endswith("+08:00")  # China time, offset written out (gateway.graph.datetimes)
     hidden = await _ask(seeded, "{ me { queryRecords { edges { node { requestId } } } } }", **_bearer(me))
     assert error_codes(hidden) == ["GRAPHQL_VALIDATION_FAILED"]
     body = await _ask(seeded, ME, **_bearer(other))
@@ -292,7 +297,8 @@ async def test_concurrent_appends_keep_one_chain(seeded: GatewayHarness) -> None
 
 async def test_a_failed_append_withholds_the_response(seeded: GatewayHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(*_: Any) -> None:
-        raise OSError("database gone")
+        # Not an outage (an unreachable database is a 503 SERVICE_UNAVAILABLE: tests/test_outage.py).
+        raise RuntimeError("the append failed")
 
     monkeypatch.setattr(gateway.audit.recorder, "append", broken)
     key = await seeded.create_key("portal")
@@ -322,3 +328,177 @@ async def test_audit_verify_command(seeded: GatewayHarness) -> None:
     done = await asyncio.to_thread(_cli_verify, seeded)
     assert done.returncode == 1
     assert "record 2: row changed" in " ".join(done.stderr.split()), done.stderr
+
+
+# --- The outcome: a partner refused a subject is recorded as DENIED, and the chain covers it -------
+
+PARTNER_BATCH = "query($c: [String!]!) { subjects(codes: $c) { name } }"
+LOAN = {"X-Purpose": "loan application"}
+
+
+async def _partner_viewed_one_and_was_refused_one(gw: GatewayHarness) -> str:
+    """A partner authorised by the first organisation asks for the first two; returns its key."""
+    partner = await gw.create_key("partner", name="Bank of Fuzhou")
+    await gw.authorize(_codes(1)[0], partner, groups=[])
+    body = await _ask(gw, PARTNER_BATCH, {"c": _codes(2)}, **_bearer(partner, **LOAN))
+    assert body["data"]["subjects"][0] is not None and body["data"]["subjects"][1] is None
+    return partner
+
+
+async def test_a_refused_partner_is_recorded_as_denied_with_the_reason(seeded: GatewayHarness) -> None:
+    await _partner_viewed_one_and_was_refused_one(seeded)
+    admin = await seeded.create_key("admin")
+    search = """{ queryRecords { edges { node { subjectCode role purpose outcome denialReason hashFormat } } } }"""
+    body = await _ask(seeded, search, **_bearer(admin))
+    nodes = [e["node"] for e in body["data"]["queryRecords"]["edges"]]
+    assert sorted(nodes, key=lambda node: node["outcome"]) == [
+        {
+            "subjectCode": _codes(2)[1],
+            "role": "partner",
+            "purpose": "loan application",
+            "outcome": "DENIED",
+            "denialReason": "NOT_GRANTED",
+            "hashFormat": 2,
+        },
+        {
+            "subjectCode": SHOWCASE,
+            "role": "partner",
+            "purpose": "loan application",
+            "outcome": "VIEWED",
+            "denialReason": None,
+            "hashFormat": 2,
+        },
+    ]
+    refused = await seeded.create_key("subject", subject=_codes(2)[1])
+    mine = await _ask(
+        seeded, "{ me { queryRecords { edges { node { clientName outcome denialReason } } } } }", **_bearer(refused)
+    )
+    assert [e["node"] for e in mine["data"]["me"]["queryRecords"]["edges"]] == [
+        {"clientName": "Bank of Fuzhou", "outcome": "DENIED", "denialReason": "NOT_GRANTED"}
+    ]
+    assert (await verify(seeded.engine, KEY(seeded))).records == 2
+
+
+@pytest.mark.parametrize(
+    ("outcome", "edit"),
+    [
+        ("DENIED", "outcome = 'VIEWED', denial_reason = ''"),  # pass a refusal off as a view
+        ("VIEWED", "outcome = 'DENIED', denial_reason = 'NOT_GRANTED'"),  # or a view as a refusal
+        ("DENIED", "denial_reason = 'PURPOSE_MISMATCH'"),
+        ("DENIED", "outcome = 'VIEWED', denial_reason = '', hash_format = 1"),  # as if it predated outcomes
+        ("VIEWED", "hash_format = 1"),
+        ("VIEWED", "hash_format = 3"),
+    ],
+)
+async def test_verify_finds_an_edited_outcome(seeded: GatewayHarness, outcome: str, edit: str) -> None:
+    await _partner_viewed_one_and_was_refused_one(seeded)
+    assert (await verify(seeded.engine, KEY(seeded))).intact
+    [row_id] = [row.id for row in await _rows(seeded) if row.outcome == outcome]
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(sa.text(f"UPDATE query_record SET {edit} WHERE id = {row_id}"))
+    result = await verify(seeded.engine, KEY(seeded))
+    assert (result.broken_id, result.records) == (row_id, row_id - 1)
+    assert result.reason.startswith("row changed")
+
+
+async def _core_down_to(gw: GatewayHarness, revision: str) -> None:
+    """Downgrade the core's migrations (only) to ``revision``; the test upgrades again."""
+    async with gw.engine.begin() as conn:
+        await conn.run_sync(migrate._run, migrate.CORE_SOURCE, revision, False)
+
+
+def _hash_before_outcomes(row: dict[str, Any], prev_hash: str, key: bytes) -> str:
+    """gateway.audit.chain.row_hash as it was before migration core_0008, written out again."""
+    payload = [
+        "query_record/1",
+        row["id"],
+        canonical_time(row["recorded_at"]),
+        row["client_id"],
+        row["client_name"],
+        row["role"],
+        row["subject_id"],
+        row["field_groups"],
+        row["purpose"],
+        row["request_id"],
+        row["operation_hash"],
+        prev_hash,
+    ]
+    return hmac.new(key, orjson.dumps(payload), hashlib.sha256).hexdigest()
+
+
+async def test_rows_from_before_outcomes_keep_verifying_after_the_migration(seeded: GatewayHarness) -> None:
+    async with seeded.engine.connect() as conn:
+        subject_ids = (await conn.execute(sa.text("SELECT id FROM subject ORDER BY id LIMIT 3"))).scalars().all()
+    await _core_down_to(seeded, "core_0007")
+    try:
+        prev = GENESIS
+        async with seeded.engine.begin() as conn:  # rows as the gateway appended them before core_0008
+            for row_id, subject_id in enumerate(subject_ids, start=1):
+                row = {
+                    "id": row_id,
+                    "recorded_at": datetime(2026, 1, row_id, 9, 30, tzinfo=UTC),
+                    "client_id": None,
+                    "client_name": "old portal",
+                    "role": "portal",
+                    "subject_id": subject_id,
+                    "field_groups": "name",
+                    "purpose": "",
+                    "request_id": f"old-{row_id}",
+                    "operation_hash": "a" * 64,
+                    "prev_hash": prev,
+                }
+                row["row_hash"] = prev = _hash_before_outcomes(row, prev, KEY(seeded))
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO query_record (id, recorded_at, client_id, client_name, role, subject_id, "
+                        "field_groups, purpose, request_id, operation_hash, prev_hash, row_hash) VALUES (:id, "
+                        ":recorded_at, :client_id, :client_name, :role, :subject_id, :field_groups, :purpose, "
+                        ":request_id, :operation_hash, :prev_hash, :row_hash)"
+                    ),
+                    row,
+                )
+    finally:
+        await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    old = await _rows(seeded)
+    assert {(r.outcome, r.denial_reason, r.hash_format) for r in old} == {("VIEWED", "", 1)}
+    await _partner_viewed_one_and_was_refused_one(seeded)  # new rows chain on from the old ones
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.intact and result.records == 5, result
+    assert [r.hash_format for r in await _rows(seeded)] == [1, 1, 1, 2, 2]
+    # The old rows' hashes do not cover an outcome: one that says anything but a view is refused.
+    async with _as_attacker(seeded) as conn:
+        await conn.execute(sa.text("UPDATE query_record SET outcome = 'DENIED', denial_reason = 'X' WHERE id = 2"))
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.broken_id == 2 and result.reason.startswith("row changed")
+
+
+async def test_the_migration_keeps_the_table_append_only(seeded: GatewayHarness) -> None:
+    await _core_down_to(seeded, "core_0007")
+    await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    key = await seeded.create_key("portal")
+    await _ask(seeded, PROFILE, {"c": _codes(1)}, **_bearer(key))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        async with seeded.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE query_record SET outcome = 'DENIED'"))
+
+
+async def test_a_failed_append_of_refusals_only_leaves_the_refusals(
+    seeded: GatewayHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused known subject (whose attempt is recorded) and a refused unknown code (nothing to record)
+    get the same answer even when the query record cannot be written: refusals hand out nothing."""
+    partner = await seeded.create_key("partner")
+
+    async def broken(*_: Any) -> None:
+        raise RuntimeError("the append failed")
+
+    monkeypatch.setattr(gateway.audit.recorder, "append", broken)
+    unknown = "91350100MA0000001P"  # valid, never seeded
+    refused = await _ask(seeded, PARTNER_BATCH, {"c": [_codes(2)[1]]}, **_bearer(partner, **LOAN))
+    nobody = await _ask(seeded, PARTNER_BATCH, {"c": [unknown]}, **_bearer(partner, **LOAN))
+    assert refused["data"] == nobody["data"] == {"subjects": [None]}
+    assert error_codes(refused) == error_codes(nobody) == ["AUTHORIZATION_REQUIRED"]
+    # A response that hands a subject out is still withheld.
+    await seeded.authorize(SHOWCASE, partner, groups=[])
+    viewed = await _ask(seeded, PARTNER_BATCH, {"c": [SHOWCASE, _codes(2)[1]]}, **_bearer(partner, **LOAN))
+    assert viewed.get("data") is None and error_codes(viewed) == ["AUDIT_UNAVAILABLE"]

@@ -7,6 +7,9 @@ subject's and the admin's) or, where a test is about the partner's side, with ``
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +18,8 @@ from stdnum.cn.uscc import calc_check_digit
 
 from gateway.db.engine import count_statements
 from gateway.demo import seed
+from gateway.identifiers import parse_subject_code
+from gateway.partners.access import decide
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"  # the demo's subject with records in every domain
@@ -55,9 +60,11 @@ async def test_batch_refuses_only_the_unauthorised_subject(demo: GatewayHarness)
     body = await demo.graphql(BATCH, {"c": [SHOWCASE, OTHER, UNKNOWN]}, key=partner, headers=PURPOSE)
     first, second, third = body["data"]["subjects"]
     assert first["code"] == SHOWCASE and second is None and third is None
-    [error] = _errors(body)
-    assert error["path"] == ["subjects", 1]
-    assert error["extensions"]["code"] == "AUTHORIZATION_REQUIRED"
+    # The unknown code is refused like the subject that authorised nobody: a partner cannot tell them apart.
+    assert [(e["path"], e["extensions"]["code"], e["extensions"]["reason"]) for e in _errors(body)] == [
+        (["subjects", 1], "AUTHORIZATION_REQUIRED", "NOT_GRANTED"),
+        (["subjects", 2], "AUTHORIZATION_REQUIRED", "NOT_GRANTED"),
+    ]
 
 
 async def test_fields_outside_contract_and_authorisation_are_forbidden(demo: GatewayHarness) -> None:
@@ -257,13 +264,29 @@ async def test_partner_queries_are_recorded_with_their_purpose(demo: GatewayHarn
     await demo.authorize(SHOWCASE, partner, groups=BOTH)
     await demo.graphql(BATCH, {"c": [SHOWCASE, OTHER]}, key=partner, headers=PURPOSE)
     me = await demo.create_key("subject", subject=SHOWCASE)
-    records = await demo.graphql("{ me { queryRecords { edges { node { clientName role purpose } } } } }", key=me)
+    query = "{ me { queryRecords { edges { node { clientName role purpose outcome denialReason } } } } }"
+    records = await demo.graphql(query, key=me)
     assert [e["node"] for e in records["data"]["me"]["queryRecords"]["edges"]] == [
-        {"clientName": "Bank of Fuzhou", "role": "partner", "purpose": "loan application"}
+        {
+            "clientName": "Bank of Fuzhou",
+            "role": "partner",
+            "purpose": "loan application",
+            "outcome": "VIEWED",
+            "denialReason": None,
+        }
     ]
+    # The subject that authorised nobody was not handed out, but learns who tried, and why it was refused.
     other = await demo.create_key("subject", subject=OTHER)
-    refused = await demo.graphql("{ me { queryRecords { edges { node { clientName } } } } }", key=other)
-    assert refused["data"]["me"]["queryRecords"]["edges"] == []  # refused subjects were not handed out
+    refused = await demo.graphql(query, key=other)
+    assert [e["node"] for e in refused["data"]["me"]["queryRecords"]["edges"]] == [
+        {
+            "clientName": "Bank of Fuzhou",
+            "role": "partner",
+            "purpose": "loan application",
+            "outcome": "DENIED",
+            "denialReason": "NOT_GRANTED",
+        }
+    ]
 
 
 async def test_a_partner_batch_costs_the_same_statements_for_1_and_100(demo: GatewayHarness) -> None:
@@ -285,3 +308,151 @@ async def test_a_partner_batch_costs_the_same_statements_for_1_and_100(demo: Gat
         assert not _errors(body)
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+# --- An unknown code reads exactly like a subject that authorised nobody ---------------------------
+
+PERSON = "11010519491231002X"  # a demo natural person
+UNKNOWN_PERSON = "110105198001010016"  # a valid resident ID number, never seeded
+REFUSAL_QUERIES = {
+    "subject": ("query($c: String!) { subject(code: $c) { name } }", lambda code: code),
+    "subjects": (BATCH, lambda code: [OTHER, code]),
+    "_entities": (
+        "query($c: [_Any!]!) { _entities(representations: $c) { ... on CreditSubject { name } } }",
+        lambda code: [{"__typename": "CreditSubject", "code": OTHER}, {"__typename": "CreditSubject", "code": code}],
+    ),
+}
+
+
+async def _refusal_seen_by(demo: GatewayHarness, field: str, code: str, key: str, headers: dict[str, str]) -> Any:
+    """Status and body of a partner's refused attempt, with the masked code written as <code>."""
+    query, variables = REFUSAL_QUERIES[field]
+    response = await demo.post(query, {"c": variables(code)}, key=key, headers={**headers, "X-Request-ID": "r-1"})
+    masked = parse_subject_code(code).masked
+    return response.status_code, json.loads(response.text.replace(masked, "<code>"))
+
+
+@pytest.mark.parametrize("field", sorted(REFUSAL_QUERIES))
+@pytest.mark.parametrize(("known", "unknown"), [(PERSON, UNKNOWN_PERSON), (SHOWCASE, UNKNOWN)])
+@pytest.mark.parametrize("headers", [PURPOSE, {}], ids=["purpose", "no-purpose"])
+async def test_an_unknown_code_reads_like_a_subject_that_authorised_nobody(
+    demo: GatewayHarness, field: str, known: str, unknown: str, headers: dict[str, str]
+) -> None:
+    partner = await demo.create_key("partner", contract=BOTH)
+    await demo.authorize(OTHER, partner, groups=["tax.rating"])  # a partner with authorisations, not these
+    seen_known = await _refusal_seen_by(demo, field, known, partner, headers)
+    seen_unknown = await _refusal_seen_by(demo, field, unknown, partner, headers)
+    assert seen_unknown == seen_known
+    status, body = seen_known
+    [error] = [e for e in _errors(body) if "<code>" in e["message"]]
+    assert status == 200 and error["extensions"]["code"] == "AUTHORIZATION_REQUIRED"
+    assert error["extensions"]["reason"] == ("NOT_GRANTED" if headers else "PURPOSE_MISSING")
+    assert error["extensions"]["subjectCode"] == "<code>"
+    assert error["path"][0] == field
+
+
+async def test_a_refused_unknown_code_leaves_no_trace_in_the_query_record(demo: GatewayHarness) -> None:
+    partner = await demo.create_key("partner", contract=BOTH)
+    body = await demo.graphql(BATCH, {"c": [UNKNOWN_PERSON, UNKNOWN, PERSON]}, key=partner, headers=PURPOSE)
+    assert body["data"]["subjects"] == [None, None, None]
+    assert [e["extensions"]["reason"] for e in _errors(body)] == ["NOT_GRANTED"] * 3
+    async with demo.engine.connect() as conn:
+        rows = (await conn.execute(sa.text("SELECT subject_id, outcome FROM query_record"))).all()
+        person_id = (
+            await conn.execute(sa.text("SELECT id FROM subject WHERE display_code = '110105********002X'"))
+        ).scalar_one()
+    # The known person's subject learns of the attempt; the unknown codes have nobody to tell.
+    assert [tuple(r) for r in rows] == [(person_id, "DENIED")]
+
+
+# --- The reason of a refusal is judged from the grants for the requested purpose first -------------
+
+
+@dataclass(frozen=True)
+class _Grant:
+    purpose: str = "loan"
+    starts: int = -10  # days from today
+    ends: int = 10
+    revoked: bool = False
+    field_groups: str = "tax.rating"
+
+    def row(self, today: dt.date) -> SimpleNamespace:
+        return SimpleNamespace(
+            purpose=self.purpose,
+            valid_from=today + dt.timedelta(days=self.starts),
+            valid_until=today + dt.timedelta(days=self.ends),
+            revoked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC) if self.revoked else None,
+            field_groups=self.field_groups,
+        )
+
+
+CURRENT_LOAN = _Grant()
+FUTURE_LOAN = _Grant(starts=5, ends=30)
+EXPIRED_LOAN = _Grant(starts=-30, ends=-1)
+REVOKED_LOAN = _Grant(revoked=True)
+CURRENT_MORTGAGE = _Grant(purpose="mortgage", field_groups="urban_management.inspection")
+EXPIRED_MORTGAGE = _Grant(purpose="mortgage", starts=-30, ends=-1)
+REVOKED_MORTGAGE = _Grant(purpose="mortgage", revoked=True)
+RATING = frozenset({"tax.rating"})
+
+
+@pytest.mark.parametrize(
+    ("grants", "purpose", "expected"),
+    [
+        ((), "loan", "NOT_GRANTED"),
+        ((CURRENT_LOAN,), "", "PURPOSE_MISSING"),
+        ((), "", "PURPOSE_MISSING"),
+        ((CURRENT_LOAN,), "loan", RATING),
+        ((_Grant(starts=0, ends=0),), "loan", RATING),  # the first and the last day count
+        ((CURRENT_LOAN, _Grant(field_groups="urban_management.inspection,culture.x")), "loan", frozenset(BOTH)),
+        ((CURRENT_LOAN, REVOKED_LOAN, EXPIRED_LOAN), "loan", RATING),  # one current grant is enough
+        ((_Grant(field_groups="culture.x"),), "loan", frozenset()),  # outside the contract: public fields only
+        ((CURRENT_MORTGAGE,), "loan", "PURPOSE_MISMATCH"),
+        ((FUTURE_LOAN,), "loan", "NOT_YET_VALID"),
+        ((EXPIRED_LOAN,), "loan", "EXPIRED"),
+        ((REVOKED_LOAN,), "loan", "REVOKED"),
+        ((_Grant(starts=5, ends=30, revoked=True),), "loan", "REVOKED"),
+        # Grants for this purpose decide before current grants for another one.
+        ((CURRENT_MORTGAGE, FUTURE_LOAN), "loan", "NOT_YET_VALID"),
+        ((CURRENT_MORTGAGE, EXPIRED_LOAN), "loan", "EXPIRED"),
+        ((CURRENT_MORTGAGE, REVOKED_LOAN), "loan", "REVOKED"),
+        ((CURRENT_LOAN, _Grant(purpose="mortgage", starts=5, ends=30)), "mortgage", "NOT_YET_VALID"),
+        # Among this purpose's grants, the most actionable reason: wait, then renew, then ask again.
+        ((EXPIRED_LOAN, FUTURE_LOAN), "loan", "NOT_YET_VALID"),
+        ((REVOKED_LOAN, FUTURE_LOAN), "loan", "NOT_YET_VALID"),
+        ((REVOKED_LOAN, EXPIRED_LOAN), "loan", "EXPIRED"),
+        # Nothing current for any purpose and nothing ever for this one: not granted.
+        ((EXPIRED_MORTGAGE,), "loan", "NOT_GRANTED"),
+        ((REVOKED_MORTGAGE, EXPIRED_MORTGAGE), "loan", "NOT_GRANTED"),
+        ((EXPIRED_MORTGAGE, CURRENT_MORTGAGE), "loan", "PURPOSE_MISMATCH"),
+    ],
+)
+def test_decide(grants: tuple[_Grant, ...], purpose: str, expected: frozenset[str] | str) -> None:
+    today = dt.date(2026, 6, 1)
+    contract = frozenset(BOTH)
+    rows = [grant.row(today) for grant in grants]
+    assert decide(rows, contract=contract, purpose=purpose, today=today) == expected
+    assert decide(list(reversed(rows)), contract=contract, purpose=purpose, today=today) == expected
+
+
+async def test_the_reason_follows_the_grants_for_the_requested_purpose(demo: GatewayHarness) -> None:
+    partner = await demo.create_key("partner", contract=BOTH)
+    today = demo.clock.today()
+    loan = await demo.authorize(SHOWCASE, partner, groups=BOTH, purpose="loan application")
+    await demo.authorize(SHOWCASE, partner, groups=BOTH, purpose="mortgage", valid_from=today + dt.timedelta(days=10))
+
+    async def reason(purpose: str) -> str | None:
+        body = await demo.graphql(PROFILE, {"c": SHOWCASE}, key=partner, headers={"X-Purpose": purpose})
+        return _errors(body)[0]["extensions"]["reason"] if _errors(body) else None
+
+    assert await reason("loan application") is None
+    assert await reason("mortgage") == "NOT_YET_VALID"
+    assert await reason("marketing") == "PURPOSE_MISMATCH"
+    admin = await demo.create_key("admin")
+    revoked = await demo.graphql(
+        "mutation($i: ID!) { revokeAuthorization(id: $i) { id } }", {"i": str(loan)}, key=admin
+    )
+    assert not _errors(revoked)
+    assert await reason("loan application") == "REVOKED"
+    assert await reason("mortgage") == "NOT_YET_VALID"
+    assert await reason("marketing") == "NOT_GRANTED"  # nothing current at all now

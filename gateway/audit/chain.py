@@ -9,6 +9,12 @@ What it proves: an edited, deleted or re-ordered row (but the newest) is found b
 when whoever edited it recomputed every later hash: without the key (which is not in the database) they
 cannot. Deleting the newest rows is not found; anchoring the latest ``row_hash`` elsewhere (a daily
 report, another system) closes that.
+
+Each row names the format its hash was made in (``hash_format``). Format 1 (rows appended before the
+outcome was recorded, migration core_0008) covers the fields of an access; such rows are views, and
+:func:`verify` refuses one with any other outcome. Format 2 adds the outcome (``VIEWED`` or ``DENIED``)
+and the reason of a denial. The format's name is part of the hashed payload, so changing a row's
+``hash_format`` (to pass a changed outcome off as an old row) breaks its hash too.
 """
 
 from __future__ import annotations
@@ -27,7 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.db.tables import query_record
 
 GENESIS = "0" * 64
-FORMAT = "query_record/1"  # part of every hash, so a future format cannot be confused with this one
+# Part of every hash, so that one format cannot be confused with another.
+FORMATS = {1: "query_record/1", 2: "query_record/2"}
+CURRENT_FORMAT = 2
+VIEWED = "VIEWED"  # the subject was handed out (perhaps with some fields refused)
+DENIED = "DENIED"  # a partner asked and was refused the subject; denial_reason says why
 # Key of the PostgreSQL advisory lock that makes concurrent appends take turns (one chain, no forks).
 ADVISORY_LOCK_KEY = 0x43475152  # "CGQR"
 VERIFY_CHUNK = 1_000
@@ -45,6 +55,8 @@ class Access:
     purpose: str
     request_id: str
     operation_hash: str
+    outcome: str = VIEWED
+    denial_reason: str = ""  # e.g. NOT_GRANTED (gateway.partners.access); empty when viewed
 
 
 def canonical_time(value: datetime) -> str:
@@ -59,8 +71,10 @@ def chain_key(secret_key: str) -> bytes:
 
 
 def row_hash(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
+    """The row's HMAC in the format it names; ``KeyError`` for a format this code does not know."""
+    hash_format = int(row["hash_format"])
     payload = [
-        FORMAT,
+        FORMATS[hash_format],
         int(row["id"]),
         canonical_time(row["recorded_at"]),
         row["client_id"],
@@ -71,8 +85,10 @@ def row_hash(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
         row["purpose"],
         row["request_id"],
         row["operation_hash"],
-        prev_hash,
     ]
+    if hash_format >= 2:
+        payload += [row["outcome"], row["denial_reason"]]
+    payload.append(prev_hash)
     return hmac.new(key, orjson.dumps(payload), hashlib.sha256).hexdigest()
 
 
@@ -113,6 +129,9 @@ async def append(engine: AsyncEngine, accesses: Sequence[Access], key: bytes) ->
                 "purpose": access.purpose,
                 "request_id": access.request_id,
                 "operation_hash": access.operation_hash,
+                "outcome": access.outcome,
+                "denial_reason": access.denial_reason,
+                "hash_format": CURRENT_FORMAT,
                 "prev_hash": prev,
             }
             row["row_hash"] = prev = row_hash(row, row["prev_hash"], key)
@@ -157,6 +176,11 @@ async def verify(engine: AsyncEngine, key: bytes, *, chunk: int = VERIFY_CHUNK) 
             if row.id != expected_id:
                 missing = str(expected_id) if row.id == expected_id + 1 else f"{expected_id}-{row.id - 1}"
                 return Verification(checked, row.id, f"deleted row gap: record(s) {missing} missing before it")
+            if m["hash_format"] not in FORMATS:
+                return Verification(checked, row.id, f"row changed: unknown hash format {m['hash_format']!r}")
+            # A format-1 hash does not cover the outcome: such a row can only have been a view.
+            if m["hash_format"] == 1 and (m["outcome"], m["denial_reason"]) != (VIEWED, ""):
+                return Verification(checked, row.id, "row changed: a format-1 row records views only")
             if not hmac.compare_digest(row_hash(m, m["prev_hash"], key), m["row_hash"]):
                 return Verification(checked, row.id, "row changed: its fields do not match its row_hash")
             if m["prev_hash"] != expected_prev:

@@ -26,15 +26,23 @@ def _groups(value: str) -> list[str]:
     return [group for group in value.split(",") if group]
 
 
+OUTCOME = "VIEWED: the subject was handed out; DENIED: a partner asked and was refused it (see denialReason)."
+DENIAL_REASON = (
+    "Why a partner was refused (NOT_GRANTED, PURPOSE_MISMATCH …, as in AUTHORIZATION_REQUIRED); null if viewed."
+)
+
+
 @strawberry.type(description="Someone looked at this subject: who, when, which parts of the profile, and why.")
 class QueryRecord:
-    recorded_at: dt.datetime = strawberry.field(description="When (UTC).")
+    recorded_at: dt.datetime = strawberry.field(description="When, in China time (+08:00).")
     client_name: str = strawberry.field(description="The client that looked.")
     role: str = strawberry.field(description="Its role: portal, department, admin, partner or subject.")
     field_groups: list[str] = strawberry.field(
         description="The top-level CreditSubject fields it asked for (name, records …)."
     )
     purpose: str | None = strawberry.field(description="The purpose it stated (X-Purpose); null when none.")
+    outcome: str = strawberry.field(description=OUTCOME)
+    denial_reason: str | None = strawberry.field(description=DENIAL_REASON)
 
     @classmethod
     def from_row(cls, row: Any) -> "QueryRecord":
@@ -44,6 +52,8 @@ class QueryRecord:
             role=row.role,
             field_groups=_groups(row.field_groups),
             purpose=row.purpose or None,
+            outcome=row.outcome,
+            denial_reason=row.denial_reason or None,
         )
 
 
@@ -58,8 +68,11 @@ class QueryRecordDetail:
     subject_name: str
     field_groups: list[str]
     purpose: str | None
+    outcome: str = strawberry.field(description=OUTCOME)
+    denial_reason: str | None = strawberry.field(description=DENIAL_REASON)
     request_id: str = strawberry.field(description="The X-Request-ID of the request, to find it in the log.")
     operation_hash: str = strawberry.field(description="sha256 of the query text.")
+    hash_format: int = strawberry.field(description="Which fields row_hash covers: 1 (before outcomes), 2.")
     prev_hash: str
     row_hash: str
 
@@ -75,8 +88,11 @@ class QueryRecordDetail:
             subject_name=row.subject_name,
             field_groups=_groups(row.field_groups),
             purpose=row.purpose or None,
+            outcome=row.outcome,
+            denial_reason=row.denial_reason or None,
             request_id=row.request_id,
             operation_hash=row.operation_hash,
+            hash_format=row.hash_format,
             prev_hash=row.prev_hash,
             row_hash=row.row_hash,
         )
@@ -126,10 +142,11 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
         subject_code: str | None = None,
         client_id: int | None = None,
         from_: Annotated[
-            dt.datetime | None, strawberry.argument(name="from", description="Recorded at or after (UTC if no offset).")
+            dt.datetime | None,
+            strawberry.argument(name="from", description="Recorded at or after (China time if no offset)."),
         ] = None,
         to: Annotated[
-            dt.datetime | None, strawberry.argument(description="Recorded before (UTC if no offset).")
+            dt.datetime | None, strawberry.argument(description="Recorded before (China time if no offset).")
         ] = None,
         first: int | None = None,
         after: Optional[str] = None,  # noqa: UP045

@@ -167,6 +167,11 @@ query_record = sa.Table(
     sa.Column("purpose", sa.String(200), nullable=False, server_default=""),
     sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("operation_hash", sa.String(64), nullable=False),  # sha256 of the query text
+    # VIEWED, or DENIED (a partner refused the subject) with the reason (NOT_GRANTED …); see migration core_0008.
+    sa.Column("outcome", sa.String(16), nullable=False, server_default="VIEWED"),
+    sa.Column("denial_reason", sa.String(32), nullable=False, server_default=""),
+    # Which fields the row_hash covers (gateway.audit.chain.FORMATS): 1 before outcomes were recorded.
+    sa.Column("hash_format", sa.SmallInteger, nullable=False, server_default="1"),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
     sa.Index("ix_query_record_subject_id_id", "subject_id", "id"),

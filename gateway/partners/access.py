@@ -14,14 +14,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
+from strawberry.types import Info
 
-from gateway.audit.recorder import request_purpose
+from gateway.audit.recorder import record_refused_access, request_purpose
 from gateway.auth.principal import Role
 from gateway.db.tables import partner_authorization
 from gateway.errors import AUTHORIZATION_REQUIRED, GatewayError
+from gateway.identifiers import SubjectCode
 from gateway.partners.store import authorizations_of, normalise_purpose, split_groups
 
 ACCESS_KEY = "gateway.partners.access"  # in GatewayContext.extras
+# Stands for an unknown code: no subject has this id, so it is decided as one that authorised nothing.
+NO_SUBJECT_ID = -1
 
 # Why a subject is refused, from the most to the least actionable for the partner.
 PURPOSE_MISSING = "PURPOSE_MISSING"
@@ -44,21 +48,37 @@ _MESSAGES = {
 def decide(
     authorizations: Sequence[Any], *, contract: frozenset[str], purpose: str, today: dt.date
 ) -> frozenset[str] | str:
-    """The field groups allowed (possibly none beyond the public fields), or the reason of refusal."""
+    """The field groups allowed (possibly none beyond the public fields), or the reason of refusal.
+
+    The reason is judged from the grants for the requested purpose first: a partner that holds a
+    current grant for another purpose must still learn that this purpose's grant is not valid yet,
+    has expired or was revoked. ``PURPOSE_MISMATCH`` only when the current grants are all for other
+    purposes; ``NOT_GRANTED`` when nothing is current and nothing was ever granted for this purpose.
+    """
     if not purpose:
         return PURPOSE_MISSING
-    live = [a for a in authorizations if a.revoked_at is None]
-    current = [a for a in live if a.valid_from <= today <= a.valid_until]
-    matching = [a for a in current if a.purpose == purpose]
+
+    def is_current(a: Any) -> bool:
+        return a.revoked_at is None and a.valid_from <= today <= a.valid_until
+
+    for_purpose = [a for a in authorizations if a.purpose == purpose]
+    matching = [a for a in for_purpose if is_current(a)]
     if matching:
         return frozenset().union(*(split_groups(a.field_groups) for a in matching)) & contract
-    if current:
+    if for_purpose:
+        return _why_not_current(for_purpose, today)
+    if any(is_current(a) for a in authorizations):
         return PURPOSE_MISMATCH
+    return NOT_GRANTED
+
+
+def _why_not_current(authorizations: Sequence[Any], today: dt.date) -> str:
+    """Why none of these grants (for one purpose, none current) is current, the most actionable first:
+    one will start (wait), one ran out (ask for a renewal), all were revoked."""
+    live = [a for a in authorizations if a.revoked_at is None]
     if any(a.valid_from > today for a in live):
         return NOT_YET_VALID
-    if live:
-        return EXPIRED
-    return REVOKED if authorizations else NOT_GRANTED
+    return EXPIRED if live else REVOKED
 
 
 def refusal(reason: str, subject_code: str) -> GatewayError:
@@ -118,16 +138,31 @@ class PartnerAccess:
         return await self._loader.load_many(list(subject_ids))
 
 
-async def admit_subjects(context: Any, rows: Sequence[Any]) -> list[Any]:
-    """Subject rows as given, except for a partner: a subject it may not see becomes the
-    ``AUTHORIZATION_REQUIRED`` error, in place, so the other subjects of a batch stand."""
+async def admit_subjects(info: Info, codes: Sequence[SubjectCode], rows: Sequence[Any]) -> list[Any]:
+    """Subject rows as given (``None`` where a code is unknown or not shown to this principal), except
+    for a partner: a subject it may not see becomes the ``AUTHORIZATION_REQUIRED`` error, in place,
+    so the other subjects of a batch stand.
+
+    For a partner an unknown code is refused exactly like a known subject that authorised nothing
+    (same reason, message, masked code, path), for persons and organisations alike: a partner learns
+    nothing about who is on file by asking. Refusals of known subjects go to the query record as
+    ``DENIED``, so the subject sees who tried; an unknown code has nobody to tell and leaves no row.
+    """
+    context = info.context
     if context.principal.role is not Role.PARTNER:
         return list(rows)
-    present = [row for row in rows if row is not None]
-    access = PartnerAccess.of(context)
-    decisions = dict(zip((r.id for r in present), await access.decisions([r.id for r in present]), strict=True))
+    # An unknown code is decided through the same loader, in the same batch, as a known subject: its
+    # refusal comes out in the same turn, so even the order of a response's errors does not tell them apart.
+    ids = [row.id if row is not None else NO_SUBJECT_ID for row in rows]
+    decisions = await PartnerAccess.of(context).decisions(ids)
     admitted: list[Any] = []
-    for row in rows:
-        decision = decisions.get(row.id) if row is not None else None
-        admitted.append(refusal(decision, row.display_code) if isinstance(decision, str) else row)
+    refused: dict[int, str] = {}
+    for code, row, decision in zip(codes, rows, decisions, strict=True):
+        if isinstance(decision, str):
+            admitted.append(refusal(decision, code.masked))  # the code as asked: the same for known and unknown
+            if row is not None:
+                refused[row.id] = decision
+        else:
+            admitted.append(row)
+    record_refused_access(info, refused)
     return admitted
