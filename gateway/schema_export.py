@@ -14,6 +14,7 @@ from gateway.app import compose_plugins
 from gateway.auth.principal import Role
 from gateway.db.engine import create_engine
 from gateway.graph.schema import build_graph
+from gateway.policy.visibility import Policies
 from gateway.settings import Settings
 
 SUBGRAPH_FILE = "credit-gateway.graphql"
@@ -33,10 +34,27 @@ def render_all(settings: Settings) -> dict[str, str]:
         if role is Role.ADMIN:
             continue  # the admin sees the whole subgraph: credit-gateway.graphql
         sdl = graph.schema_for(role).as_str()
+        groups = partner_groups_comment(composition.policies) if role is Role.PARTNER else ""
         files[f"audience-{role.value}.graphql"] = (
-            HEADER.format(audience=f", as the {role.value} audience sees it") + sdl + "\n"
+            HEADER.format(audience=f", as the {role.value} audience sees it") + groups + sdl + "\n"
         )
     return files
+
+
+def partner_groups_comment(policies: Policies) -> str:
+    """The partner file opens with the groups a contract may name and the fields each hands out: what a
+    bank's developer looks for first (each field's description says it again)."""
+    groups = policies.partner_groups()
+    if not groups:
+        return ""
+    lines = [
+        "# Partner-grantable field groups (partner:<group>), for contracts (`credit-gateway clients contract",
+        "# --groups`) and authorisations (`fieldGroups`). A group's fields are in this schema; for a subject",
+        "# they hold values only where the contract and the subject's current authorisation, for the purpose",
+        "# sent in X-Purpose, both cover the group, and are null with a FORBIDDEN_FIELD error elsewhere.",
+    ]
+    lines += [f"#   {group}: {', '.join(fields)}" for group, fields in groups.items()]
+    return "\n".join(lines) + "\n\n"
 
 
 def render_sdl(settings: Settings) -> str:

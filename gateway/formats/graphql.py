@@ -45,8 +45,13 @@ class AdministrativePenalty(CreditRecord):
     legal_basis: str = strawberry.field(description="处罚依据.")
     penalty_categories: list[PenaltyCategoryEnum]
     content: str = strawberry.field(description="处罚内容.")
-    fine_amount: Decimal | None = strawberry.field(description="罚款金额, in 万元 (ten thousand yuan).")
-    confiscated_amount: Decimal | None = strawberry.field(description="没收金额, in 万元.")
+    fine_amount: Decimal | None = strawberry.field(
+        description="罚款金额: the fine in 万元 (ten thousand yuan), as the double-publicity format has it: "
+        "0.5 is 5,000 yuan."
+    )
+    confiscated_amount: Decimal | None = strawberry.field(
+        description="没收金额: the amount confiscated, in 万元 (ten thousand yuan): 0.5 is 5,000 yuan."
+    )
     validity_date: date | None = strawberry.field(description="处罚有效期.")
     publicity_end_date: date | None = strawberry.field(description="公示截止期.")
     sub_area: str | None = strawberry.field(description="The domain's sub-area code, e.g. OUTDOOR_ADVERTISING.")
@@ -95,8 +100,12 @@ class AdministrativePenaltyInput:
     legal_basis: str
     penalty_categories: list[PenaltyCategoryEnum]
     content: str
-    fine_amount: Decimal | None = strawberry.field(default=None, description="万元, at most six decimals.")
-    confiscated_amount: Decimal | None = strawberry.field(default=None, description="万元.")
+    fine_amount: Decimal | None = strawberry.field(
+        default=None, description="罚款金额 in 万元 (ten thousand yuan; 0.5 is 5,000 yuan), at most six decimals."
+    )
+    confiscated_amount: Decimal | None = strawberry.field(
+        default=None, description="没收金额 in 万元 (ten thousand yuan; 0.5 is 5,000 yuan), at most six decimals."
+    )
     decision_date: date
     validity_date: date | None = None
     publicity_end_date: date | None = None

@@ -75,7 +75,9 @@ class ConstructionConductRecord(CreditRecord):
     behaviour_category: ConstructionBehaviourCategory
     facts: str = strawberry.field(description="The facts recorded (事实).")
     decision_content: str = strawberry.field(description="What was decided (处罚决定内容 or 奖励内容).")
-    fine_amount: Decimal | None = strawberry.field(description="Fine in yuan, if any.")
+    fine_amount: Decimal | None = strawberry.field(
+        description="Fine in yuan (not 万元, unlike AdministrativePenalty.fineAmount), if any."
+    )
     penalty_months: int | None = strawberry.field(
         description="Duration of the penalty (suspension, restriction) in months, if any."
     )
@@ -189,7 +191,9 @@ class ConstructionConductRecordInput(_ConstructionDecisionInput):
         default=None, description="Bad conduct: 6 to 36 and not shorter than the penalty. Good conduct: 36 (default)."
     )
     penalty_months: int | None = strawberry.field(default=None, description="Bad conduct: the penalty's duration.")
-    fine_amount: Decimal | None = strawberry.field(default=None, description="Bad conduct: the fine, in yuan.")
+    fine_amount: Decimal | None = strawberry.field(
+        default=None, description="Bad conduct: the fine, in yuan (not 万元, unlike AdministrativePenaltyInput)."
+    )
 
 
 @strawberry.input(description="One black-list entry; (source unit, document number) identifies it.")
