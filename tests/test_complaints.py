@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 from stdnum.cn.uscc import calc_check_digit
 
 from gateway.db.tables import credit_record, subject
 from gateway.db.workflow_tables import complaint
 from gateway.demo import seed
 from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.lifecycle.rules import ComplaintRules
+from gateway.settings import Settings
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"  # the demo's subject with records in every domain
@@ -142,6 +145,67 @@ async def test_the_domain_investigates_concludes_and_links_the_record(demo: Gate
     assert again["data"]["linkComplaintRecord"]["recordId"] == str(rid)
     other = await record_id(demo, SHOWCASE, "tax") + 1
     assert error_codes(await demo.graphql(LINK, {"id": cid, "r": str(other)}, key=tax)) == ["CONFLICT"]
+
+
+STAGE = "dueOn overdue allowedActions"
+TRACK_STAGE = "query($t: String!) { complaint(trackingToken: $t) { state dueOn overdue } }"
+
+
+async def test_each_stage_has_a_working_day_deadline(gw: GatewayHarness) -> None:
+    """Intake within 3 working days of filing; investigation and feedback within 10 + 2 of its start."""
+    gw.clock.travel_to(DAY)  # Monday 2 March 2026
+    token, _ = await file(gw)
+    tax = await gw.create_key("department", domain="tax")
+    admin = await gw.create_key("admin")
+
+    async def handled(key: str) -> dict[str, Any]:
+        body = await gw.graphql(f"{{ complaints {{ edges {{ node {{ id state {STAGE} }} }} }} }}", key=key)
+        [edge] = body["data"]["complaints"]["edges"]
+        return edge["node"]
+
+    async def tracked() -> dict[str, Any]:
+        return (await gw.graphql(TRACK_STAGE, {"t": token}))["data"]["complaint"]
+
+    received = {"state": "RECEIVED", "dueOn": "2026-03-05", "overdue": False}
+    assert await tracked() == received
+    node = await handled(tax)
+    assert (node["dueOn"], node["overdue"], node["allowedActions"]) == ("2026-03-05", False, ["INVESTIGATE"])
+    assert (await handled(admin))["allowedActions"] == ["INVESTIGATE"]
+    gw.clock.travel_to(dt.date(2026, 3, 5))  # the day itself is still in time
+    assert await tracked() == received
+    gw.clock.travel_to(dt.date(2026, 3, 6))
+    assert await tracked() == {**received, "overdue": True} and (await handled(tax))["overdue"] is True
+
+    # Taken up on Monday 9 March: the clock restarts, 12 working days (investigation + feedback).
+    gw.clock.travel_to(dt.date(2026, 3, 9))
+    investigate = f"mutation($id: ID!) {{ investigateComplaint(id: $id) {{ {STAGE} }} }}"
+    body = await gw.graphql(investigate, {"id": node["id"]}, key=tax)
+    investigating = body["data"]["investigateComplaint"]
+    assert (investigating["dueOn"], investigating["overdue"], investigating["allowedActions"]) == (
+        "2026-03-25",
+        False,
+        ["CONCLUDE"],
+    )
+    gw.clock.travel_to(dt.date(2026, 3, 26))
+    assert await tracked() == {"state": "INVESTIGATING", "dueOn": "2026-03-25", "overdue": True}
+    conclude = f"""mutation($id: ID!) {{
+      concludeComplaint(id: $id, conclusion: UNSUBSTANTIATED, feedback: "查无实据") {{ {STAGE} }} }}"""
+    body = await gw.graphql(conclude, {"id": node["id"]}, key=tax)
+    assert body["data"]["concludeComplaint"] == {"dueOn": None, "overdue": False, "allowedActions": []}
+    assert await tracked() == {"state": "CONCLUDED", "dueOn": None, "overdue": False}
+
+
+async def test_complaint_deadlines_are_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDIT_GATEWAY_COMPLAINTS", '{"intake_days": 5, "investigation_days": 20, "feedback_days": 1}')
+    assert Settings().complaints == ComplaintRules(intake_days=5, investigation_days=20, feedback_days=1)
+    monkeypatch.setenv("CREDIT_GATEWAY_COMPLAINTS", '{"intake_days": 0}')
+    with pytest.raises(ValidationError, match="intake_days"):
+        Settings()
+    monkeypatch.delenv("CREDIT_GATEWAY_COMPLAINTS")
+    async with GatewayHarness.start(plugins=["tax"], complaints={"intake_days": 5}) as gw:
+        gw.clock.travel_to(DAY)
+        token, _ = await file(gw)
+        assert (await gw.graphql(TRACK_STAGE, {"t": token}))["data"]["complaint"]["dueOn"] == "2026-03-09"
 
 
 async def test_a_record_already_submitted_links_at_conclusion(demo: GatewayHarness) -> None:

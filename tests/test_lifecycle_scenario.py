@@ -119,6 +119,11 @@ async def test_a_record_through_its_whole_life(gw: GatewayHarness) -> None:
     )
     dispute = filed["data"]["fileDispute"]
     assert dispute["state"] == "FILED" and dispute["dueOn"] == "2025-07-04" and not dispute["overdue"]
+    # Each principal is offered only its own steps: the subject may withdraw, the admin forward (or withdraw).
+    assert dispute["allowedActions"] == ["WITHDRAW"]
+    actions = "{ disputes { edges { node { allowedActions } } } }"
+    for key, offered in ((world.admin, ["FORWARD", "WITHDRAW"]), (world.tax, [])):
+        assert (await world.call(actions, {}, key))["data"]["disputes"]["edges"][0]["node"]["allowedActions"] == offered
     assert (await world.seen(None))["disputed"] is True
     assert await world.audiences() == EVERYONE
     again = await world.call(
@@ -148,6 +153,9 @@ async def test_a_record_through_its_whole_life(gw: GatewayHarness) -> None:
         f"mutation($i: ID!) {{ forwardDispute(id: $i) {{ {DISPUTE_FIELDS} }} }}", {"i": dispute["id"]}, world.admin
     )
     assert forwarded["data"]["forwardDispute"]["dueOn"] == "2025-07-31"  # 15 working days
+    assert (await world.call(actions, {}, world.tax))["data"]["disputes"]["edges"][0]["node"]["allowedActions"] == [
+        "VERIFY"
+    ]
     assert error_codes(await world.call(verify, {"i": dispute["id"]}, world.culture)) == ["FORBIDDEN"]  # not its domain
 
     # 3. Corrected: GENERAL is 3 to 12 months; the earlier version is kept for the admin.
@@ -178,7 +186,7 @@ async def test_a_record_through_its_whole_life(gw: GatewayHarness) -> None:
 
     # 4. Repair: not before the minimum (2025-09-18), then approved: REPAIRED, seen only by those who may.
     apply = """mutation($r: ID!) { applyForRepair(input: {recordId: $r, commitment: "依法纳税，按时申报"}) {
-      id state allowedActions } }"""
+      id state dueOn overdue allowedActions } }"""
     gw.clock.travel_to(dt.date(2025, 8, 1))
     too_early = await world.call(apply, {"r": record_id}, world.subject)
     assert error_codes(too_early) == ["REPAIR_NOT_ELIGIBLE"]
@@ -186,10 +194,24 @@ async def test_a_record_through_its_whole_life(gw: GatewayHarness) -> None:
     gw.clock.travel_to(dt.date(2025, 10, 1))
     application = (await world.call(apply, {"r": record_id}, world.subject))["data"]["applyForRepair"]
     assert application["state"] == "APPLIED"
+    # The department decides within 15 working days: from National Day (1 October), the 28th. The subject
+    # can only wait; the department may approve or reject.
+    assert (application["dueOn"], application["overdue"], application["allowedActions"]) == ("2025-10-28", False, [])
+    pending = "{ repairApplications { edges { node { state dueOn overdue allowedActions } } } }"
+    gw.clock.travel_to(dt.date(2025, 10, 29))
+    assert (await world.call(pending, {}, world.tax))["data"]["repairApplications"]["edges"][0]["node"] == {
+        "state": "APPLIED",
+        "dueOn": "2025-10-28",
+        "overdue": True,
+        "allowedActions": ["APPROVE", "REJECT"],
+    }
+    assert (await world.call(pending, {}, world.culture))["data"]["repairApplications"]["edges"] == []
     decide = """mutation($i: ID!, $a: Boolean!) { decideRepair(id: $i, approve: $a, reason: "已履行义务") { state } }"""
     assert error_codes(await world.call(decide, {"i": application["id"], "a": True}, world.culture)) == ["FORBIDDEN"]
     approved = await world.call(decide, {"i": application["id"], "a": True}, world.tax)
     assert approved["data"]["decideRepair"]["state"] == "APPROVED"
+    decided = (await world.call(pending, {}, world.tax))["data"]["repairApplications"]["edges"][0]["node"]
+    assert (decided["dueOn"], decided["overdue"], decided["allowedActions"]) == (None, False, ["BREACH"])
     assert await world.audiences() == {
         **EVERYONE,
         "public": False,

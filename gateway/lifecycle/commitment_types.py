@@ -17,7 +17,7 @@ from gateway.lifecycle.common import WorkflowTransition, transitions_of, utc
 from gateway.lifecycle.workflow import COMMITMENT, FULFILMENT_LEVELS
 
 
-@strawberry.enum(description="The kinds of credit commitment (DESIGN.md §5).")
+@strawberry.enum(description="The kinds of credit commitment (信用承诺).")
 class CommitmentType(enum.StrEnum):
     IN_PLACE_OF_APPROVAL = "IN_PLACE_OF_APPROVAL"  # 审批替代型
     MISSING_DOCUMENTS = "MISSING_DOCUMENTS"  # 容缺受理型

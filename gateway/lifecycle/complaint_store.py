@@ -25,6 +25,7 @@ from gateway.db.tables import credit_record, subject, workflow_transition
 from gateway.db.workflow_tables import complaint
 from gateway.errors import CONFLICT, FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.identifiers import SubjectCode
+from gateway.lifecycle.common import state_since
 from gateway.lifecycle.transitions import Actor, advance, create
 from gateway.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS, INVALID_TRANSITION
 
@@ -46,8 +47,14 @@ class NewComplaint:
     contact: str | None
 
 
+def _tracked() -> sa.Select[Any]:
+    """The complaint's own columns and when it entered its state (its deadline counts from then)."""
+    return sa.select(complaint, state_since(complaint, COMPLAINT))
+
+
 async def file_complaint(conn: AsyncConnection, new: NewComplaint, *, actor: Actor, at: dt.datetime) -> tuple[Any, str]:
-    """Store a complaint as RECEIVED; returns the row and the tracking token (shown once, never stored)."""
+    """Store a complaint as RECEIVED; returns the row (with ``state_since``) and the tracking token (shown
+    once, never stored)."""
     token = secrets.token_urlsafe(32)
     row = await create(
         conn,
@@ -67,19 +74,20 @@ async def file_complaint(conn: AsyncConnection, new: NewComplaint, *, actor: Act
         at=at,
         action="FILE",
     )
-    return row, token
+    return (await conn.execute(_tracked().where(complaint.c.id == row.id))).one(), token
 
 
 async def find_by_token(conn: AsyncConnection, token: str) -> Any | None:
     """The complaint a tracking token names, or None (whatever is wrong with the token)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return (await conn.execute(sa.select(complaint).where(complaint.c.token_hash == token_hash(token)))).first()
+    return (await conn.execute(_tracked().where(complaint.c.token_hash == token_hash(token)))).first()
 
 
 def detail_query() -> sa.Select[Any]:
-    """Complaints with the subject's name where the gateway knows the subject (null otherwise)."""
-    return sa.select(complaint, subject.c.name.label("subject_name")).outerjoin(
+    """Complaints with the subject's name where the gateway knows the subject (null otherwise), and
+    ``state_since``."""
+    return sa.select(complaint, subject.c.name.label("subject_name"), state_since(complaint, COMPLAINT)).outerjoin(
         subject, subject.c.lookup_hash == complaint.c.subject_lookup_hash
     )
 

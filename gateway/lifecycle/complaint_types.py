@@ -4,6 +4,9 @@ The two views are separate types on purpose: ``ComplaintTracking`` is public and
 complainant needs to follow the complaint (never the subject, the matter or any contact detail), while
 ``Complaint`` is declared for departments and the admin, so no audience can reach a field it must not
 see by a path the other view opens.
+
+Both show the deadline of the current stage (``dueOn``) and whether it is ``overdue``, so the complainant
+knows when to expect an answer; only the department's view has ``allowedActions``, the complainant has none.
 """
 
 import datetime as dt
@@ -13,8 +16,22 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.lifecycle.common import WorkflowTransition, transitions_of, utc
+from gateway.auth.principal import Role
+from gateway.lifecycle.common import WorkflowTransition, WorkflowView, transitions_of, utc
+from gateway.lifecycle.rules import ComplaintRules
 from gateway.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS
+
+HANDLERS = (Role.DEPARTMENT, Role.ADMIN)  # departments of the complaint's domain, and the admin
+TAKERS = {"INVESTIGATE": HANDLERS, "CONCLUDE": HANDLERS}
+
+
+def stage_days(rules: ComplaintRules) -> dict[str, int]:
+    """Working days of each open stage, counted from when the complaint entered it.
+
+    Concluding is the feedback (the complainant reads it through the token at once), so the investigation's
+    deadline includes the feedback days.
+    """
+    return {"RECEIVED": rules.intake_days, "INVESTIGATING": rules.investigation_days + rules.feedback_days}
 
 
 @strawberry.enum(description="Where a complaint (投诉举报) stands.")
@@ -44,9 +61,15 @@ class ComplaintTracking:
     filed_at: dt.datetime
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
     concluded_at: dt.datetime | None
+    due_on: dt.date | None = strawberry.field(
+        description="When the current stage is due (working days): being taken up, then concluded with feedback; "
+        "null once concluded."
+    )
+    overdue: bool
 
     @classmethod
-    def from_row(cls, row: Any) -> "ComplaintTracking":
+    def from_row(cls, row: Any, view: WorkflowView, days: dict[str, int]) -> "ComplaintTracking":
+        due_on = view.due_on(row.state_since, days.get(row.state))
         return cls(
             domain=row.domain,
             state=ComplaintState(row.state),
@@ -55,6 +78,8 @@ class ComplaintTracking:
             filed_at=utc(row.filed_at),  # type: ignore[arg-type]
             updated_at=utc(row.updated_at),  # type: ignore[arg-type]
             concluded_at=utc(row.concluded_at),
+            due_on=due_on,
+            overdue=view.overdue(due_on),
         )
 
 
@@ -81,10 +106,17 @@ class Complaint:
     record_id: strawberry.ID | None = strawberry.field(
         description="The record a substantiated complaint led to (linkComplaintRecord)."
     )
+    due_on: dt.date | None = strawberry.field(
+        description="The deadline of the current stage (working days): intake while RECEIVED, investigation and "
+        "feedback while INVESTIGATING; null once concluded."
+    )
+    overdue: bool
+    allowed_actions: list[str] = strawberry.field(description="The actions you may take on it now.")
     item_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: Any) -> "Complaint":
+    def from_row(cls, row: Any, view: WorkflowView, days: dict[str, int]) -> "Complaint":
+        stage = view.stage(COMPLAINT, row.state, row.state_since, days, TAKERS)
         return cls(
             id=strawberry.ID(str(row.id)),
             item_id=row.id,
@@ -100,6 +132,9 @@ class Complaint:
             updated_at=utc(row.updated_at),  # type: ignore[arg-type]
             concluded_at=utc(row.concluded_at),
             record_id=strawberry.ID(str(row.record_id)) if row.record_id is not None else None,
+            due_on=stage.due_on,
+            overdue=stage.overdue,
+            allowed_actions=stage.allowed_actions,
         )
 
     @strawberry.field(description="Every step, oldest first: who acted, when, with which note.")

@@ -16,18 +16,20 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.auth.principal import Principal, Role
+from gateway.auth.principal import Principal
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.lifecycle import complaint_store as store
-from gateway.lifecycle.common import count_call, int_id, known_domain, require, text
+from gateway.lifecycle.common import WorkflowView, count_call, int_id, known_domain, require, text
 from gateway.lifecycle.complaint_types import (
+    HANDLERS,
     Complaint,
     ComplaintConclusion,
     ComplaintState,
     ComplaintTracking,
     FileComplaintInput,
     FiledComplaint,
+    stage_days,
 )
 from gateway.lifecycle.transitions import Actor
 from gateway.settings import Settings
@@ -35,8 +37,15 @@ from gateway.settings import Settings
 MAX_CONTACT = 200
 COMPLAINTS_PER_REQUEST = 1  # a complainant files one at a time; aliases cannot file a hundred
 TRACKING_PER_REQUEST = 5
-HANDLERS = (Role.DEPARTMENT, Role.ADMIN)
 COMPLAINANT = "complainant"  # the actor name of every filing
+
+
+def _tracking(info: Info, row: Any) -> ComplaintTracking:
+    return ComplaintTracking.from_row(row, WorkflowView.of(info), stage_days(info.context.settings.complaints))
+
+
+def _handled(info: Info, row: Any) -> Complaint:
+    return Complaint.from_row(row, WorkflowView.of(info), stage_days(info.context.settings.complaints))
 
 
 async def file_complaint(info: Info, input: FileComplaintInput) -> FiledComplaint | None:
@@ -57,14 +66,14 @@ async def file_complaint(info: Info, input: FileComplaintInput) -> FiledComplain
     actor = dataclasses.replace(Actor.of(info.context.principal), name=COMPLAINANT)
     async with info.context.engine.begin() as conn:
         row, token = await store.file_complaint(conn, new, actor=actor, at=info.context.graph.clock.now())
-    return FiledComplaint(tracking_token=token, complaint=ComplaintTracking.from_row(row))
+    return FiledComplaint(tracking_token=token, complaint=_tracking(info, row))
 
 
 async def complaint(info: Info, tracking_token: str) -> ComplaintTracking | None:
     count_call(info, "complaint", TRACKING_PER_REQUEST)
     async with info.context.engine.connect() as conn:
         row = await store.find_by_token(conn, tracking_token)
-    return ComplaintTracking.from_row(row) if row is not None else None
+    return _tracking(info, row) if row is not None else None
 
 
 async def complaints(
@@ -77,7 +86,10 @@ async def complaints(
     principal: Principal = info.context.principal
     require(principal, HANDLERS, "complaints")
     query = store.list_query(principal, domain=domain, state=state.value if state else None)
-    return await newest_first_page(info, query, store.complaint.c.id, first, after, Complaint.from_row)
+    view, days = WorkflowView.of(info), stage_days(info.context.settings.complaints)
+    return await newest_first_page(
+        info, query, store.complaint.c.id, first, after, lambda row: Complaint.from_row(row, view, days)
+    )
 
 
 async def investigate_complaint(info: Info, id: strawberry.ID, note: str | None = None) -> Complaint:
@@ -87,7 +99,7 @@ async def investigate_complaint(info: Info, id: strawberry.ID, note: str | None 
     checked_note = text(note, "note", required=False)
     async with info.context.engine.begin() as conn:
         await store.investigate(conn, complaint_id, principal, at=info.context.graph.clock.now(), note=checked_note)
-        return Complaint.from_row(await store.detail(conn, complaint_id))
+        return _handled(info, await store.detail(conn, complaint_id))
 
 
 async def conclude_complaint(
@@ -115,7 +127,7 @@ async def conclude_complaint(
             record_id=record,
             note=checked_note,
         )
-        return Complaint.from_row(await store.detail(conn, complaint_id))
+        return _handled(info, await store.detail(conn, complaint_id))
 
 
 async def link_complaint_record(info: Info, id: strawberry.ID, record_id: strawberry.ID) -> Complaint:
@@ -125,7 +137,7 @@ async def link_complaint_record(info: Info, id: strawberry.ID, record_id: strawb
     record = int_id(record_id, "recordId")
     async with info.context.engine.begin() as conn:
         await store.link_record(conn, complaint_id, principal, record_id=record, at=info.context.graph.clock.now())
-        return Complaint.from_row(await store.detail(conn, complaint_id))
+        return _handled(info, await store.detail(conn, complaint_id))
 
 
 QUERY_FIELDS: dict[str, Any] = {

@@ -23,7 +23,7 @@ from gateway.db.tables import credit_record, dispute, record_revision
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.pagination import Connection, newest_first_page
-from gateway.lifecycle.common import WorkflowTransition, int_id, require, text, transitions_of, utc
+from gateway.lifecycle.common import WorkflowTransition, WorkflowView, int_id, require, text, transitions_of, utc
 from gateway.lifecycle.publicity import lifecycle_values
 from gateway.lifecycle.record_access import (
     check_domain,
@@ -36,6 +36,13 @@ from gateway.lifecycle.transitions import Actor, advance, create, load
 from gateway.lifecycle.workflow import DISPUTE
 
 MAX_EVIDENCE = 500
+# Who may take each step (the roles each mutation requires): allowedActions offers a principal only its own.
+TAKERS = {
+    "FORWARD": (Role.ADMIN,),
+    "VERIFY": (Role.DEPARTMENT, Role.ADMIN),
+    "CLOSE": (Role.ADMIN,),
+    "WITHDRAW": (Role.SUBJECT, Role.ADMIN),
+}
 
 
 @strawberry.enum(description="How verification ended a dispute.")
@@ -62,14 +69,14 @@ class Dispute:
     overdue: bool
     finding: str | None = strawberry.field(description="The provider's verification.")
     corrected_revision: int | None
-    allowed_actions: list[str]
+    allowed_actions: list[str] = strawberry.field(description="The actions you may take on it now.")
 
     @strawberry.field(description="Every step, with who and when, oldest first.")
     async def transitions(self, info: Info) -> list[WorkflowTransition]:
         return await transitions_of(info, DISPUTE, int(self.id))
 
     @classmethod
-    def from_row(cls, row: Any, today: dt.date) -> "Dispute":
+    def from_row(cls, row: Any, view: WorkflowView) -> "Dispute":
         return cls(
             id=strawberry.ID(str(row.id)),
             record_id=strawberry.ID(str(row.record_id)),
@@ -83,10 +90,10 @@ class Dispute:
             filed_by=row.filed_by,
             filed_at=utc(row.filed_at),  # type: ignore[arg-type]
             due_on=row.due_on,
-            overdue=row.due_on is not None and today > row.due_on,
+            overdue=view.overdue(row.due_on),
             finding=row.finding,
             corrected_revision=row.corrected_revision,
-            allowed_actions=list(DISPUTE.allowed_actions(row.state)),
+            allowed_actions=view.allowed_actions(DISPUTE, row.state, TAKERS),
         )
 
 
@@ -124,7 +131,7 @@ def _detail_query() -> sa.Select:
 async def _detail(info: Info, dispute_id: int) -> Dispute:
     async with info.context.engine.connect() as conn:
         row = (await conn.execute(_detail_query().where(dispute.c.id == dispute_id))).one()
-    return Dispute.from_row(row, info.context.graph.clock.today())
+    return Dispute.from_row(row, WorkflowView.of(info))
 
 
 def _due(info: Info, days: int) -> dt.date:
@@ -289,8 +296,8 @@ async def disputes(
             known = ", ".join(sorted(DISPUTE.states))
             raise BadUserInput(f"unknown state {state[:32]!r}; one of {known}", argument="state")
         query = query.where(dispute.c.state == state)
-    today = info.context.graph.clock.today()
-    return await newest_first_page(info, query, dispute.c.id, first, after, lambda row: Dispute.from_row(row, today))
+    view = WorkflowView.of(info)
+    return await newest_first_page(info, query, dispute.c.id, first, after, lambda row: Dispute.from_row(row, view))
 
 
 async def record_history(info: Info, record_id: strawberry.ID) -> list[RecordRevision]:

@@ -1,5 +1,5 @@
 """Publicity windows: how long a record is published, from when its subject may apply for repair,
-and when dishonesty information stops being served at all (DESIGN.md §5).
+and when dishonesty information stops being served at all (five years after the behaviour ended).
 
 A negative record's window comes from its severity (minor: at most 3 months; general: 3 months to
 1 year; serious: 1 to 3 years, from the decision date); a plugin may give a record its own length

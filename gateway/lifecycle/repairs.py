@@ -3,6 +3,10 @@ commitment; the record's department approves or rejects with a reason. Approved,
 REPAIRED: no longer published, shared with partners or counted in lists and measures, though the
 admin (and its department and subject) still see it: repair is never deletion. A broken repair
 commitment republishes the record for the maximum window of its severity, from that day.
+
+An application awaiting the decision shows its deadline (``dueOn``, ``decision_days`` working days after it
+was filed, 15 by default) and whether it is ``overdue``; ``allowedActions`` are the steps the asking
+principal may take (a department's or the admin's, never the subject's).
 """
 
 import datetime as dt
@@ -18,13 +22,29 @@ from gateway.db.tables import credit_record, repair_application
 from gateway.errors import CONFLICT, BadUserInput, GatewayError
 from gateway.graph.enums import Polarity, RecordStatus
 from gateway.graph.pagination import Connection, newest_first_page
-from gateway.lifecycle.common import WorkflowTransition, int_id, require, text, transitions_of, utc
+from gateway.lifecycle.common import (
+    WorkflowTransition,
+    WorkflowView,
+    int_id,
+    require,
+    state_since,
+    text,
+    transitions_of,
+    utc,
+)
 from gateway.lifecycle.publicity import window_for
 from gateway.lifecycle.record_access import check_domain, check_subject_owns, record_row, scoped
 from gateway.lifecycle.transitions import Actor, advance, create, load
 from gateway.lifecycle.workflow import REPAIR
 
 REPAIR_NOT_ELIGIBLE = "REPAIR_NOT_ELIGIBLE"
+DECIDERS = (Role.DEPARTMENT, Role.ADMIN)  # the record's department (its domain's), or the admin
+TAKERS = {"APPROVE": DECIDERS, "REJECT": DECIDERS, "BREACH": DECIDERS}
+
+
+def _deadlines(info: Info) -> dict[str, int]:
+    """Only the decision has a deadline: a breach is reported when it happens."""
+    return {"APPLIED": info.context.settings.repairs.decision_days}
 
 
 @strawberry.type(description="An application for credit repair (信用修复) of one record.")
@@ -39,14 +59,19 @@ class RepairApplication:
     obligations: str | None = strawberry.field(description="How the obligations were met.")
     applied_at: dt.datetime
     decision_reason: str | None
-    allowed_actions: list[str]
+    due_on: dt.date | None = strawberry.field(
+        description="The deadline of the department's decision (working days); null once decided."
+    )
+    overdue: bool
+    allowed_actions: list[str] = strawberry.field(description="The actions you may take on it now.")
 
     @strawberry.field(description="Every step, with who and when, oldest first.")
     async def transitions(self, info: Info) -> list[WorkflowTransition]:
         return await transitions_of(info, REPAIR, int(self.id))
 
     @classmethod
-    def from_row(cls, row: Any) -> "RepairApplication":
+    def from_row(cls, row: Any, view: WorkflowView, deadlines: dict[str, int]) -> "RepairApplication":
+        stage = view.stage(REPAIR, row.state, row.state_since, deadlines, TAKERS)
         return cls(
             id=strawberry.ID(str(row.id)),
             record_id=strawberry.ID(str(row.record_id)),
@@ -58,7 +83,9 @@ class RepairApplication:
             obligations=row.obligations,
             applied_at=utc(row.applied_at),  # type: ignore[arg-type]
             decision_reason=row.decision_reason,
-            allowed_actions=list(REPAIR.allowed_actions(row.state)),
+            due_on=stage.due_on,
+            overdue=stage.overdue,
+            allowed_actions=stage.allowed_actions,
         )
 
 
@@ -70,13 +97,13 @@ class RepairInput:
 
 
 def _detail_query() -> sa.Select:
-    return with_subject(repair_application)
+    return with_subject(repair_application, state_since(repair_application, REPAIR))
 
 
 async def _detail(info: Info, item_id: int) -> RepairApplication:
     async with info.context.engine.connect() as conn:
         row = (await conn.execute(_detail_query().where(repair_application.c.id == item_id))).one()
-    return RepairApplication.from_row(row)
+    return RepairApplication.from_row(row, WorkflowView.of(info), _deadlines(info))
 
 
 def _not_eligible(message: str, **extensions: Any) -> GatewayError:
@@ -141,7 +168,7 @@ async def apply_for_repair(info: Info, input: RepairInput) -> RepairApplication:
 
 async def _act(info: Info, item: strawberry.ID, action: str, reason: str | None) -> RepairApplication:
     principal: Principal = info.context.principal
-    require(principal, (Role.DEPARTMENT, Role.ADMIN), f"{action.lower()} a repair application")
+    require(principal, TAKERS[action], f"{action.lower()} a repair application")
     clock = info.context.graph.clock
     item_id = int_id(item, "id")
     async with info.context.engine.begin() as conn:
@@ -197,7 +224,10 @@ async def repair_applications(
         if state not in REPAIR.states:
             raise BadUserInput(f"unknown state; one of {', '.join(sorted(REPAIR.states))}", argument="state")
         query = query.where(repair_application.c.state == state)
-    return await newest_first_page(info, query, repair_application.c.id, first, after, RepairApplication.from_row)
+    view, deadlines = WorkflowView.of(info), _deadlines(info)
+    return await newest_first_page(
+        info, query, repair_application.c.id, first, after, lambda row: RepairApplication.from_row(row, view, deadlines)
+    )
 
 
 QUERY_FIELDS: dict[str, Any] = {

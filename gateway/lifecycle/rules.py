@@ -1,4 +1,5 @@
-"""The lifecycle's numbers (DESIGN.md §5) as configuration: local rules differ, so every one can be set."""
+"""The lifecycle's numbers (publicity windows, workflow deadlines) as configuration: local rules differ, so
+every one can be set."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 
 class PublicityRules(BaseModel):
-    """The numbers of DESIGN.md §5, as configuration (``CREDIT_GATEWAY_PUBLICITY='{...}'``): local rules differ."""
+    """Publicity windows by severity, as configuration (``CREDIT_GATEWAY_PUBLICITY='{...}'``): local rules differ."""
 
     months: dict[str, tuple[int, int]] = Field(
         default_factory=lambda: {"MINOR": (0, 3), "GENERAL": (3, 12), "SERIOUS": (12, 36)},
@@ -35,3 +36,26 @@ class DisputeRules(BaseModel):
     forward_days: int = Field(3, ge=1, le=60, description="The credit centre forwards it to the provider.")
     verify_days: int = Field(15, ge=1, le=120, description="The provider verifies it.")
     notify_days: int = Field(2, ge=1, le=60, description="The applicant is told the outcome.")
+
+
+class RepairRules(BaseModel):
+    """Working days the record's department has to decide a repair application (信用修复)."""
+
+    # 15: the tax administration gives its review of a 纳税信用修复 application 15 working days, and a
+    # department verifying a dispute gets the same; a repair asks no less of the department than that.
+    decision_days: int = Field(15, ge=1, le=120, description="The department approves or rejects it.")
+
+
+class ComplaintRules(BaseModel):
+    """Working days for each stage of a complaint (投诉举报): intake, investigation, feedback.
+
+    Concluding a complaint is its feedback (the complainant reads the conclusion and the department's answer
+    at once through the tracking token), so an INVESTIGATING complaint is due ``investigation_days +
+    feedback_days`` after the investigation began. With the defaults a complainant is answered within
+    3 + 10 + 2 = 15 working days of filing, the usual answering time of 投诉举报 (intake and feedback mirror
+    the dispute's forwarding and notifying days).
+    """
+
+    intake_days: int = Field(3, ge=1, le=60, description="A department of the domain takes it up (INVESTIGATE).")
+    investigation_days: int = Field(10, ge=1, le=120, description="The department investigates it.")
+    feedback_days: int = Field(2, ge=1, le=60, description="The complainant is given the conclusion.")
