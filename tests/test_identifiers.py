@@ -1,4 +1,4 @@
-"""Subject codes: the examples of DESIGN.md §3, masking, derived authority and region."""
+"""Subject codes: the standards' own examples, masking, derived authority and region."""
 
 import pytest
 

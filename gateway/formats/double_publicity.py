@@ -1,6 +1,6 @@
 """The double-publicity format (双公示): administrative penalties (行政处罚) and licences (行政许可).
 
-Fields follow the national format (DESIGN.md §4). A domain declares the format with its own name::
+Fields follow the national 双公示 data format. A domain declares the format with its own name::
 
     URBAN = DoublePublicity(domain="urban_management", sub_areas={"OUTDOOR_ADVERTISING": "户外广告", ...})
     URBAN.penalties   # a RecordKind: validate, deduplicate on (source unit, document number), write
@@ -77,7 +77,7 @@ PENALTY_CATEGORY_LABELS = {
     "其他": PenaltyCategory.OTHER,
 }
 
-# Without an explicit severity, the heaviest category decides it (DESIGN.md §5 windows follow it).
+# Without an explicit severity, the heaviest category decides it (the publicity windows follow it).
 _SERIOUS = {
     PenaltyCategory.LICENSE_REVOCATION,
     PenaltyCategory.CLOSURE,

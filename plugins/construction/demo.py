@@ -342,7 +342,7 @@ def _random_listing(
         document_number=f"闽建黑〔{listed.year}〕{numbers.next(f'black{listed.year}')}号",
         criterion=criterion,
         facts=BLACKLIST_CASES[criterion].format(project=rng.choice(PROJECTS)),
-        # Removed after the longest publicity of serious records (DESIGN §5), three years.
+        # Removed after the longest publicity of serious records, three years.
         removal_due=rules.add_months(listed, rules.BAD_CONDUCT_MAX_PUBLICITY_MONTHS),
     )
 

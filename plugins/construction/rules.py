@@ -1,7 +1,7 @@
 """The domain rules of construction market credit (建筑市场信用), free of GraphQL and SQL so they can be
 read and tested alone.
 
-Numbers follow DESIGN.md §4: good-conduct records are published for 3 years; bad-conduct records for
+Numbers follow the national construction market credit rules: good-conduct records are published for 3 years; bad-conduct records for
 6 months to 3 years, never shorter than the penalty they record; the black list takes enterprises
 for false qualification material, illegal subcontracting or lending a qualification, major
 accidents and unpaid construction payments. Qualification grades follow the qualification
@@ -36,7 +36,7 @@ BLACKLIST_CATEGORY = "BLACKLIST"
 REGISTRATION_RECORD_TYPE = "RegisteredPractitioner"
 REGISTRATION_CATEGORY = "PRACTITIONER_REGISTRATION"
 
-# A listing is always negative and serious: it is published for years (DESIGN §5).
+# A listing is always negative and serious: it is published for years.
 BLACKLIST_SEVERITY = Severity.SERIOUS
 
 # Publicity (公开期限) of conduct records, in months from the decision date.

@@ -1,6 +1,6 @@
 """The domain rules of tax credit (纳税信用), free of GraphQL and SQL so they can be read and tested alone.
 
-Numbers follow DESIGN.md §4: the annual grade follows the score (A ≥ 90, B 70–<90, C 40–<70,
+Numbers follow the national tax credit rules: the annual grade follows the score (A ≥ 90, B 70–<90, C 40–<70,
 D < 40), M marks a new enterprise or one without income, and D may also be assigned directly
 (for instance to a major tax violation subject). A tax evasion case is listed as a major tax
 violation only from 1,000,000 yuan evaded and 10 % of the tax due.
@@ -23,7 +23,7 @@ RATING_RECORD_TYPE = "TaxCreditRating"
 RATING_CATEGORY = "TAX_CREDIT_RATING"
 VIOLATION_RECORD_TYPE = "MajorTaxViolation"
 VIOLATION_CATEGORY = "MAJOR_TAX_VIOLATION"
-# A listing is always negative and serious: it is published for years (DESIGN §5).
+# A listing is always negative and serious: it is published for years.
 VIOLATION_POLARITY = Polarity.NEGATIVE
 VIOLATION_SEVERITY = Severity.SERIOUS
 
@@ -112,7 +112,7 @@ def rating_polarity(grade: TaxGrade) -> Polarity:
 
 
 def rating_severity(grade: TaxGrade) -> Severity | None:
-    """Severity sets the publicity window (DESIGN §5); only the negative grades have one."""
+    """Severity sets the publicity window; only the negative grades have one."""
     return {TaxGrade.C: Severity.GENERAL, TaxGrade.D: Severity.SERIOUS}.get(grade)
 
 

@@ -30,7 +30,7 @@ SUB_AREAS: dict[str, str] = {
     "GAS_SAFETY": "城镇燃气",
 }
 
-# Joint rewards and punishments the 门前三包 红黑榜 triggers (DESIGN.md §5).
+# Joint rewards and punishments the 门前三包 红黑榜 triggers.
 MEASURES: dict[str, str] = {
     "PUBLIC_COMMENDATION": "公开通报表扬",
     "REDUCED_INSPECTION": "降低日常检查频次",
@@ -92,7 +92,7 @@ INSPECTION_RESULT_LABELS = {
     "不合格": InspectionResult.FAILED,
 }
 
-# A passed inspection speaks for the subject, a failed one against it (minor: DESIGN.md §5 publishes
+# A passed inspection speaks for the subject, a failed one against it (minor: the publicity rules publish
 # minor records for at most three months); an order to rectify says neither yet.
 _POLARITY = {
     InspectionResult.PASSED: Polarity.POSITIVE,
