@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
@@ -16,15 +17,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from gateway.auth.jwt_tokens import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Role
 from gateway.clock import serve_as_of
 from gateway.composition import Composition, compose
+from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine
 from gateway.errors import BAD_REQUEST
 from gateway.graph.context import GatewayContext, Loaders
 from gateway.graph.schema import Graph, build_graph
+from gateway.graphiql import graphiql_assets_mount, graphiql_response
 from gateway.http import (
     AuthMiddleware,
     BodyLimitMiddleware,
@@ -33,6 +38,8 @@ from gateway.http import (
     RequestIdMiddleware,
 )
 from gateway.lifecycle.publicity import serve_rules
+from gateway.observability.wiring import Observability
+from gateway.outage import DatabaseOutageMiddleware
 from gateway.plugins import load_plugins
 from gateway.ratelimit import create_rate_limiter, rate_limits
 from gateway.settings import Settings
@@ -73,15 +80,43 @@ class GraphQLEndpoint(GraphQL):
             response = await self.run(Request(scope, receive))
         except HTTPException as exc:
             # strawberry answers a malformed request in plain text; clients expect a GraphQL body with a code.
-            body = {"errors": [{"message": exc.reason, "extensions": {"code": BAD_REQUEST}}]}
+            # The code is the cause's when it has one (OperationNameRequired), else BAD_REQUEST.
+            code = getattr(exc.__cause__, "code", BAD_REQUEST)
+            body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
             response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        # Our page, not strawberry's: its assets come from this gateway (no CDN) and it takes an API key.
+        return graphiql_response()
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # An error that came from a database outage turns the whole answer into the 503 of
+        # DatabaseOutageMiddleware: a partial 200 would hide it, and a mutation must not look done.
+        raise_if_unavailable(result.errors)
+        return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST body, and the ``variables`` and ``extensions`` of a GET, must be JSON objects (or, for
+        a body, an array, which strawberry refuses as a batch): strawberry would fail on ``null`` with a 500."""
+        value = super().parse_json(data)  # invalid JSON: 400 already
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, f"Expected a JSON object, found {_json_kind(value)}")
+        return value
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a string" if isinstance(value, str) else "a number"
 
 
 class AudienceRouter:
@@ -117,7 +152,8 @@ def create_app(
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url, settings.db_pool_size)
-    graph = build_graph(settings, engine, composition)
+    observability = Observability(settings, engine)  # before the graph: it adds a schema extension
+    graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
 
     async def healthz(_: Request) -> Response:
@@ -125,9 +161,10 @@ def create_app(
 
     async def readyz(_: Request) -> Response:
         try:
-            async with engine.connect() as conn:
+            # Bounded: a database host that accepts connections and never answers must not hang the probe.
+            async with asyncio.timeout(settings.readiness_timeout), engine.connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
-        except Exception as exc:  # any failure means not ready; say which
+        except Exception as exc:  # any failure (a timeout too) means not ready; say which
             log.warning("readiness check failed: %r", exc)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ready", "database": "ok", "plugins": composition.plugin_names})
@@ -135,6 +172,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> Any:
         yield
+        observability.close()
         await rate_limiter.aclose()
         if owns_engine:
             await engine.dispose()
@@ -144,9 +182,14 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", AudienceRouter(graph)),
+            *observability.routes,  # /metrics
+            graphiql_assets_mount(),
         ],
         middleware=[
+            *observability.middleware,  # outermost: refusals are counted and timed too
             Middleware(RequestIdMiddleware),
+            # Outside everything that may touch the database (authentication too): an outage is a 503.
+            Middleware(DatabaseOutageMiddleware, retry_after=settings.unavailable_retry_after),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
             Middleware(CrossSiteGuardMiddleware),
             Middleware(AuthMiddleware, engine=engine, jwt=jwt_authenticator),
@@ -157,3 +200,13 @@ def create_app(
     app.state.graph = graph
     app.state.rate_limiter = rate_limiter
     return app
+
+
+def create_worker_app() -> Starlette:
+    """The app of each ``serve --workers N`` process (uvicorn imports it by name, in a fresh
+    interpreter): settings and logging from the environment, to which ``serve`` exported its flags."""
+    from gateway.observability.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

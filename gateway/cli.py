@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -132,6 +132,15 @@ async def _pending_migrations(settings: Settings) -> list[str]:
     return [name for name, state in status.items() if not state["up_to_date"]]
 
 
+def proxy_options(trusted_proxies: list[str]) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For: off unless proxies are named. uvicorn's own default
+    believes the header from 127.0.0.1, so that anyone behind a local proxy (or on the host) could
+    pick a new address, and a new public rate-limit bucket, for every request."""
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(trusted_proxies)}
+
+
 @app.command()
 def serve(
     demo: Annotated[bool, typer.Option("--demo", help="Migrate and seed deterministic demo data first.")] = False,
@@ -140,14 +149,23 @@ def serve(
     database_url: DatabaseOption = None,
     plugins: PluginsOption = None,
     demo_subjects: Annotated[int, typer.Option(help="How many demo subjects --demo seeds.")] = 1_000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes; /metrics then sums them (PROMETHEUS_MULTIPROC_DIR).")
+    ] = 1,
 ) -> None:
-    """Serve POST /graphql (GraphiQL on GET), /healthz and /readyz."""
+    """Serve POST /graphql (GraphiQL on GET), /healthz, /readyz and /metrics."""
+    if workers > 1:
+        from gateway.observability.multiprocess import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir()  # before anything imports prometheus_client
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.observability.listener import start_metrics_listener
+    from gateway.observability.logs import configure_logging
 
     settings = _settings(database_url, plugins, host=host, port=port)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if demo:
         _run(_upgrade(settings))
         added = _run(_seed(settings, demo_subjects))
@@ -158,12 +176,33 @@ def serve(
             raise _fail(f"The database needs migrations for: {', '.join(pending)}. Run: credit-gateway db upgrade")
         if settings.uses_demo_secret:
             err.print("[yellow]warning:[/] CREDIT_GATEWAY_SECRET_KEY is the demo key; set your own in production.")
+    # Our logging configuration for uvicorn's loggers too; our access line replaces uvicorn's.
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,
+        "access_log": not settings.access_log,
+        **proxy_options(settings.trusted_proxies),
+    }
+    if settings.metrics_bind:
+        start_metrics_listener(settings.metrics_bind)
+        console.print(f"metrics on http://{settings.metrics_bind}/metrics")
+    if workers > 1:
+        # Each worker builds its own app from the environment: hand it this command's flags.
+        os.environ["CREDIT_GATEWAY_DATABASE_URL"] = settings.database_url
+        if plugins is not None:
+            os.environ["CREDIT_GATEWAY_PLUGINS"] = plugins
+        where = f"http://{settings.host}:{settings.port}/graphql"
+        console.print(f"credit-gateway {__version__} on {where} ({workers} workers)")
+        uvicorn.run("gateway.app:create_worker_app", factory=True, workers=workers, **options)
+        return
     try:
         application = create_app(settings)
     except ConfigurationError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"credit-gateway {__version__} on http://{settings.host}:{settings.port}/graphql")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(application, **options)
 
 
 @db_app.command("upgrade")
@@ -278,6 +317,8 @@ def import_records(
     try:
         summary = _run(run())
     except ImportFailed as exc:
+        if exc.removed_report is not None:
+            console.print(f"removed the previous run's report {exc.removed_report}")
         raise _fail(f"nothing imported: {exc}", 2) from exc
     console.print(
         f"{summary.rows} rows in {summary.seconds:.1f}s ({summary.rate:,.0f} rows/s): "
@@ -289,25 +330,44 @@ def import_records(
         err.print(f"[bold red]stopped:[/] {summary.stopped}")
     if summary.report is not None:
         console.print(f"report: {summary.report}")
+    if summary.removed_report is not None:
+        console.print(f"no row rejected: removed the previous run's report {summary.removed_report}")
     if summary.rejected or summary.stopped:
         raise typer.Exit(1)
 
 
 @app.command("plugins")
 def list_plugins(plugins: PluginsOption = None) -> None:
-    """List the loaded plugins, their versions and what each contributes."""
+    """List the loaded plugins, their versions, what each contributes and its partner-grantable
+    field groups (partner:<group>, for `clients contract --groups`)."""
+    from rich.text import Text
+
     from gateway.app import compose_plugins
 
     try:
         composition = compose_plugins(_settings(plugins=plugins))
     except ConfigurationError as exc:
         raise _fail(str(exc)) from exc
-    table = Table("plugin", "version", "module", "contributes")
+    if not composition.plugins:
+        console.print("no plugins loaded")
+        return
+    policies = composition.policies
     for plugin in composition.plugins:
-        parts = composition.contributions_of(plugin.name)
-        summary = "\n".join(f"{kind}: {', '.join(names)}" for kind, names in parts.items() if names)
-        table.add_row(plugin.name, plugin.version, plugin.module, summary or "-")
-    console.print(table if composition.plugins else "no plugins loaded")
+        parts = {kind: names for kind, names in composition.contributions_of(plugin.name).items() if names}
+        for group, fields in policies.partner_groups().items():
+            owned = [f for f in fields if policies.owners[f] == plugin.name]
+            if owned:
+                parts[f"partner:{group}"] = owned
+        console.print(Text.assemble((plugin.name, "bold"), f" {plugin.version} ({plugin.module})"))
+        if not parts:
+            console.print("  contributes nothing")
+        # Plain lines, one name each, never cut or padded (no table): whole names in a narrow terminal
+        # (it wraps a long line itself) and in a pipe, where grep finds them.
+        width = max((len(kind) for kind in parts), default=0)
+        for kind, names in parts.items():
+            for i, name in enumerate(names):
+                label = kind if i == 0 else ""
+                console.print(Text.assemble("  ", (f"{label:<{width}}", "cyan"), "  ", name), soft_wrap=True)
 
 
 @plugin_app.command("new")

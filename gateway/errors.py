@@ -9,6 +9,8 @@ from graphql import GraphQLError
 INVALID_SUBJECT_CODE = "INVALID_SUBJECT_CODE"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 BAD_REQUEST = "BAD_REQUEST"  # the HTTP request itself is malformed (not JSON, wrong method …)
+# A document of several operations without operationName: which to run? (HTTP 400, nothing ran)
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 INVALID_SUBMISSION = "INVALID_SUBMISSION"
 DUPLICATE_RECORD = "DUPLICATE_RECORD"
@@ -24,6 +26,8 @@ NOT_FOUND = "NOT_FOUND"  # an id that names nothing this principal may act on
 AUTHORIZATION_REQUIRED = "AUTHORIZATION_REQUIRED"
 # A field the principal's audience has, but not for this subject (outside contract ∩ authorisation, …).
 FORBIDDEN_FIELD = "FORBIDDEN_FIELD"
+# The database cannot be reached now: HTTP 503 with Retry-After; retry then (gateway.outage).
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class GatewayError(GraphQLError):

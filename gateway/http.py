@@ -15,6 +15,7 @@ from gateway.auth.jwt_tokens import InvalidToken, JwtAuthenticator, looks_like_j
 from gateway.auth.keys import InvalidKey, authenticate
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED
+from gateway.observability.metrics import count_rate_limit_refusal
 from gateway.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_header
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -195,6 +196,7 @@ class RateLimitMiddleware:
         principal: Principal = scope.get("state", {}).get("principal", PUBLIC)
         decision = await self.limiter.hit(_bucket_key(scope, principal), self.limits[principal.role])
         if not decision.allowed:
+            count_rate_limit_refusal(principal.role)
             retry_after = retry_after_header(decision.retry_after)
             body = _error(f"Rate limit exceeded; retry in {retry_after} s", RATE_LIMITED)
             body["errors"][0]["extensions"]["retryAfter"] = int(retry_after)

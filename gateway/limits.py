@@ -36,6 +36,11 @@ from gateway.auth.principal import Role
 from gateway.errors import ConfigurationError
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+# How deep the walk follows selections, inline fragments and fragment spreads together. graphql-core's
+# parser stops at 200 levels within one definition, but a chain of fragments spreading each other
+# has no such bound, and both the walk and validation recurse along it: past this, the document is
+# refused before anything recurses further. No legitimate query comes near it (the depth limits are 25 at most).
+MAX_NESTING = 100
 # Arguments that say how many items a list field returns: pages (`first`), batches (`codes`),
 # federation look-ups (`representations`).
 SIZE_ARGUMENTS = ("first", "codes", "representations")
@@ -47,6 +52,10 @@ class Limits:
     max_aliases: int
     max_tokens: int
     max_cost: int
+    # Fields the document selects, each fragment counted wherever it is spread. graphql-core's check
+    # of overlapping fields compares same-named fields pairwise and gives up ("Validation aborted.")
+    # at about 700 of them in one selection set, so no default exceeds that.
+    max_fields: int
 
 
 # Why these numbers. The cost estimates the values a response holds (every field counts once per
@@ -59,12 +68,12 @@ class Limits:
 # submit through variables, but may inline a batch of literals (tokens). The admin's limits only
 # stop accidents.
 DEFAULT_ROLE_LIMITS: dict[Role, Limits] = {
-    Role.PUBLIC: Limits(max_depth=8, max_aliases=10, max_tokens=2_000, max_cost=50_000),
-    Role.SUBJECT: Limits(max_depth=10, max_aliases=20, max_tokens=3_000, max_cost=20_000),
-    Role.PORTAL: Limits(max_depth=15, max_aliases=30, max_tokens=5_000, max_cost=100_000),
-    Role.PARTNER: Limits(max_depth=10, max_aliases=30, max_tokens=5_000, max_cost=200_000),
-    Role.DEPARTMENT: Limits(max_depth=10, max_aliases=20, max_tokens=50_000, max_cost=50_000),
-    Role.ADMIN: Limits(max_depth=25, max_aliases=200, max_tokens=200_000, max_cost=2_000_000),
+    Role.PUBLIC: Limits(max_depth=8, max_aliases=10, max_tokens=2_000, max_cost=50_000, max_fields=500),
+    Role.SUBJECT: Limits(max_depth=10, max_aliases=20, max_tokens=3_000, max_cost=20_000, max_fields=500),
+    Role.PORTAL: Limits(max_depth=15, max_aliases=30, max_tokens=5_000, max_cost=100_000, max_fields=700),
+    Role.PARTNER: Limits(max_depth=10, max_aliases=30, max_tokens=5_000, max_cost=200_000, max_fields=700),
+    Role.DEPARTMENT: Limits(max_depth=10, max_aliases=20, max_tokens=50_000, max_cost=50_000, max_fields=700),
+    Role.ADMIN: Limits(max_depth=25, max_aliases=200, max_tokens=200_000, max_cost=2_000_000, max_fields=700),
 }
 
 
@@ -86,6 +95,14 @@ def role_limits(overrides: Mapping[str, Mapping[str, int]]) -> dict[Role, Limits
     return result
 
 
+class NestingTooDeep(Exception):
+    """The document nests selections and fragment spreads past :data:`MAX_NESTING`."""
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"selections and fragments nested more than {maximum} levels deep")
+        self.maximum = maximum
+
+
 @dataclass(frozen=True, slots=True)
 class ListSizes:
     """What the cost estimate assumes a list holds: ``default`` without a sizing argument, else the
@@ -104,6 +121,7 @@ class Measure:
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    fields: int = 0
     introspection: bool = False
 
     def add(self, other: Measure) -> None:
@@ -111,6 +129,7 @@ class Measure:
         self.depth = max(self.depth, other.depth)
         self.aliases += other.aliases
         self.cost += other.cost
+        self.fields += other.fields
         self.introspection = self.introspection or other.introspection
 
 
@@ -127,21 +146,32 @@ class _Walker:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.memo: dict[str, Measure] = {}
         self.visiting: set[str] = set()
+        self.nesting = 0
 
     def selection_set(self, node: SelectionSetNode | None, parent: Any, paged: bool) -> Measure:
         total = Measure()
         if node is None:
             return total
-        for selection in node.selections:
-            if isinstance(selection, FieldNode):
-                total.add(self.field(selection, parent, paged))
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                target = self.schema.get_type(condition.name.value) if condition else parent
-                total.add(self.selection_set(selection.selection_set, target, paged))
-            elif isinstance(selection, FragmentSpreadNode):
-                total.add(self.fragment(selection.name.value))
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise NestingTooDeep(MAX_NESTING)
+        try:
+            for selection in node.selections:
+                total.add(self._selection(selection, parent, paged))
+        finally:
+            self.nesting -= 1
         return total
+
+    def _selection(self, selection: Any, parent: Any, paged: bool) -> Measure:
+        if isinstance(selection, FieldNode):
+            return self.field(selection, parent, paged)
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            target = self.schema.get_type(condition.name.value) if condition else parent
+            return self.selection_set(selection.selection_set, target, paged)
+        if isinstance(selection, FragmentSpreadNode):
+            return self.fragment(selection.name.value)
+        return Measure()
 
     def fragment(self, name: str) -> Measure:
         if name in self.memo:
@@ -186,6 +216,7 @@ class _Walker:
             depth=1 + below.depth,
             aliases=(1 if node.alias is not None else 0) + below.aliases,
             cost=1 + multiplier * below.cost,
+            fields=1 + below.fields,
             introspection=name in INTROSPECTION_FIELDS or below.introspection,
         )
 
@@ -216,8 +247,8 @@ def measure_document(
     variables: Mapping[str, Any] | None = None,
     sizes: ListSizes | None = None,
 ) -> Measure:
-    """Depth of the deepest operation; aliases and cost of all operations together (every operation
-    of a document is validated, whichever one runs)."""
+    """Depth of the deepest operation; aliases, cost and fields of all operations together (every
+    operation of a document is validated, whichever one runs). Raises :class:`NestingTooDeep`."""
     walker = _Walker(schema, document, variables or {}, sizes or ListSizes())
     result = Measure()
     for definition in document.definitions:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gateway.lifecycle.rules import DisputeRules, PublicityRules
+from gateway.lifecycle.rules import ComplaintRules, DisputeRules, PublicityRules, RepairRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./credit-gateway.sqlite3"
 # Only for the embedded demo: a production deployment must set its own key, or every
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(
         20, ge=1, le=1_000, description="Connections kept open to PostgreSQL; requests beyond them wait."
+    )
+    unavailable_retry_after: int = Field(
+        5, ge=1, le=3_600, description="Retry-After (seconds) of the 503 answered while the database is unavailable."
+    )
+    readiness_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds /readyz waits for the database before it says not ready."
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -63,6 +70,15 @@ class Settings(BaseSettings):
         description='Dispute deadlines in working days, as JSON: {"forward_days": 3, "verify_days": 15, '
         '"notify_days": 2}.',
     )
+    repairs: RepairRules = Field(
+        default_factory=RepairRules,
+        description='Repair deadline in working days, as JSON: {"decision_days": 15}.',
+    )
+    complaints: ComplaintRules = Field(
+        default_factory=ComplaintRules,
+        description='Complaint deadlines in working days, as JSON: {"intake_days": 3, "investigation_days": 10, '
+        '"feedback_days": 2}.',
+    )
     repair_excluded_categories: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated record categories that can never be repaired (local rules).",
@@ -88,7 +104,7 @@ class Settings(BaseSettings):
     role_limits: dict[str, dict[str, int]] = Field(
         default_factory=dict,
         description="Per-role query limits over the defaults of gateway.limits, e.g. "
-        '{"public": {"max_depth": 6}}; keys max_depth, max_aliases, max_tokens, max_cost.',
+        '{"public": {"max_depth": 6}}; keys max_depth, max_aliases, max_tokens, max_cost, max_fields.',
     )
     default_list_size: int = Field(
         20, ge=1, le=10_000, description="Items the cost estimate assumes for a list without first/codes."
@@ -105,6 +121,24 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(
         1_000, ge=0, le=1_000_000, description="Automatic persisted queries kept in memory (LRU); 0 disables APQ."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For `serve` believes; "
+        "empty: none, the public's rate limit is per connecting address.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated_proxies(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the entry; "*" is refused too
+        return value
+
     # --- end of abuse limits -----------------------------------------------------------------
 
     # --- JWT bearer tokens from an identity provider (gateway.auth.jwt_tokens) -----------------
@@ -130,6 +164,48 @@ class Settings(BaseSettings):
         return _split_csv(value)
 
     # --- end of JWT bearer tokens --------------------------------------------------------------
+
+    # --- Observability: metrics, traces, logs (gateway.observability) -----------------------------
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json: one JSON object a line (with trace_id), for a log collector."
+    )
+    access_log: bool = Field(True, description="One log line per GraphQL request (gateway.access).")
+    metrics_enabled: bool = Field(True, description="Prometheus metrics at /metrics, for admin keys only.")
+    metrics_bind: str | None = Field(
+        None,
+        description="host:port of a separate metrics listener without authentication (e.g. 127.0.0.1:9464); "
+        "bind it where only the scraper reaches.",
+    )
+    metrics_operation_names: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated operation names that always get their own metrics label.",
+    )
+    metrics_max_operation_names: int = Field(
+        50,
+        ge=0,
+        le=1_000,
+        description="Most further operation names (of keyed clients) labelled on their own; the rest are 'other'.",
+    )
+    otel_enabled: bool = Field(
+        False, description="OpenTelemetry traces (needs the otel extra); OTEL_EXPORTER_OTLP_ENDPOINT also enables."
+    )
+    otel_service_name: str = Field("credit-gateway", description="service.name of the traces.")
+
+    @field_validator("metrics_operation_names", mode="before")
+    @classmethod
+    def _comma_separated_operations(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("metrics_bind")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+                raise ValueError("metrics_bind must be host:port, e.g. 127.0.0.1:9464")
+        return value
+
+    # --- end of observability ------------------------------------------------------------------
 
     @field_validator("plugins", "uscc_allow_list", "repair_excluded_categories", mode="before")
     @classmethod

@@ -6,7 +6,12 @@
 - depth, aliases, cost, introspection: one walk of the parsed document (:mod:`gateway.limits`),
   before graphql-core's validation, which is itself what alias and fragment bombs attack.
 - "Did you mean" suggestions are cut from error messages for everyone but the admin, so that
-  the schema cannot be mapped by guessing field names when introspection is off.
+  the schema cannot be mapped by guessing field names when introspection is off; for the same
+  reason, whoever may not introspect reads validation messages that name only what it sent
+  (:mod:`gateway.graph.message_privacy`).
+- fields: counted in the same walk, since graphql-core's check of overlapping fields gives up
+  ("Validation aborted.") on a few hundred repetitions of one field; should validation still give
+  up on some other shape, that too is answered as a limit.
 
 A refused request raises from ``on_validate``: strawberry turns that into the response's only
 error, and nothing executes.
@@ -17,12 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from graphql import GraphQLSyntaxError, Lexer, Source, TokenKind
+from graphql import GraphQLError, GraphQLSyntaxError, Lexer, Source, TokenKind
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.errors import LIMIT_EXCEEDED, GatewayError
-from gateway.limits import Limits, ListSizes, measure_document
+from gateway.graph.message_privacy import hidden_type_names, redact, root_type_names, written_names
+from gateway.limits import Limits, ListSizes, NestingTooDeep, measure_document
 
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 _TOKEN_LIMIT_MESSAGE = re.compile(r"Document contains more than \d+ tokens")
@@ -62,6 +69,32 @@ def _too_complex(limit: str, maximum: int, actual: int) -> GatewayError:
     )
 
 
+def _validation_gave_up(error: GraphQLError) -> GatewayError:
+    """graphql-core stops validating a document that costs it too much (its own budgets of field
+    comparisons and fragment work, or the interpreter's recursion limit); the client should learn
+    that this is a limit of the query's size, not a mistake in it."""
+    refused = GatewayError(
+        "This query is too complex to validate; send fewer repeated fields or fragments",
+        LIMIT_EXCEEDED,
+        limit="validation",
+    )
+    refused.locations, refused.nodes = error.locations, error.nodes
+    return refused
+
+
+def _without_repeats(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Redacted messages can coincide ("… with all its required fields" once per missing field): one
+    of each is as useful, and does not count what the message no longer names."""
+    seen: set[tuple[str, str, str]] = set()
+    kept: list[GraphQLError] = []
+    for error in errors:
+        key = (error.message, repr(error.locations), repr(error.path))
+        if key not in seen:
+            seen.add(key)
+            kept.append(error)
+    return kept
+
+
 class AbuseLimits(SchemaExtension):
     def __init__(self, limits: Mapping[Role, Limits], sizes: ListSizes, development_mode: bool) -> None:
         self.limits = limits
@@ -91,8 +124,14 @@ class AbuseLimits(SchemaExtension):
             return
         if may_introspect(self._principal, self.development_mode):
             return  # whoever may read the schema may as well read its suggestions
+        schema = self.execution_context.schema._schema
+        hidden = hidden_type_names(schema, written_names(self.execution_context.graphql_document))
+        shown = root_type_names(schema)
         for error in result.errors:
             error.message = strip_suggestions(error.message)
+            if "code" not in (error.extensions or {}):  # graphql-core's own messages; ours name nothing hidden
+                error.message = redact(error.message, hidden, shown)
+        result.errors = _without_repeats(result.errors)
 
     def on_parse(self) -> Iterator[None]:
         yield
@@ -111,10 +150,22 @@ class AbuseLimits(SchemaExtension):
         if document is not None:
             self._check(document)
         yield
+        errors = context.pre_execution_errors or []
+        for index, error in enumerate(errors):
+            if isinstance(error, ValidationAbortedError):
+                errors[index] = _validation_gave_up(error)
 
     def _check(self, document: object) -> None:
         context = self.execution_context
-        measured = measure_document(context.schema._schema, document, context.variables or {}, self.sizes)  # type: ignore[arg-type]
+        try:
+            measured = measure_document(context.schema._schema, document, context.variables or {}, self.sizes)  # type: ignore[arg-type]
+        except NestingTooDeep as exc:
+            raise GatewayError(
+                f"This query nests selections and fragments more than {exc.maximum} levels deep",
+                LIMIT_EXCEEDED,
+                limit="nesting",
+                maximum=exc.maximum,
+            ) from None
         if measured.introspection and not may_introspect(self._principal, self.development_mode):
             raise GatewayError("Introspection is disabled for this client", INTROSPECTION_DISABLED)
         limits = self._limits
@@ -122,6 +173,7 @@ class AbuseLimits(SchemaExtension):
             ("depth", limits.max_depth, measured.depth),
             ("aliases", limits.max_aliases, measured.aliases),
             ("cost", limits.max_cost, measured.cost),
+            ("fields", limits.max_fields, measured.fields),
         ):
             if actual > maximum:
                 raise _too_complex(limit, maximum, actual)

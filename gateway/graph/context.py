@@ -15,6 +15,7 @@ from gateway.clock import today
 from gateway.contributions import LoaderSpec
 from gateway.db.tables import subject as subject_table
 from gateway.lifecycle.publicity import current_rules
+from gateway.observability.metrics import loader_batch_observer
 from gateway.policy.publication import record_filter
 from gateway.settings import Settings
 
@@ -63,8 +64,10 @@ class Loaders:
     def _batch(self, spec: LoaderSpec) -> Any:
         engine = self._engine
         filtered = spec.name in self._record_loaders
+        observe_batch_size = loader_batch_observer(spec.name)
 
         async def batch(keys: list[Any]) -> list[Any]:
+            observe_batch_size(len(keys))
             async with engine.connect() as connection:
                 found = await spec.load(connection, keys)
                 shown = await self._shown(connection) if filtered else None

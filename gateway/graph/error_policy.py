@@ -1,8 +1,9 @@
 """Every error leaves with a stable ``extensions.code``; unexpected ones leave masked.
 
 Expected errors (:class:`gateway.errors.GatewayError`, permission refusals, GraphQL syntax and
-validation errors) are shown as they are. Anything else is a bug or an outage: the client sees a
-generic message with the request id, and the log keeps the full traceback under that id.
+validation errors) are shown as they are. A database outage becomes ``SERVICE_UNAVAILABLE`` (and
+the endpoint makes the response a 503). Anything else is a bug: the client sees a generic message
+with the request id, and the log keeps the full traceback under that id.
 """
 
 import logging
@@ -11,7 +12,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gateway.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR
+from gateway.db.availability import is_database_unavailable
+from gateway.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
 
 log = logging.getLogger("gateway.errors")
 
@@ -28,6 +30,18 @@ class ErrorPolicy(SchemaExtension):
 
     def _apply(self, error: GraphQLError, request_id: str) -> GraphQLError:
         original = error.original_error
+        if is_database_unavailable(original):
+            # An outage, not a bug: the endpoint answers the whole request with a 503 (gateway.outage),
+            # which it tells by the original error kept here. The driver's message is not shown.
+            return GraphQLError(
+                "The database is unavailable; retry later.",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                original_error=original,
+                extensions={"code": SERVICE_UNAVAILABLE},
+            )
         if original is None or isinstance(original, GraphQLError):
             extensions = dict(error.extensions or {})
             if "code" not in extensions:

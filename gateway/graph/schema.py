@@ -26,16 +26,21 @@ from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.graph.abuse_limits import AbuseLimits
+from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.eager import eager, selected_names
+from gateway.graph.error_logging import OperationBoundary, log_errors
 from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.operation_cache import operation_caches
+from gateway.graph.operation_choice import OperationChoice
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
-from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.graph.text_input import TextInputCheck
+from gateway.identifiers import SubjectCode, lookup_hash, parse_subject_code
 from gateway.lifecycle.breach_records import BREACH_LOADER, BREACH_RECORDS, CommitmentBreach
 from gateway.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
 from gateway.limits import ListSizes, role_limits
 from gateway.partners.access import PartnerAccess, admit_subjects
+from gateway.partners.field_notes import describe_partner_fields
 from gateway.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
 from gateway.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
 from gateway.persisted import PersistedOperations, QueryStore
@@ -107,11 +112,14 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     settings: Settings = info.context.settings
     parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
     row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
-    if row is None or not subject_visible(info.context.principal, row):
-        return None  # a subject this principal may not see reads as unknown
-    (admitted,) = await admit_subjects(info.context, [row])
+    if row is not None and not subject_visible(info.context.principal, row):
+        row = None  # a subject this principal may not see reads as unknown
+    # A partner is refused an unknown code exactly as a subject that has not authorised it.
+    (admitted,) = await admit_subjects(info, [parsed], [row])
     if isinstance(admitted, Exception):
         raise admitted  # a partner without this subject's authorisation
+    if admitted is None:
+        return None
     record_subject_access(info, [row.id])
     await _prefetch(info, [row.id])
     return cls.from_row(row)
@@ -137,13 +145,11 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         settings: Settings = info.context.settings
         if len(codes) > settings.max_batch_subjects:
             raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
-        hashes: list[str] = []
+        parsed: list[SubjectCode] = []
         invalid: list[dict[str, Any]] = []
         for index, code in enumerate(codes):
             try:
-                hashes.append(
-                    lookup_hash(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list), settings.secret_key)
-                )
+                parsed.append(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list))
             except InvalidSubjectCode as exc:
                 invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
         if invalid:
@@ -155,10 +161,12 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         principal = info.context.principal
         rows = [
             row if row is not None and subject_visible(principal, row) else None
-            for row in await info.context.loaders.get(SUBJECT_BY_HASH).load_many(hashes)
+            for row in await info.context.loaders.get(SUBJECT_BY_HASH).load_many(
+                [lookup_hash(code, settings.secret_key) for code in parsed]
+            )
         ]
-        # A partner's unauthorised subjects become errors in place: the rest of the batch stands.
-        admitted = await admit_subjects(info.context, rows)
+        # A partner's unauthorised (or unknown) subjects become errors in place: the rest of the batch stands.
+        admitted = await admit_subjects(info, parsed, rows)
         shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
         record_subject_access(info, [row.id for row in shown])
         await _prefetch(info, [row.id for row in shown])
@@ -242,7 +250,16 @@ class AudienceSchema(strawberry.federation.Schema):
         # get_fields runs during the base initialiser, so these must be set first.
         self.audience = audience
         self.policies = policies
+        # The boundary first, so that its hook ends after every other (see gateway.graph.error_logging).
+        kwargs["extensions"] = [OperationBoundary, OperationChoice, *kwargs.get("extensions", [])]
+        # Every DateTime in China time with its offset, as the rest of the API's dates (gateway.graph.datetimes).
+        kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
         super().__init__(*args, **kwargs)
+        describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Instead of strawberry's ERROR with a traceback for every error, a client's mistake included."""
+        log_errors(errors, execution_context)
 
     def get_fields(self, type_definition: Any) -> list[Any]:
         fields = super().get_fields(type_definition)
@@ -349,6 +366,9 @@ def build_graph(
             # After the limits, which set the parser's max_tokens (part of the parse cache's key) and
             # measure every request themselves: a cached document or validation skips no limit.
             *operation_caches(),
+            # Control characters in any string argument are refused here, once, before any resolver
+            # (a database would store them unlike another, or fail on them).
+            TextInputCheck,
         ]
         # A role none of whose mutations are visible gets no Mutation type at all.
         mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)
