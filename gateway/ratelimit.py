@@ -2,8 +2,9 @@
 
 A bucket holds up to ``burst`` tokens and refills at ``rate`` tokens per second; a request takes
 one token or is refused with the seconds until one is back. The key is the API client's id, or
-for the public the client's IP address (as the ASGI server reports it; behind a proxy, run the
-server with its forwarded-address option so that this is the caller's address).
+for the public the client's IP address, as the ASGI server reports it. ``X-Forwarded-For`` counts only
+from the proxies named in ``CREDIT_GATEWAY_TRUSTED_PROXIES`` (none by default), so that a caller
+cannot pick its own bucket by sending the header.
 
 With ``CREDIT_GATEWAY_REDIS_URL`` the buckets live in Redis and one Lua script reads, refills and
 takes a token atomically, on Redis's clock, so several gateway processes enforce one limit.
