@@ -38,6 +38,7 @@ from gateway.http import (
     RequestIdMiddleware,
 )
 from gateway.lifecycle.publicity import serve_rules
+from gateway.observability.observation import OBSERVATION_KEY
 from gateway.observability.wiring import Observability
 from gateway.outage import DatabaseOutageMiddleware
 from gateway.plugins import load_plugins
@@ -82,6 +83,9 @@ class GraphQLEndpoint(GraphQL):
             # strawberry answers a malformed request in plain text; clients expect a GraphQL body with a code.
             # The code is the cause's when it has one (OperationNameRequired), else BAD_REQUEST.
             code = getattr(exc.__cause__, "code", BAD_REQUEST)
+            observation = scope.get("state", {}).get(OBSERVATION_KEY)
+            if observation is not None:  # the access line and metrics show the same code as the body
+                observation.refused_with = code
             body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
             response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
         await response(scope, receive, send)

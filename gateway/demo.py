@@ -22,7 +22,7 @@ from gateway.identifiers import SubjectKind, lookup_hash, parse_subject_code
 from gateway.plugins import call_each
 from gateway.seeding import keeping_workflow_changes
 
-# The national standards' own example codes (GB 32100, GB 11643), so that documented examples resolve on the demo database.
+# The national standards' own example codes (GB 32100, GB 11643): documented examples resolve on the demo.
 ANCHOR_SUBJECTS: tuple[tuple[str, str, SubjectKind], ...] = (
     ("91350100M000100Y43", "福州闽都信用示范科技有限公司", SubjectKind.LEGAL_PERSON),
     ("91110000600037341L", "北京京华建设集团有限公司", SubjectKind.LEGAL_PERSON),

@@ -168,6 +168,7 @@ async def test_operation_names_are_a_bounded_label_set() -> None:
         await gw.post("query Second { __typename }", key=portal)  # over the cap
         await gw.post("{ __typename }", key=portal)
         await gw.client.post("/graphql", content=b"{", headers={"Content-Type": "application/json"})
+        await gw.post("query A { __typename } query B { __typename }")  # refused by the endpoint, with its code
         after = await _scrape(gw, admin)
     requests = "credit_gateway_requests_total"
     assert _delta(before, after, requests, operation="Known", audience="public") == 1
@@ -177,6 +178,7 @@ async def test_operation_names_are_a_bounded_label_set() -> None:
     assert _delta(before, after, requests, operation="other", outcome="GRAPHQL_VALIDATION_FAILED") == 1
     assert _delta(before, after, requests, operation="anonymous", audience="portal") == 1
     assert _delta(before, after, requests, operation="none", outcome="BAD_REQUEST") == 1
+    assert _delta(before, after, requests, operation="none", outcome="OPERATION_NAME_REQUIRED") == 1
     labels = {dict(found).get("operation") for (name, found) in after if name == requests}
     assert {"Invented", "Broken", "Second"}.isdisjoint(labels)
 

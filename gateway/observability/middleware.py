@@ -99,7 +99,7 @@ class ObservabilityMiddleware:
             outcome = status_outcome(status) if status >= 500 else graphql_outcome or status_outcome(status)
             name = observation.operation_name
             if name is None:
-                operation = ANONYMOUS if graphql_outcome is not None else NO_OPERATION
+                operation = ANONYMOUS if observation.execution is not None else NO_OPERATION
             else:
                 operation = self.operations.label(name, admit=observation.may_label)
             self.metrics.observe(operation, audience, outcome, seconds)

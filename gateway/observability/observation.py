@@ -17,6 +17,8 @@ class Observation:
     execution: Any = None
     # A keyed client's operation that parsed, validated and ran: its name may become a label value.
     may_label: bool = False
+    # The code of a request the endpoint refused before GraphQL ran it (OPERATION_NAME_REQUIRED …).
+    refused_with: str | None = None
 
     @property
     def operation_name(self) -> str | None:
@@ -25,6 +27,8 @@ class Observation:
     def outcome(self) -> str | None:
         """OK or the first error's code; None when GraphQL never saw the request. Read after the
         response: by then every extension has had its say (masking, the query record's failure)."""
+        if self.refused_with is not None:
+            return outcome_label(self.refused_with)
         if self.execution is None:
             return None
         result = self.execution.result

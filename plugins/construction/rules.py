@@ -1,12 +1,12 @@
 """The domain rules of construction market credit (建筑市场信用), free of GraphQL and SQL so they can be
 read and tested alone.
 
-Numbers follow the national construction market credit rules: good-conduct records are published for 3 years; bad-conduct records for
-6 months to 3 years, never shorter than the penalty they record; the black list takes enterprises
-for false qualification material, illegal subcontracting or lending a qualification, major
-accidents and unpaid construction payments. Qualification grades follow the qualification
-standards: 特级 only for general contracting, 综合资质 and 甲/乙/丙级 for survey, design and
-supervision, 一/二/三级 for contracting, none for construction labour.
+Numbers follow the national construction market credit rules: good-conduct records are published
+for 3 years; bad-conduct records for 6 months to 3 years, never shorter than the penalty they
+record; the black list takes enterprises for false qualification material, illegal subcontracting
+or lending a qualification, major accidents and unpaid construction payments. Qualification
+grades follow the qualification standards: 特级 only for general contracting, 综合资质 and
+甲/乙/丙级 for survey, design and supervision, 一/二/三级 for contracting, none for construction labour.
 """
 
 from __future__ import annotations
