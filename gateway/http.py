@@ -21,7 +21,8 @@ from gateway.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+async def send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    """Answer with a JSON body (an error body, here) from a middleware, before any response began."""
     payload = orjson.dumps(body)
     await send(
         {
@@ -78,7 +79,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
+            await send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
             return
         received = 0
 
@@ -94,7 +95,7 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
+            await send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
 
 
 class _BodyTooLarge(Exception):
@@ -143,7 +144,7 @@ class AuthMiddleware:
     @staticmethod
     async def _refuse(send: Send, message: str, error: str) -> None:
         challenge = f'Bearer error="{error}"'.encode()
-        await _send_json(send, 401, _error(message, UNAUTHENTICATED), [(b"www-authenticate", challenge)])
+        await send_json(send, 401, _error(message, UNAUTHENTICATED), [(b"www-authenticate", challenge)])
 
 
 # --- Abuse limits: cross-site request guard and per-client rate limits ------------------------
@@ -173,7 +174,7 @@ class CrossSiteGuardMiddleware:
                 headers.get(name) for name in _PREFLIGHT_HEADERS
             ):
                 message = "POST needs a JSON content type, or an X-Requested-With or Apollo-Require-Preflight header"
-                await _send_json(send, 400, _error(message, BAD_REQUEST), [])
+                await send_json(send, 400, _error(message, BAD_REQUEST), [])
                 return
         await self.app(scope, receive, send)
 
@@ -200,7 +201,7 @@ class RateLimitMiddleware:
             retry_after = retry_after_header(decision.retry_after)
             body = _error(f"Rate limit exceeded; retry in {retry_after} s", RATE_LIMITED)
             body["errors"][0]["extensions"]["retryAfter"] = int(retry_after)
-            await _send_json(send, 429, body, [(b"retry-after", retry_after.encode())])
+            await send_json(send, 429, body, [(b"retry-after", retry_after.encode())])
             return
         await self.app(scope, receive, send)
 

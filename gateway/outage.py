@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.db.availability import is_database_unavailable
 from gateway.errors import SERVICE_UNAVAILABLE
+from gateway.http import send_json
 
 log = logging.getLogger("gateway.outage")
 
@@ -61,16 +61,5 @@ class DatabaseOutageMiddleware:
             await self._unavailable(send)
 
     async def _unavailable(self, send: Send) -> None:
-        payload = orjson.dumps(unavailable_body(self.retry_after))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"retry-after", str(self.retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        retry_after = str(self.retry_after).encode()
+        await send_json(send, 503, unavailable_body(self.retry_after), [(b"retry-after", retry_after)])
