@@ -9,16 +9,21 @@ client would::
         body = await gw.graphql("{ subject(code: $c) { mydomain { ... } } }", {"c": "..."}, key=key)
 
 The database is a fresh SQLite file in a temporary directory unless ``database_url`` is given.
-httpx is needed (it is in the ``test`` extra).
+httpx is needed (it is in the ``test`` extra). ``served_gateway`` runs ``credit-gateway serve`` as a real
+process instead, for what only the command line does (workers, proxy headers, the metrics listener).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
+import subprocess
+import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,3 +209,80 @@ class GatewayHarness:
 def error_codes(body: dict[str, Any]) -> list[str | None]:
     """The ``extensions.code`` of each error in a GraphQL response body."""
     return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on at the moment (the OS picks it; another process
+    could take it before the caller binds it, rare enough for tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_POLL_SECONDS = 0.3  # between readiness checks
+_STOP_SECONDS = 60  # for the server to stop after SIGTERM before it is killed (workers take a while)
+
+
+def _answers_readyz(url: str) -> bool:
+    """The default readiness check of ``served_gateway``: ``/readyz`` (the database is reachable; it is
+    exempt from rate limits) answers 200."""
+    return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+
+
+@contextmanager
+def served_gateway(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    ready: Callable[[str], bool] = _answers_readyz,
+    timeout: float = 120,
+    log: Path | None = None,
+) -> Iterator[str]:
+    """``credit-gateway serve ARGS`` in a subprocess on 127.0.0.1 (``port``, or a free one) with exactly the
+    environment ``env``; yields its base URL (``http://127.0.0.1:PORT``) once ``ready(url)`` holds, which
+    must happen within ``timeout`` seconds. The server is always stopped on leaving (killed if SIGTERM does
+    not end it). Its output goes to ``log`` (a temporary file unless given, e.g. to read the access log
+    afterwards) and is attached to the error if it exits early, is not ready in time, or the block fails."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gateway.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
+    with ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credit-gateway-serve-"))) / "serve.log"
+        # A file, not a pipe: nobody reads a pipe while the test runs, and a full one would block the server.
+        with log.open("w") as output:
+            server = subprocess.Popen(command, env=dict(env), stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_ready(server, url, ready, timeout)
+            yield url
+        except Exception as failure:
+            _stop(server)  # first, so that the output is complete
+            failure.add_note(f"output of `credit-gateway serve {' '.join(args)}`:\n{log.read_text()}")
+            raise
+        finally:
+            _stop(server)
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], url: str, ready: Callable[[str], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise AssertionError(f"credit-gateway serve exited with code {server.returncode} before it was ready")
+        with suppress(httpx.TransportError):  # not listening yet
+            if ready(url):
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"credit-gateway serve was not ready within {timeout} s")
+        time.sleep(_POLL_SECONDS)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from gateway.testing import served_gateway
 
 CLI = [sys.executable, "-m", "gateway.cli"]
 
@@ -22,38 +22,12 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cli(*args: str, env: dict[str, str], timeout: int = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_serve_demo_answers_a_profile_query(tmp_path: Path) -> None:
-    port = _free_port()
-    env = _env(tmp_path)
-    server = subprocess.Popen(
-        [*CLI, "serve", "--demo", "--demo-subjects", "60", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "gateway did not become ready"
-            time.sleep(0.3)
+    with served_gateway(["--demo", "--demo-subjects", "60"], _env(tmp_path), timeout=120) as base:
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         assert "graphiql" in httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}).text.lower()
         body = httpx.post(
@@ -62,9 +36,6 @@ def test_serve_demo_answers_a_profile_query(tmp_path: Path) -> None:
         ).json()
         assert body["data"]["subject"]["name"] == "福州闽都信用示范科技有限公司"
         assert body["data"]["subject"]["tax"]["ratings"], body
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_unreachable_database_stops_the_start_plainly(tmp_path: Path) -> None:
@@ -136,3 +107,11 @@ def test_schema_export_writes_sdl(tmp_path: Path) -> None:
     result = _cli("schema", "export", "--out", str(tmp_path / "out"), env=_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "type CreditSubject @key" in (tmp_path / "out" / "credit-gateway.graphql").read_text()
+
+
+def test_a_served_gateway_that_cannot_start_fails_with_its_output(tmp_path: Path) -> None:
+    """The harness's ``served_gateway`` does not wait out its timeout for a server that has exited,
+    and shows why it exited."""
+    with pytest.raises(AssertionError, match="exited with code") as failure, served_gateway([], _env(tmp_path)):
+        pass
+    assert "credit-gateway db upgrade" in "\n".join(failure.value.__notes__)

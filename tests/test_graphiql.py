@@ -17,7 +17,6 @@ import os
 import re
 import select
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -28,11 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.graphiql import CONTENT_SECURITY_POLICY, SCRIPTS, STYLESHEETS, asset
-from gateway.testing import GatewayHarness
+from gateway.testing import GatewayHarness, served_gateway
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ONLY_LOOPBACK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -71,12 +69,6 @@ async def test_an_unversioned_asset_is_revalidated_and_a_missing_one_is_404(gw: 
 # --- the browser ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cli(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "gateway.cli", *args], env=env, capture_output=True, text=True, timeout=120
@@ -101,34 +93,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env["CREDIT_GATEWAY_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp / 'gateway.sqlite3'}"
     _cli("db", "upgrade", env=env)
     admin_key = _cli("clients", "create", "--role", "admin", "--name", "GraphiQL tester", env=env).split()[-1]
-    port = _free_port()
-    log = (tmp / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # up to about 30 s for the start
-            if server.poll() is not None:
-                pytest.fail(f"serve exited: {(tmp / 'serve.log').read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("serve did not answer /healthz")
+    with served_gateway([], env, timeout=30, log=tmp / "serve.log") as url:
         yield Served(url, admin_key)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
-        log.close()
 
 
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[bytes]:

@@ -10,37 +10,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from stdnum.cn import uscc
+from factories import VIOLATOR_CODE, tax_violation
 
 from gateway.testing import GatewayHarness, error_codes
 
-COMPANY = "91310115MA1K3BTP2B"
-BUREAU_CODE = "11350100MB0301234" + uscc.calc_check_digit("11350100MB0301234")
+COMPANY = VIOLATOR_CODE  # the subject of the one record
 PURPOSE = {"X-Purpose": "loan application"}
 SUBMIT = """mutation($v: [MajorTaxViolationInput!]!) {
   submitMajorTaxViolations(violations: $v) { records { recordId } } }"""
 RECORDS = """query($c: String!) { subject(code: $c) { records(domain: "tax") {
   id isPublished disputed publishedUntil repairFrom revision status severity } } }"""
 LIST = "{ majorTaxViolations(first: 10) { edges { node { id } } } }"
-
-
-def violation() -> dict[str, Any]:
-    return {
-        "subjectCode": COMPANY,
-        "subjectName": "上海浦东新区明珠文化传媒有限公司",
-        "documentNumber": "榕税稽罚〔2025〕7号",
-        "violationType": "TAX_EVASION",
-        "facts": "2023年采取虚假申报手段少缴增值税",
-        "amountInvolved": "2500000",
-        "taxDue": "9000000",
-        "legalBasis": "《中华人民共和国税收征收管理法》第六十三条",
-        "penalty": "追缴税款并处少缴税款一倍罚款",
-        "decisionDate": "2025-06-18",
-        "decidingAuthority": "国家税务总局福州市税务局稽查局",
-        "decidingAuthorityCode": BUREAU_CODE,
-        "sourceUnit": "国家税务总局福州市税务局",
-        "sourceUnitCode": BUREAU_CODE,
-    }
 
 
 class World:
@@ -58,7 +38,7 @@ class World:
         return self
 
     async def submit(self) -> str:
-        body = await self.gw.graphql(SUBMIT, {"v": [violation()]}, key=self.tax)
+        body = await self.gw.graphql(SUBMIT, {"v": [tax_violation()]}, key=self.tax)
         self.record_id = body["data"]["submitMajorTaxViolations"]["records"][0]["recordId"]
         self.subject = await self.gw.create_key("subject", subject=COMPANY)
         await self.gw.authorize(COMPANY, self.partner, groups=["tax.rating"], valid_until=dt.date(2028, 6, 30))

@@ -7,11 +7,9 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,7 +32,7 @@ from gateway.observability.listener import start_metrics_listener
 from gateway.observability.logs import log_handler
 from gateway.observability.multiprocess import MULTIPROCESS_ENV
 from gateway.settings import Settings
-from gateway.testing import GatewayHarness, error_codes
+from gateway.testing import GatewayHarness, error_codes, free_port, served_gateway
 
 SHOWCASE = "91350100M000100Y43"
 PROFILE = "query Profile($c: [String!]!) { subjects(codes: $c) { name tax { isMajorViolator } records { id } } }"
@@ -231,16 +229,10 @@ def test_workers_metrics_are_summed_through_the_multiprocess_files(
     assert _value(_parse(scraped.text), "credit_gateway_rate_limit_refusals_total", audience="partner") == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_with_two_workers_sums_their_metrics(tmp_path: Path) -> None:
     """``serve --workers 2``: two uvicorn worker processes built by the app factory; the separate
     listener (in the supervisor) sums both workers' files; an earlier run's files are wiped."""
-    port, metrics_port = _free_port(), _free_port()
+    metrics_port = free_port()
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_1.db").write_bytes(b"an earlier run's file, unreadable")
@@ -254,37 +246,23 @@ def test_serve_with_two_workers_sums_their_metrics(tmp_path: Path) -> None:
             MULTIPROCESS_ENV: str(directory),
         }
     )
-    command = [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--demo-subjects", "20"]
-    server = subprocess.Popen(
-        [*command, "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     # Each worker's pool adds its size to the gauge: twice one engine's pool once both are up.
     both_pools = 2 * create_engine(url).sync_engine.pool.size()  # type: ignore[attr-defined]
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                scraped = _parse(httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).text)
-                if _value(scraped, "credit_gateway_db_pool_size") == both_pools:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.5)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+
+    def both_workers_up(_: str) -> bool:
+        scraped = _parse(httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).text)
+        return _value(scraped, "credit_gateway_db_pool_size") == both_pools
+
+    log = tmp_path / "serve.log"
+    args = ["--demo", "--demo-subjects", "20", "--workers", "2"]
+    with served_gateway(args, env, ready=both_workers_up, timeout=180, log=log) as base:
+        with httpx.Client(base_url=base) as client:
             for _ in range(6):
                 response = client.post("/graphql", json={"query": f'{{ subject(code: "{SHOWCASE}") {{ name }} }}'})
                 assert response.status_code == 200 and response.json()["data"]["subject"]["name"]
             assert client.get("/metrics").status_code == 401  # the main port still wants an admin key
         scraped = _parse(httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text)
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=60)[0]
+    output = log.read_text()
     assert _value(scraped, "credit_gateway_requests_total", audience="public", outcome="OK") == 6
     assert _value(scraped, "credit_gateway_sql_statements_total") > 0
     access = [json.loads(line) for line in output.splitlines() if '"gateway.access"' in line]

@@ -13,7 +13,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,20 +24,18 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
+from factories import VIOLATOR_CODE, tax_violation
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from stdnum.cn import uscc
 
 from gateway.db.availability import is_database_unavailable
-from gateway.testing import GatewayHarness, error_codes
+from gateway.testing import GatewayHarness, error_codes, free_port
 
 pytestmark = pytest.mark.postgres
 
 RETRY_AFTER = 7  # not the default, so that the header is shown to come from the setting
 UNLIMITED = {role: {"rate": 100_000, "burst": 100_000} for role in ("public", "department")}
-SUBJECT_CODE = "91310115MA1K3BTP2B"
-BUREAU_CODE = "11350100MB0301234"
-BUREAU_CODE += uscc.calc_check_digit(BUREAU_CODE)
+SUBJECT_CODE = VIOLATOR_CODE  # what the submitted violations are about
 ANONYMOUS_READ = "query($c: String!) { subject(code: $c) { name tax { isMajorViolator } } }"
 KEYED_READ = "query($c: String!) { subject(code: $c) { name tax { majorViolations { documentNumber } } } }"
 SUBMIT = """mutation($v: [MajorTaxViolationInput!]!) {
@@ -50,28 +47,7 @@ STEP_TIMEOUT = 30.0  # seconds for any one pg_ctl command or phase of the test
 
 
 def violation(number: int) -> dict[str, Any]:
-    return {
-        "subjectCode": SUBJECT_CODE,
-        "subjectName": "上海浦东新区明珠文化传媒有限公司",
-        "documentNumber": f"沪税稽罚〔2025〕{number}号",
-        "violationType": "TAX_EVASION",
-        "facts": "2023年采取虚假申报手段少缴增值税",
-        "amountInvolved": "2500000",
-        "taxDue": "9000000",
-        "legalBasis": "《中华人民共和国税收征收管理法》第六十三条",
-        "penalty": "追缴税款并处少缴税款一倍罚款",
-        "decisionDate": "2025-06-18",
-        "decidingAuthority": "国家税务总局福州市税务局稽查局",
-        "decidingAuthorityCode": BUREAU_CODE,
-        "sourceUnit": "国家税务总局福州市税务局",
-        "sourceUnitCode": BUREAU_CODE,
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return tax_violation(documentNumber=f"沪税稽罚〔2025〕{number}号")  # a new record for every number
 
 
 # --- A throw-away PostgreSQL cluster ------------------------------------------------------------
@@ -92,7 +68,7 @@ class Cluster:
 
     bin: Path
     root: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
 
     @property
     def data(self) -> Path:
@@ -322,7 +298,7 @@ async def silent_server() -> AsyncIterator[int]:
 
 
 async def test_refused_connections_get_503_for_every_kind_of_request() -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:{_free_port()}/nowhere"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
     async with GatewayHarness.start(database_url=url, migrate_database=False, rate_limits=UNLIMITED) as gw:
         keyed = "cg_abcd1234_" + "x" * 43  # well-formed, so that authentication asks the database
         for query, variables, key in (

@@ -266,26 +266,15 @@ async def test_partner_queries_are_recorded_with_their_purpose(demo: GatewayHarn
     me = await demo.create_key("subject", subject=SHOWCASE)
     query = "{ me { queryRecords { edges { node { clientName role purpose outcome denialReason } } } } }"
     records = await demo.graphql(query, key=me)
+    the_bank = {"clientName": "Bank of Fuzhou", "role": "partner", "purpose": "loan application"}
     assert [e["node"] for e in records["data"]["me"]["queryRecords"]["edges"]] == [
-        {
-            "clientName": "Bank of Fuzhou",
-            "role": "partner",
-            "purpose": "loan application",
-            "outcome": "VIEWED",
-            "denialReason": None,
-        }
+        {**the_bank, "outcome": "VIEWED", "denialReason": None}
     ]
     # The subject that authorised nobody was not handed out, but learns who tried, and why it was refused.
     other = await demo.create_key("subject", subject=OTHER)
     refused = await demo.graphql(query, key=other)
     assert [e["node"] for e in refused["data"]["me"]["queryRecords"]["edges"]] == [
-        {
-            "clientName": "Bank of Fuzhou",
-            "role": "partner",
-            "purpose": "loan application",
-            "outcome": "DENIED",
-            "denialReason": "NOT_GRANTED",
-        }
+        {**the_bank, "outcome": "DENIED", "denialReason": "NOT_GRANTED"}
     ]
 
 

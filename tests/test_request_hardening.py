@@ -7,10 +7,6 @@ import json
 import logging
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +24,7 @@ from gateway.auth.principal import PUBLIC, Role
 from gateway.demo import demo_subjects, seed_subjects
 from gateway.graph.schema import build_graph
 from gateway.settings import Settings
-from gateway.testing import GatewayHarness, error_codes
+from gateway.testing import GatewayHarness, error_codes, free_port, served_gateway
 
 CODE = "91350100M000100Y43"
 
@@ -382,50 +378,24 @@ async def test_the_app_never_reads_x_forwarded_for() -> None:
         assert (first.status_code, second.status_code) == (200, 429)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _statuses_behind_a_forged_header(tmp_path: Path, **env: str) -> list[int]:
     """Serve for real on a loopback port with a public bucket of one request; send two requests
     that claim different addresses."""
-    port = _free_port()
+    port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
     environment.update(
         CREDIT_GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / f'proxy-{port}.sqlite3'}",
         CREDIT_GATEWAY_RATE_LIMITS='{"public": {"rate": 0.001, "burst": 1}}',
         **env,
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--demo-subjects", "1", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:  # exempt from rate limits
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "gateway did not become ready"
-            time.sleep(0.3)
+    # The readiness check (/readyz) is exempt from rate limits: the bucket of one is left for the test.
+    with served_gateway(["--demo", "--demo-subjects", "1"], environment, port=port, timeout=120) as base:
         return [
             httpx.post(
                 f"{base}/graphql", json={"query": "{ __typename }"}, headers={"X-Forwarded-For": address}
             ).status_code
             for address in ("203.0.113.1", "203.0.113.2")
         ]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_forged_forwarded_for_gets_no_new_bucket(tmp_path: Path) -> None:

@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from stdnum.cn import uscc
+from factories import TAX_BUREAU_CODE, tax_violation
 
 from gateway.demo import demo_subjects
 from gateway.testing import GatewayHarness, error_codes
 
-BUREAU_CODE = "11350100MB0301234"
-BUREAU_CODE += uscc.calc_check_digit(BUREAU_CODE)
 SUBMIT_RATINGS = """mutation($r: [TaxCreditRatingInput!]!) {
   submitTaxCreditRatings(ratings: $r) { created unchanged records { index status recordId } } }"""
 SUBMIT_VIOLATIONS = """mutation($v: [MajorTaxViolationInput!]!) {
@@ -37,31 +35,9 @@ def rating(code: str = "91110108551385082Q", year: int = 2024, grade: str = "B",
         "score": None if score is None else str(score),
         "decisionDate": f"{year + 1}-04-10",
         "decidingAuthority": "国家税务总局福州市税务局",
-        "decidingAuthorityCode": BUREAU_CODE,
+        "decidingAuthorityCode": TAX_BUREAU_CODE,
         "sourceUnit": "国家税务总局福州市税务局",
-        "sourceUnitCode": BUREAU_CODE,
-        **kw,
-    }
-
-
-def violation(
-    number: str = "榕税稽罚〔2025〕7号", amount: str = "2500000", tax_due: str = "9000000", **kw: Any
-) -> dict:
-    return {
-        "subjectCode": "91310115MA1K3BTP2B",
-        "subjectName": "上海浦东新区明珠文化传媒有限公司",
-        "documentNumber": number,
-        "violationType": "TAX_EVASION",
-        "facts": "2023年采取虚假申报手段少缴增值税",
-        "amountInvolved": amount,
-        "taxDue": tax_due,
-        "legalBasis": "《中华人民共和国税收征收管理法》第六十三条",
-        "penalty": "追缴税款并处少缴税款一倍罚款",
-        "decisionDate": "2025-06-18",
-        "decidingAuthority": "国家税务总局福州市税务局稽查局",
-        "decidingAuthorityCode": BUREAU_CODE,
-        "sourceUnit": "国家税务总局福州市税务局",
-        "sourceUnitCode": BUREAU_CODE,
+        "sourceUnitCode": TAX_BUREAU_CODE,
         **kw,
     }
 
@@ -227,19 +203,21 @@ async def test_many_subjects_in_one_batch_get_their_own_ratings(gw: GatewayHarne
 
 
 async def test_violations_thresholds_and_idempotency(gw: GatewayHarness, tax_key: str) -> None:
-    small = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="999999.99")]}, key=tax_key)
+    small = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [tax_violation(amountInvolved="999999.99")]}, key=tax_key)
     assert error_codes(small) == ["INVALID_SUBMISSION"]
-    share = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="1000000", tax_due="20000000")]}, key=tax_key)
+    share = await gw.graphql(
+        SUBMIT_VIOLATIONS, {"v": [tax_violation(amountInvolved="1000000", taxDue="20000000")]}, key=tax_key
+    )
     assert error_codes(share) == ["INVALID_SUBMISSION"]
     negative = await gw.graphql(
-        SUBMIT_VIOLATIONS, {"v": [violation(violationType="FAKE_VAT_INVOICE", amount="-5")]}, key=tax_key
+        SUBMIT_VIOLATIONS, {"v": [tax_violation(violationType="FAKE_VAT_INVOICE", amountInvolved="-5")]}, key=tax_key
     )
     assert error_codes(negative) == ["INVALID_SUBMISSION"]
-    ok = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation()]}, key=tax_key)
+    ok = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [tax_violation()]}, key=tax_key)
     assert ok["data"]["submitMajorTaxViolations"]["created"] == 1
-    again = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation()]}, key=tax_key)
+    again = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [tax_violation()]}, key=tax_key)
     assert again["data"]["submitMajorTaxViolations"]["unchanged"] == 1
-    changed = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation(amount="3000000")]}, key=tax_key)
+    changed = await gw.graphql(SUBMIT_VIOLATIONS, {"v": [tax_violation(amountInvolved="3000000")]}, key=tax_key)
     assert error_codes(changed) == ["DUPLICATE_RECORD"]
     profile = (await gw.graphql(PROFILE, {"c": "91310115MA1K3BTP2B"}, key=tax_key))["data"]["subject"]["tax"]
     assert profile["isMajorViolator"] is True
@@ -257,7 +235,7 @@ async def test_records_span_the_envelope_with_concrete_types(gw: GatewayHarness,
     await gw.graphql(
         SUBMIT_RATINGS, {"r": [rating(code="91310115MA1K3BTP2B", grade="C", score=55, year=2024)]}, key=tax_key
     )
-    await gw.graphql(SUBMIT_VIOLATIONS, {"v": [violation()]}, key=tax_key)
+    await gw.graphql(SUBMIT_VIOLATIONS, {"v": [tax_violation()]}, key=tax_key)
     await gw.graphql(
         SUBMIT_RATINGS, {"r": [rating(code="91310115MA1K3BTP2B", grade="A", score=95, year=2022)]}, key=tax_key
     )
@@ -275,7 +253,10 @@ async def test_records_span_the_envelope_with_concrete_types(gw: GatewayHarness,
 
 
 async def test_black_list_pages(gw: GatewayHarness, tax_key: str) -> None:
-    items = [violation(number=f"榕税稽罚〔2025〕{n}号", decisionDate=f"2025-0{1 + n % 9}-1{n % 10}") for n in range(12)]
+    items = [
+        tax_violation(documentNumber=f"榕税稽罚〔2025〕{n}号", decisionDate=f"2025-0{1 + n % 9}-1{n % 10}")
+        for n in range(12)
+    ]
     assert (await gw.graphql(SUBMIT_VIOLATIONS, {"v": items}, key=tax_key))["data"]["submitMajorTaxViolations"][
         "created"
     ] == 12
@@ -299,7 +280,7 @@ async def test_black_list_pages(gw: GatewayHarness, tax_key: str) -> None:
 
 
 async def test_injection_attempts_in_text_fields_are_stored_as_text(gw: GatewayHarness, tax_key: str) -> None:
-    evil = violation(facts="'); DROP TABLE credit_record; --", number="x'; DELETE FROM subject; --")
+    evil = tax_violation(facts="'); DROP TABLE credit_record; --", documentNumber="x'; DELETE FROM subject; --")
     assert "errors" not in await gw.graphql(SUBMIT_VIOLATIONS, {"v": [copy.deepcopy(evil)]}, key=tax_key)
     profile = await gw.graphql(PROFILE, {"c": "91310115MA1K3BTP2B"}, key=tax_key)
     assert profile["data"]["subject"]["tax"]["majorViolations"][0]["documentNumber"] == "x'; DELETE FROM subject; --"
