@@ -184,6 +184,21 @@ async def test_client_mistakes_are_not_logged_as_errors(gw: GatewayHarness, capl
     assert "\n" not in about_errors[0].getMessage()
 
 
+async def test_expected_resolver_errors_are_not_logged_as_errors(
+    gw: GatewayHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A resolver's GatewayError (an invalid code, a partner's refusal) is the client's business."""
+    caplog.set_level(logging.DEBUG)
+    body = await gw.graphql('{ subject(code: "91110000600037341N") { name } }')
+    assert error_codes(body) == ["INVALID_SUBJECT_CODE"]
+    partner = await gw.create_key("partner")
+    body = await gw.graphql(f'{{ subject(code: "{CODE}") {{ name }} }}', key=partner, headers={"X-Purpose": "loan"})
+    assert error_codes(body) == ["AUTHORIZATION_REQUIRED"]
+    records = _records(caplog)
+    assert [r for r in records if r.levelno >= logging.WARNING] == []
+    assert [r for r in records if r.exc_info] == []
+
+
 async def test_an_unexpected_error_is_logged_once_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with GatewayHarness.start(plugins=["boom"], extra_plugins=[("boom", BoomPlugin())]) as gw:
