@@ -22,7 +22,17 @@ def run_eagerly(coroutine: Coroutine[Any, Any, Any]) -> Any:
         waiting_on = coroutine.send(None)
     except StopIteration as done:
         return done.value
+    _receive(waiting_on)
     return _finish(coroutine, waiting_on)
+
+
+def _receive(waiting_on: Any) -> None:
+    """What a Task does on receiving a yielded future, at once: clear its "blocking" mark. Awaiting
+    a pending future whose mark is set is refused ("await wasn't used with future"), and until the
+    awaitable of the rest runs, another resolver may await the same future (the same subject twice
+    in one ``subjects`` call shares its loads)."""
+    if getattr(waiting_on, "_asyncio_future_blocking", False):
+        waiting_on._asyncio_future_blocking = False
 
 
 async def _finish(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> Any:
@@ -31,10 +41,7 @@ async def _finish(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> Any:
         if waiting_on is None:  # a bare yield (asyncio.sleep(0)): give the loop a turn
             await asyncio.sleep(0)
         else:
-            # What a Task does on receiving a yielded future: clear its "blocking" mark, or awaiting
-            # it again here would be refused ("await wasn't used with future").
-            if getattr(waiting_on, "_asyncio_future_blocking", False):
-                waiting_on._asyncio_future_blocking = False
+            _receive(waiting_on)  # the future may have been awaited and marked again meanwhile
             try:
                 await waiting_on
             except asyncio.CancelledError:

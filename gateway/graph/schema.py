@@ -14,6 +14,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.federation.schema import FederationAny
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import Info
@@ -28,6 +29,7 @@ from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayErro
 from gateway.graph.abuse_limits import AbuseLimits
 from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.eager import eager, selected_names
+from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.error_logging import OperationBoundary, log_errors
 from gateway.graph.error_policy import ErrorPolicy
 from gateway.graph.operation_cache import operation_caches
@@ -250,12 +252,25 @@ class AudienceSchema(strawberry.federation.Schema):
         # get_fields runs during the base initialiser, so these must be set first.
         self.audience = audience
         self.policies = policies
+        self._entity_reference_keys: dict[str, frozenset[str]] | None = None
         # The boundary first, so that its hook ends after every other (see gateway.graph.error_logging).
         kwargs["extensions"] = [OperationBoundary, OperationChoice, *kwargs.get("extensions", [])]
         # Every DateTime in China time with its offset, as the rest of the API's dates (gateway.graph.datetimes).
         kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
         super().__init__(*args, **kwargs)
         describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """``_entities`` with each representation checked first (gateway.graph.entities), at most as
+        many as a ``subjects`` batch takes. (Strawberry reads this signature for the field's type.)"""
+        keys = self._entity_reference_keys
+        if keys is None:
+            entity = self._schema.type_map.get("_Entity")
+            names = [t.name for t in entity.types] if entity is not None else []
+            keys = self._entity_reference_keys = reference_keys(self.schema_converter.type_map, names)
+        base = super().entities_resolver
+        maximum = info.context.settings.max_batch_subjects
+        return resolve_entities(representations, keys, maximum, lambda valid: base(info, valid))
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Instead of strawberry's ERROR with a traceback for every error, a client's mistake included."""
