@@ -127,11 +127,6 @@ class Settings(BaseSettings):
         "empty: none, the public's rate limit is per connecting address.",
     )
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _comma_separated_proxies(cls, value: object) -> object:
-        return _split_csv(value)
-
     @field_validator("trusted_proxies")
     @classmethod
     def _addresses_or_networks(cls, value: list[str]) -> list[str]:
@@ -157,11 +152,6 @@ class Settings(BaseSettings):
     principal_resolver: str | None = Field(
         None, description="'package.module:factory' of a PrincipalResolver replacing the claims-based default."
     )
-
-    @field_validator("jwt_algorithms", mode="before")
-    @classmethod
-    def _comma_separated_algorithms(cls, value: object) -> object:
-        return _split_csv(value)
 
     # --- end of JWT bearer tokens --------------------------------------------------------------
 
@@ -191,11 +181,6 @@ class Settings(BaseSettings):
     )
     otel_service_name: str = Field("credit-gateway", description="service.name of the traces.")
 
-    @field_validator("metrics_operation_names", mode="before")
-    @classmethod
-    def _comma_separated_operations(cls, value: object) -> object:
-        return _split_csv(value)
-
     @field_validator("metrics_bind")
     @classmethod
     def _host_and_port(cls, value: str | None) -> str | None:
@@ -207,7 +192,15 @@ class Settings(BaseSettings):
 
     # --- end of observability ------------------------------------------------------------------
 
-    @field_validator("plugins", "uscc_allow_list", "repair_excluded_categories", mode="before")
+    @field_validator(
+        "plugins",
+        "uscc_allow_list",
+        "repair_excluded_categories",
+        "jwt_algorithms",
+        "trusted_proxies",
+        "metrics_operation_names",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_csv(value)
