@@ -26,7 +26,7 @@ from gateway.clock import serve_as_of
 from gateway.composition import Composition, compose
 from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine
-from gateway.errors import BAD_REQUEST
+from gateway.errors import BAD_REQUEST, error_body
 from gateway.graph.context import GatewayContext, Loaders
 from gateway.graph.schema import Graph, build_graph
 from gateway.graphiql import graphiql_assets_mount, graphiql_response
@@ -86,7 +86,7 @@ class GraphQLEndpoint(GraphQL):
             observation = scope.get("state", {}).get(OBSERVATION_KEY)
             if observation is not None:  # the access line and metrics show the same code as the body
                 observation.refused_with = code
-            body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+            body = error_body(exc.reason, code)
             response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
         await response(scope, receive, send)
 

@@ -60,3 +60,8 @@ class BadUserInput(GatewayError):
 
 class ConfigurationError(Exception):
     """The gateway cannot start as configured (unknown plugin, clashing names, unreachable database)."""
+
+
+def error_body(message: str, code: str) -> dict[str, Any]:
+    """A GraphQL response body of one error, for answers given outside GraphQL execution (HTTP refusals)."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.auth.jwt_tokens import InvalidToken, JwtAuthenticator, looks_like_jwt
 from gateway.auth.keys import InvalidKey, authenticate
 from gateway.auth.principal import PUBLIC, Principal, Role
-from gateway.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED
+from gateway.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED, error_body
 from gateway.observability.metrics import count_rate_limit_refusal
 from gateway.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_header
 
@@ -38,8 +38,11 @@ async def send_json(send: Send, status: int, body: dict[str, Any], headers: list
     await send({"type": "http.response.body", "body": payload})
 
 
-def _error(message: str, code: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+async def send_retry_later(send: Send, status: int, message: str, code: str, retry_after: int) -> None:
+    """A refusal to retry later (429, 503): the seconds in ``Retry-After`` and in ``extensions.retryAfter``."""
+    body = error_body(message, code)
+    body["errors"][0]["extensions"]["retryAfter"] = retry_after
+    await send_json(send, status, body, [(b"retry-after", str(retry_after).encode())])
 
 
 class RequestIdMiddleware:
@@ -79,7 +82,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
+            await send_json(send, 413, error_body(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
             return
         received = 0
 
@@ -95,7 +98,7 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await send_json(send, 413, _error(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
+            await send_json(send, 413, error_body(f"Request body over {self.max_bytes} bytes", LIMIT_EXCEEDED), [])
 
 
 class _BodyTooLarge(Exception):
@@ -144,7 +147,7 @@ class AuthMiddleware:
     @staticmethod
     async def _refuse(send: Send, message: str, error: str) -> None:
         challenge = f'Bearer error="{error}"'.encode()
-        await send_json(send, 401, _error(message, UNAUTHENTICATED), [(b"www-authenticate", challenge)])
+        await send_json(send, 401, error_body(message, UNAUTHENTICATED), [(b"www-authenticate", challenge)])
 
 
 # --- Abuse limits: cross-site request guard and per-client rate limits ------------------------
@@ -174,7 +177,7 @@ class CrossSiteGuardMiddleware:
                 headers.get(name) for name in _PREFLIGHT_HEADERS
             ):
                 message = "POST needs a JSON content type, or an X-Requested-With or Apollo-Require-Preflight header"
-                await send_json(send, 400, _error(message, BAD_REQUEST), [])
+                await send_json(send, 400, error_body(message, BAD_REQUEST), [])
                 return
         await self.app(scope, receive, send)
 
@@ -198,10 +201,9 @@ class RateLimitMiddleware:
         decision = await self.limiter.hit(_bucket_key(scope, principal), self.limits[principal.role])
         if not decision.allowed:
             count_rate_limit_refusal(principal.role)
-            retry_after = retry_after_header(decision.retry_after)
-            body = _error(f"Rate limit exceeded; retry in {retry_after} s", RATE_LIMITED)
-            body["errors"][0]["extensions"]["retryAfter"] = int(retry_after)
-            await send_json(send, 429, body, [(b"retry-after", retry_after.encode())])
+            retry_after = int(retry_after_header(decision.retry_after))
+            message = f"Rate limit exceeded; retry in {retry_after} s"
+            await send_retry_later(send, 429, message, RATE_LIMITED, retry_after)
             return
         await self.app(scope, receive, send)
 

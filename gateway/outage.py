@@ -17,20 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.db.availability import is_database_unavailable
 from gateway.errors import SERVICE_UNAVAILABLE
-from gateway.http import send_json
+from gateway.http import send_retry_later
 
 log = logging.getLogger("gateway.outage")
-
-
-def unavailable_body(retry_after: int) -> dict[str, object]:
-    return {
-        "errors": [
-            {
-                "message": f"The database is unavailable; retry in {retry_after} s.",
-                "extensions": {"code": SERVICE_UNAVAILABLE, "retryAfter": retry_after},
-            }
-        ]
-    }
 
 
 class DatabaseOutageMiddleware:
@@ -58,8 +47,5 @@ class DatabaseOutageMiddleware:
                 raise
             request_id = scope.get("state", {}).get("request_id", "-")
             log.warning("request %s: database unavailable, answered 503: %r", request_id, exc.__cause__ or exc)
-            await self._unavailable(send)
-
-    async def _unavailable(self, send: Send) -> None:
-        retry_after = str(self.retry_after).encode()
-        await send_json(send, 503, unavailable_body(self.retry_after), [(b"retry-after", retry_after)])
+            message = f"The database is unavailable; retry in {self.retry_after} s."
+            await send_retry_later(send, 503, message, SERVICE_UNAVAILABLE, self.retry_after)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from stdnum.cn import uscc
+from factories import TAX_BUREAU_CODE as BUREAU
 
 from gateway.db.engine import create_engine
 from gateway.demo import demo_subjects
@@ -22,8 +22,6 @@ from gateway.testing import GatewayHarness
 
 pytestmark = pytest.mark.postgres
 
-BUREAU = "11350100MB0301234"
-BUREAU += uscc.calc_check_digit(BUREAU)
 UNIT = "国家税务总局福州市税务局"
 HEADINGS = ["纳税人名称", "统一社会信用代码", "评价年度", "纳税信用级别", "评价得分", "评价日期", "评价机关",
             "评价机关统一社会信用代码", "数据来源单位", "数据来源单位统一社会信用代码"]  # fmt: skip

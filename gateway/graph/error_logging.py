@@ -21,7 +21,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gateway.graph.error_policy import ErrorPolicy
+from gateway.graph.error_policy import apply_policy
 
 log = logging.getLogger("gateway.errors")
 _CLOSED = "_gateway_operation_closed"  # set on the ExecutionContext once the operation hooks have ended
@@ -51,10 +51,9 @@ def log_errors(errors: list[GraphQLError], execution_context: Any) -> None:
         first = " ".join(expected[0].message.split())[:_SUMMARY_CHARACTERS]
         log.debug("request %s: %d client error(s), the first: %s", request_id, len(expected), first)
     if closed:
-        policy = ErrorPolicy()
         for index, error in enumerate(errors):
             if is_unexpected(error):
-                errors[index] = policy._apply(error, request_id)  # logs it, with its traceback
+                errors[index] = apply_policy(error, request_id)  # logs it, with its traceback
 
 
 __all__ = ["OperationBoundary", "is_unexpected", "log_errors"]

@@ -26,43 +26,49 @@ class ErrorPolicy(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "unknown")
-        result.errors = [self._apply(error, request_id) for error in result.errors]
+        result.errors = [apply_policy(error, request_id) for error in result.errors]
 
-    def _apply(self, error: GraphQLError, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if is_database_unavailable(original):
-            # An outage, not a bug: the endpoint answers the whole request with a 503 (gateway.outage),
-            # which it tells by the original error kept here. The driver's message is not shown.
-            return GraphQLError(
-                "The database is unavailable; retry later.",
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                original_error=original,
-                extensions={"code": SERVICE_UNAVAILABLE},
-            )
-        if original is None or isinstance(original, GraphQLError):
-            extensions = dict(error.extensions or {})
-            if "code" not in extensions:
-                syntax = error.message.startswith("Syntax Error")
-                extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
-            error.extensions = extensions
-            if error.message.startswith("Cannot query field") and "on type 'Mutation'" in error.message:
-                # A mutation outside this audience's schema: say what would let the client call it.
-                error.message += " This audience's schema lacks it: check the key (Authorization: Bearer <key>)."
-            return error
-        log.error(
-            "request %s: unexpected error at %s",
-            request_id,
-            ".".join(map(str, error.path or [])),
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        return GraphQLError(
-            f"Internal error; quote request id {request_id} when reporting it.",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
-        )
+
+def _replaced(
+    error: GraphQLError, message: str, extensions: dict[str, object], original_error: Exception | None = None
+) -> GraphQLError:
+    """A new error in the place of ``error`` (its location and path), with another message."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original_error,
+        extensions=extensions,
+    )
+
+
+def apply_policy(error: GraphQLError, request_id: str) -> GraphQLError:
+    """``error`` as the client may see it: coded, and masked (and logged) when unexpected."""
+    original = error.original_error
+    if is_database_unavailable(original):
+        # An outage, not a bug: the endpoint answers the whole request with a 503 (gateway.outage),
+        # which it tells by the original error kept here. The driver's message is not shown.
+        return _replaced(error, "The database is unavailable; retry later.", {"code": SERVICE_UNAVAILABLE}, original)
+    if original is None or isinstance(original, GraphQLError):
+        extensions = dict(error.extensions or {})
+        if "code" not in extensions:
+            syntax = error.message.startswith("Syntax Error")
+            extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
+        error.extensions = extensions
+        if error.message.startswith("Cannot query field") and "on type 'Mutation'" in error.message:
+            # A mutation outside this audience's schema: say what would let the client call it.
+            error.message += " This audience's schema lacks it: check the key (Authorization: Bearer <key>)."
+        return error
+    log.error(
+        "request %s: unexpected error at %s",
+        request_id,
+        ".".join(map(str, error.path or [])),
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return _replaced(
+        error,
+        f"Internal error; quote request id {request_id} when reporting it.",
+        {"code": INTERNAL_SERVER_ERROR, "requestId": request_id},
+    )

@@ -198,8 +198,6 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
         async with info.context.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        # The SQL applied the rule already; the row form of the same rule is a second lock on the door.
-        rows = [row for row in rows if subject_visible(principal, row)]
         record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
         return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
 
@@ -252,25 +250,22 @@ class AudienceSchema(strawberry.federation.Schema):
         # get_fields runs during the base initialiser, so these must be set first.
         self.audience = audience
         self.policies = policies
-        self._entity_reference_keys: dict[str, frozenset[str]] | None = None
         # The boundary first, so that its hook ends after every other (see gateway.graph.error_logging).
         kwargs["extensions"] = [OperationBoundary, OperationChoice, *kwargs.get("extensions", [])]
         # Every DateTime in China time with its offset, as the rest of the API's dates (gateway.graph.datetimes).
         kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
         super().__init__(*args, **kwargs)
         describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
+        entity = self._schema.type_map.get("_Entity")
+        entity_names = [t.name for t in entity.types] if entity is not None else []
+        self._entity_reference_keys = reference_keys(self.schema_converter.type_map, entity_names)
 
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """``_entities`` with each representation checked first (gateway.graph.entities), at most as
         many as a ``subjects`` batch takes. (Strawberry reads this signature for the field's type.)"""
-        keys = self._entity_reference_keys
-        if keys is None:
-            entity = self._schema.type_map.get("_Entity")
-            names = [t.name for t in entity.types] if entity is not None else []
-            keys = self._entity_reference_keys = reference_keys(self.schema_converter.type_map, names)
         base = super().entities_resolver
         maximum = info.context.settings.max_batch_subjects
-        return resolve_entities(representations, keys, maximum, lambda valid: base(info, valid))
+        return resolve_entities(representations, self._entity_reference_keys, maximum, lambda valid: base(info, valid))
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Instead of strawberry's ERROR with a traceback for every error, a client's mistake included."""

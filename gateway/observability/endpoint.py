@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.auth.principal import Role
-from gateway.errors import FORBIDDEN, UNAUTHENTICATED
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED, error_body
 from gateway.observability.metrics import render
 
 
 def _refusal(status: int, message: str, code: str) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="metrics"'} if status == 401 else None
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status, headers)
+    return JSONResponse(error_body(message, code), status, headers)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -16,6 +16,7 @@ import os
 import re
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from functools import cache
 from time import perf_counter
 from typing import TypeVar
 
@@ -104,19 +105,19 @@ class RequestMetrics:
     """Counts and times requests with their children resolved once per label combination."""
 
     def __init__(self) -> None:
-        self._counted: dict[tuple[str, str, str], Callable[[], None]] = {}
-        self._timed: dict[tuple[str, str], Callable[[float], None]] = {}
+        # Both children under one key: one look-up per request (the label sets are bounded).
+        self._children: dict[tuple[str, str, str], tuple[Callable[[], None], Callable[[float], None]]] = {}
 
     def observe(self, operation: str, audience: str, outcome: str, seconds: float) -> None:
         key = (operation, audience, outcome)
-        count = self._counted.get(key)
-        if count is None:
-            count = self._counted[key] = REQUESTS.labels(*key).inc
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                REQUESTS.labels(operation, audience, outcome).inc,
+                REQUEST_SECONDS.labels(operation, audience).observe,
+            )
+        count, observe = children
         count()
-        time_key = (operation, audience)
-        observe = self._timed.get(time_key)
-        if observe is None:
-            observe = self._timed[time_key] = REQUEST_SECONDS.labels(*time_key).observe
         observe(seconds)
 
 
@@ -131,15 +132,10 @@ def outcome_label(code: object) -> str:
     return "OTHER"
 
 
-_loader_batches: dict[str, Callable[[float], None]] = {}
-
-
+@cache  # loader names are a fixed set, declared by the plugins
 def loader_batch_observer(loader: str) -> Callable[[float], None]:
-    """``observe(len(keys))`` for one loader (names are a fixed set, declared by the plugins)."""
-    observe = _loader_batches.get(loader)
-    if observe is None:
-        observe = _loader_batches[loader] = LOADER_BATCH_SIZE.labels(loader).observe
-    return observe
+    """``observe(len(keys))`` for one loader."""
+    return LOADER_BATCH_SIZE.labels(loader).observe
 
 
 _refusals = {role: RATE_LIMIT_REFUSALS.labels(role.value) for role in Role}

@@ -35,14 +35,12 @@ def statement_kind(statement: str) -> str:
     return word if word in _KINDS else "OTHER"
 
 
-_children: dict[str, tuple[Callable[[], None], Callable[[float], None]]] = {}
-
-
-def _observers(kind: str) -> tuple[Callable[[], None], Callable[[float], None]]:
-    found = _children.get(kind)
-    if found is None:
-        found = _children[kind] = (SQL_STATEMENTS.labels(kind).inc, SQL_SECONDS.labels(kind).observe)
-    return found
+@lru_cache(maxsize=4_096)
+def _instruments(statement: str) -> tuple[Callable[[], None], Callable[[float], None]]:
+    """The statement's count and time children, resolved once per statement text: one cached look-up
+    per statement on the hot path (the text's hash is kept by the string SQLAlchemy caches)."""
+    kind = statement_kind(statement)
+    return SQL_STATEMENTS.labels(kind).inc, SQL_SECONDS.labels(kind).observe
 
 
 class StatementObserver:
@@ -69,7 +67,7 @@ class StatementObserver:
         if not started:  # failed before it reached the cursor: nothing was started
             return
         start, span = started.pop()
-        count, observe = _observers(statement_kind(statement))
+        count, observe = _instruments(statement)
         count()
         observe(perf_counter() - start)
         if span is not None:
