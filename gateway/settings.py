@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         None, description="redis://host:port/db: share rate-limit buckets between gateway processes."
     )
     rate_limit_key_prefix: str = Field("credit-gateway:rl:", description="Prefix of the Redis keys of the buckets.")
+    execution_engine: Literal["planned", "graphql-core"] = Field(
+        "planned",
+        description="How queries run: planned (gateway.engine: compiled plans, executed level by level) or "
+        "graphql-core (strawberry's default executor, field by field). Mutations, subscriptions and "
+        "introspection always run on graphql-core.",
+    )
+    plan_cache_size: int = Field(
+        1_000, ge=1, le=100_000, description="Compiled query plans kept per audience schema (least recently used go)."
+    )
     apq_cache_size: int = Field(
         1_000, ge=0, le=1_000_000, description="Automatic persisted queries kept in memory (LRU); 0 disables APQ."
     )
