@@ -26,6 +26,7 @@ from gateway.clock import Clock
 from gateway.composition import Composition
 from gateway.db.tables import subject as subject_table
 from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.engine.executor import PlannedExecutor, install_plan_cache
 from gateway.graph.abuse_limits import AbuseLimits
 from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.eager import eager, selected_names
@@ -196,7 +197,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             last_name, last_id = decode_cursor(after, 2)
             query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
         query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
-        async with info.context.engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = (await conn.execute(query)).all()
         record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
         return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
@@ -254,7 +255,12 @@ class AudienceSchema(strawberry.federation.Schema):
         kwargs["extensions"] = [OperationBoundary, OperationChoice, *kwargs.get("extensions", [])]
         # Every DateTime in China time with its offset, as the rest of the API's dates (gateway.graph.datetimes).
         kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
+        plan_cache_size = kwargs.pop("plan_cache_size", None)
+        if plan_cache_size is not None:  # the planned engine (gateway.engine) runs this audience's queries
+            kwargs["execution_context_class"] = PlannedExecutor
         super().__init__(*args, **kwargs)
+        if plan_cache_size is not None:
+            self.plan_cache = install_plan_cache(self._schema, plan_cache_size)
         describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
         entity = self._schema.type_map.get("_Entity")
         entity_names = [t.name for t in entity.types] if entity is not None else []
@@ -391,6 +397,7 @@ def build_graph(
             federation_version="2.11",
             audience=role,
             policies=policies,
+            plan_cache_size=settings.plan_cache_size if settings.execution_engine == "planned" else None,
         )
 
     graph = Graph(settings, engine, composition, subject_cls, build, Clock(settings.as_of))

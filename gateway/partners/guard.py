@@ -64,6 +64,10 @@ class PartnerFieldGuard(SchemaExtension):
 
         return make
 
+    def planned_field_wrapped(self, parent_type: GraphQLObjectType, field_name: str) -> bool:
+        """For the planned engine (gateway.engine): only partner-group fields need this guard."""
+        return self.groups.group(parent_type, field_name) is not None
+
     def resolve(self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         group = self.groups.group(info.parent_type, info.field_name) if root is not None else None
         if group is None:

@@ -1,0 +1,333 @@
+"""Compiling a query operation into a plan: what every field of every level does, worked out once.
+
+A plan depends on the audience schema, the document, the operation name and the boolean values of
+the variables that ``@include``/``@skip`` read; nothing else in a request changes it. It holds:
+
+* per object type, the response keys in order and, per key, how the value is obtained (a
+  :class:`FieldKind`): the ``__typename``, a plain attribute read, a plain method of the parent, a
+  plugin's batch form, or the field's full resolver (strawberry's, with an ``Info``);
+* per field, how the value completes (:class:`Completion`): nullability, lists, leaves with their
+  output coercion, objects with their sub-selection, abstract types with one selection per
+  possible type (type conditions and fragments are resolved here, not per object);
+* arguments coerced once when they read no variable.
+
+Anything the engine does not run (introspection, ``@defer``/``@stream``, fragment variables, a
+middleware that cannot say which fields it wraps) raises :class:`Unsupported`, and the operation
+runs on graphql-core instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    VariableNode,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.language import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode
+from graphql.pyutils import Undefined
+
+from gateway.engine.batch import batch_form_of
+
+BATCH_ATTRIBUTE_DEFINITION = "strawberry-definition"
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+class Unsupported(Exception):
+    """The operation uses something the engine leaves to graphql-core."""
+
+
+class FieldKind(IntEnum):
+    TYPENAME = 0  # the object type's name
+    ATTRIBUTE = 1  # getattr(parent, attribute): strawberry's basic field
+    METHOD = 2  # function(parent): a resolver that takes only its parent, no info, no arguments
+    BATCH = 3  # function(parents, info, **arguments): a plugin's batch form, once per level
+    RESOLVER = 4  # the GraphQL field's resolve(parent, info, **arguments), per parent
+
+
+class CompletionKind(IntEnum):
+    LEAF = 0
+    LIST = 1
+    OBJECT = 2
+    ABSTRACT = 3
+
+
+@dataclass(slots=True, eq=False)
+class Selection:
+    """The fields selected on one object type, in response order."""
+
+    type: GraphQLObjectType
+    keys: tuple[str, ...]
+    fields: list[PlanField]
+    # is_type_of of the type, checked once per Python class of the values (strawberry's is by class)
+    is_type_of: Callable[[Any, Any], Any] | None
+
+
+@dataclass(slots=True, eq=False)
+class Completion:
+    """How a resolved value becomes response data, for one level of the field's type wrapping."""
+
+    kind: CompletionKind
+    nullable: bool
+    coerce: Callable[[Any], Any] | None = None  # LEAF
+    item: Completion | None = None  # LIST
+    selection: Selection | None = None  # OBJECT
+    abstract_type: GraphQLAbstractType | None = None  # ABSTRACT
+    selections: dict[str, Selection] = field(default_factory=dict)  # ABSTRACT: by possible type name
+
+
+@dataclass(slots=True, eq=False)
+class PlanField:
+    key: str  # response key (the alias, or the name)
+    name: str
+    kind: FieldKind
+    parent_type: GraphQLObjectType
+    definition: GraphQLField | None  # None for __typename
+    details: list[FieldDetails]
+    nodes: list[FieldNode]
+    completion: Completion | None
+    attribute: str | None = None  # ATTRIBUTE
+    function: Callable[..., Any] | None = None  # METHOD, BATCH, RESOLVER
+    method_takes_parent: bool = True  # METHOD: whether the function takes the parent
+    arguments: dict[str, Any] | None = None  # coerced once, when no variable is read
+    reads_variables: bool = False
+    guarded: bool = False  # goes through the schema's middleware (partner field groups)
+    strawberry_field: Any = None
+
+
+@dataclass(slots=True, eq=False)
+class Plan:
+    operation: OperationDefinitionNode
+    root: Selection
+    fields_count: int
+
+
+class Compiler:
+    """Compiles one operation against one schema, with the directive variables of one request."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDetails],
+        operation: OperationDefinitionNode,
+        variable_values: VariableValues,
+        guarded_field: Callable[[GraphQLObjectType, str], bool],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.operation = operation
+        self.variable_values = variable_values
+        self.guarded_field = guarded_field
+        self.fields_count = 0
+        self._empty_variables = VariableValues({}, {})
+
+    def compile(self) -> Plan:
+        if any(f.variable_signatures for f in self.fragments.values()):
+            raise Unsupported("fragment variables")
+        root_type = self.schema.query_type
+        if root_type is None:
+            raise Unsupported("no query type")
+        collected = collect_fields(self.schema, self.fragments, self.variable_values, root_type, self.operation)
+        if collected.new_defer_usages:
+            raise Unsupported("@defer")
+        root = self._selection(root_type, collected.grouped_field_set, root=True)
+        return Plan(self.operation, root, self.fields_count)
+
+    def _selection(self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], root: bool = False) -> Selection:
+        fields: list[PlanField] = []
+        for key, details in grouped.items():
+            name = details[0].node.name.value
+            if name.startswith("__") and name != "__typename":
+                raise Unsupported("introspection")  # __schema, __type: graphql-core answers them
+            if any(d.fragment_variable_values is not None for d in details):
+                raise Unsupported("fragment variables")
+            if root and name == "__typename":
+                fields.append(self._typename(key, object_type, details))
+                continue
+            if name == "__typename":
+                fields.append(self._typename(key, object_type, details))
+                continue
+            definition = object_type.fields.get(name)
+            if definition is None:  # validation ran: only a field hidden from this audience, never here
+                continue
+            fields.append(self._field(key, name, object_type, definition, details))
+        self.fields_count += len(fields)
+        return Selection(object_type, tuple(f.key for f in fields), fields, object_type.is_type_of)
+
+    def _typename(self, key: str, object_type: GraphQLObjectType, details: list[FieldDetails]) -> PlanField:
+        nodes = [d.node for d in details]
+        return PlanField(key, "__typename", FieldKind.TYPENAME, object_type, None, details, nodes, None)
+
+    def _field(
+        self,
+        key: str,
+        name: str,
+        parent_type: GraphQLObjectType,
+        definition: GraphQLField,
+        details: list[FieldDetails],
+    ) -> PlanField:
+        nodes = [d.node for d in details]
+        node = nodes[0]
+        if node.directives and any(d.name.value in ("defer", "stream") for d in node.directives):
+            raise Unsupported("@stream")
+        plan_field = PlanField(
+            key, name, FieldKind.RESOLVER, parent_type, definition, details, nodes, None,
+            function=definition.resolve,
+        )
+        plan_field.guarded = self.guarded_field(parent_type, name)
+        strawberry_field = (definition.extensions or {}).get(BATCH_ATTRIBUTE_DEFINITION)
+        plan_field.strawberry_field = strawberry_field
+        plan_field.reads_variables = any(_reads_variables(argument) for argument in node.arguments or ())
+        if not plan_field.reads_variables and (definition.args or node.arguments):
+            plan_field.arguments = get_argument_values(definition, node, self._empty_variables)
+        elif not definition.args:
+            plan_field.arguments = {}
+        self._choose_kind(plan_field, definition, strawberry_field)
+        plan_field.completion = self._completion(definition.type, details)
+        return plan_field
+
+    def _choose_kind(self, plan_field: PlanField, definition: GraphQLField, strawberry_field: Any) -> None:
+        """The cheapest way to get this field's value that gives the very value the resolver would."""
+        if plan_field.guarded or strawberry_field is None or definition.resolve is None:
+            return  # the full resolver (through the middleware when guarded)
+        if getattr(definition.resolve, "_is_default", False):
+            plan_field.kind = FieldKind.ATTRIBUTE
+            plan_field.attribute = strawberry_field.python_name
+            return
+        resolver = strawberry_field.base_resolver
+        if resolver is None or strawberry_field.extensions:
+            return
+        batch = batch_form_of(resolver.wrapped_func)
+        if batch is not None:
+            plan_field.kind = FieldKind.BATCH
+            plan_field.function = batch
+            return
+        plain = (
+            not strawberry_field.arguments
+            and resolver.info_parameter is None
+            and getattr(resolver, "parent_parameter", None) is None
+            and not resolver.is_async
+        )
+        if plain:
+            plan_field.kind = FieldKind.METHOD
+            plan_field.function = resolver.wrapped_func
+            plan_field.method_takes_parent = resolver.self_parameter is not None or resolver.root_parameter is not None
+
+    def _completion(self, output_type: GraphQLOutputType, details: list[FieldDetails]) -> Completion:
+        nullable = not is_non_null_type(output_type)
+        inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        if is_list_type(inner):
+            assert isinstance(inner, GraphQLList)
+            return Completion(CompletionKind.LIST, nullable, item=self._completion(inner.of_type, details))
+        if is_leaf_type(inner):
+            return Completion(CompletionKind.LEAF, nullable, coerce=leaf_coercer(inner))
+        if is_object_type(inner):
+            assert isinstance(inner, GraphQLObjectType)
+            return Completion(CompletionKind.OBJECT, nullable, selection=self._subselection(inner, details))
+        if is_abstract_type(inner):
+            completion = Completion(CompletionKind.ABSTRACT, nullable, abstract_type=inner)  # type: ignore[arg-type]
+            for possible in self.schema.get_possible_types(inner):  # type: ignore[arg-type]
+                completion.selections[possible.name] = self._subselection(possible, details)
+            return completion
+        raise Unsupported(f"output type {inner}")  # pragma: no cover (every output type is one of the above)
+
+    def _subselection(self, object_type: GraphQLObjectType, details: list[FieldDetails]) -> Selection:
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variable_values, self.operation, object_type, details
+        )
+        if collected.new_defer_usages:
+            raise Unsupported("@defer")
+        return self._selection(object_type, collected.grouped_field_set)
+
+
+def _reads_variables(node: ArgumentNode | ValueNode) -> bool:
+    value = node.value if isinstance(node, ArgumentNode) else node
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_reads_variables(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_reads_variables(f.value) for f in value.fields)
+    return False
+
+
+def directive_variables(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> tuple[str, ...]:
+    """The variables that ``@include``/``@skip`` read anywhere in the operation: part of the plan's key."""
+    from graphql.language import Visitor, visit
+
+    names: list[str] = []
+
+    class Finder(Visitor):
+        def enter_directive(self, node: Any, *_: Any) -> None:
+            if node.name.value in ("include", "skip"):
+                for argument in node.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.append(argument.value.name.value)
+
+    visit(operation, Finder())
+    for fragment in fragments.values():
+        visit(fragment.definition, Finder())
+    return tuple(sorted(set(names)))
+
+
+def leaf_coercer(leaf_type: Any) -> Callable[[Any], Any]:
+    """The output coercion of a scalar or enum, with the common exact cases answered without a call
+    into graphql-core (each gives exactly what graphql-core's coercion gives for that value)."""
+    coerce = leaf_type.coerce_output_value
+
+    def checked(value: Any) -> Any:
+        coerced = coerce(value)
+        if coerced is Undefined or coerced is None:
+            raise TypeError(
+                f"Expected `{leaf_type}.coerce_output_value({value!r})` to return non-nullable value, "
+                f"returned: {coerced!r}"
+            )
+        return coerced
+
+    if leaf_type is GraphQLString or leaf_type is GraphQLID:
+        return lambda value: value if type(value) is str else checked(value)
+    if leaf_type is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else checked(value)
+    if leaf_type is GraphQLInt:
+        return lambda value: value if type(value) is int and _INT_MIN <= value <= _INT_MAX else checked(value)
+    if leaf_type is GraphQLFloat:
+        return lambda value: value if type(value) is float and math.isfinite(value) else checked(value)
+    if isinstance(leaf_type, GraphQLEnumType):
+        names: dict[Any, Any] = {}
+
+        def enum_value(value: Any) -> Any:
+            try:
+                return names[value]
+            except KeyError:
+                names[value] = name = checked(value)
+                return name
+            except TypeError:  # unhashable: not an enum member; graphql-core says why
+                return checked(value)
+
+        return enum_value
+    return checked

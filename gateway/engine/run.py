@@ -1,0 +1,519 @@
+"""Running a plan level by level (breadth first).
+
+At each level the engine holds, per selection, every parent object of that level. For each field
+it reads attributes and calls plain methods directly, calls a plugin's batch form once with all the
+parents, and calls full resolvers per parent; the awaitables of a level (batch forms, async
+resolvers that did not finish at once) are awaited together, once. Then the values complete: leaves
+are coerced into the response, and child objects become the parents of the next level.
+
+Errors follow the GraphQL specification, as graphql-core does: each error is located (path,
+locations) and keeps its ``extensions``; a ``null`` or an error in a non-null position makes the
+nearest nullable enclosing position ``null`` (up to ``data`` itself). A subtree that went ``null``
+runs no further, and errors from inside it are dropped, as graphql-core drops errors under a
+position it already nulled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graphql import GraphQLError, located_error
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+
+from gateway.engine.plan import Completion, CompletionKind, FieldKind, Plan, PlanField, Selection
+from gateway.graph.eager import run_eagerly
+
+LEAF, LIST, OBJECT, ABSTRACT = CompletionKind.LEAF, CompletionKind.LIST, CompletionKind.OBJECT, CompletionKind.ABSTRACT
+
+
+class Slot:
+    """Where a composite value sits in the response, for null propagation: its container and key,
+    whether that position is nullable, and the slot of the enclosing composite."""
+
+    __slots__ = ("container", "dead", "key", "nullable", "parent")
+
+    def __init__(self, parent: Slot | None, container: Any, key: Any, nullable: bool) -> None:
+        self.parent = parent
+        self.container = container
+        self.key = key
+        self.nullable = nullable
+        self.dead = False
+
+
+class _Violation(Exception):
+    """A located error in a non-null position, on its way up to the nearest nullable one."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        self.error = error
+
+
+class Work:
+    """The parents of one selection at one level, with where each one's response object goes."""
+
+    __slots__ = ("parents", "paths", "selection", "slots", "targets")
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self.parents: list[Any] = []
+        self.targets: list[dict[str, Any]] = []
+        self.slots: list[Slot] = []
+        self.paths: list[Path | None] = []
+
+
+class LevelRunner:
+    """Runs one plan for one request. ``host`` is the graphql-core executor of the request, which
+    supplies what resolvers need (their ``info``, the variables, the middleware)."""
+
+    def __init__(self, host: Any, plan: Plan, *, timed: bool = False) -> None:
+        self.host = host
+        self.plan = plan
+        self.errors: list[tuple[GraphQLError, Slot | None]] = []
+        self.deaths = 0
+        self.data: dict[str, Any] | None = None
+        self.timed = timed
+        self.levels: list[dict[str, Any]] = []  # what ran at each level, for the admin's query plan
+        self.calls: dict[int, int] = {}  # per plan field: the parents it ran for (when timed)
+        self._type_names: dict[tuple[int, type], str] = {}
+        self._type_checks: dict[tuple[int, type], bool] = {}
+        middleware = host.middleware_manager
+        self._guarded_resolver: Callable[[Callable[..., Any]], Callable[..., Any]] | None = (
+            middleware.get_field_resolver if middleware is not None else None
+        )
+
+    async def run(self, root_value: Any) -> dict[str, Any] | None:
+        root = self.plan.root
+        self.data = data = dict.fromkeys(root.keys)
+        top = Work(root)
+        top.parents.append(root_value)
+        top.targets.append(data)
+        top.slots.append(Slot(None, None, None, False))
+        top.paths.append(None)
+        level: list[Work] = [top]
+        while level:
+            started = time.perf_counter() if self.timed else 0.0
+            following: dict[int, Work] = {}
+            pending: list[tuple[Awaitable[Any], Callable[[Any], None]]] = []
+            for work in level:
+                if self.deaths:
+                    self._drop_dead(work)
+                    if not work.parents:
+                        continue
+                for plan_field in work.selection.fields:
+                    self._run_field(plan_field, work, following, pending)
+            if pending:
+                await self._settle(pending)
+            if self.timed:
+                self._note_level(level, started)
+            level = list(following.values())
+        return self.data
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _run_field(
+        self,
+        plan_field: PlanField,
+        work: Work,
+        following: dict[int, Work],
+        pending: list[tuple[Awaitable[Any], Callable[[Any], None]]],
+    ) -> None:
+        kind = plan_field.kind
+        parents = work.parents
+        if self.timed:
+            self.calls[id(plan_field)] = self.calls.get(id(plan_field), 0) + len(parents)
+        if kind is FieldKind.TYPENAME:
+            name = work.selection.type.name
+            key = plan_field.key
+            for target in work.targets:
+                target[key] = name
+            return
+        if kind is FieldKind.ATTRIBUTE:
+            attribute = plan_field.attribute
+            values: list[Any] = []
+            for parent in parents:
+                try:
+                    values.append(getattr(parent, attribute))  # type: ignore[arg-type]
+                except Exception as error:
+                    values.append(_Failed(error))
+            self._complete_all(plan_field, work, values, following)
+            return
+        if kind is FieldKind.METHOD:
+            function = plan_field.function
+            assert function is not None
+            values = []
+            takes_parent = plan_field.method_takes_parent
+            for parent in parents:
+                try:
+                    values.append(function(parent) if takes_parent else function())
+                except Exception as error:
+                    values.append(_Failed(error))
+            self._complete_all(plan_field, work, values, following)
+            return
+        if kind is FieldKind.BATCH:
+            self._run_batch(plan_field, work, following, pending)
+            return
+        self._run_resolvers(plan_field, work, following, pending)
+
+    def _arguments(self, plan_field: PlanField) -> dict[str, Any]:
+        if plan_field.arguments is not None:
+            return plan_field.arguments
+        host = self.host
+        assert plan_field.definition is not None
+        return get_argument_values(plan_field.definition, plan_field.nodes[0], host.variable_values)
+
+    def _run_resolvers(
+        self,
+        plan_field: PlanField,
+        work: Work,
+        following: dict[int, Work],
+        pending: list[tuple[Awaitable[Any], Callable[[Any], None]]],
+    ) -> None:
+        host = self.host
+        definition = plan_field.definition
+        assert definition is not None
+        resolve = definition.resolve or host.field_resolver
+        if self._guarded_resolver is not None:
+            resolve = self._guarded_resolver(resolve)
+        try:
+            arguments = self._arguments(plan_field)
+        except Exception as error:
+            self._complete_all(plan_field, work, [_Failed(error)] * len(work.parents), following)
+            return
+        values: list[Any] = []
+        waiting: list[tuple[int, Awaitable[Any]]] = []
+        for index, (parent, path) in enumerate(zip(work.parents, work.paths, strict=True)):
+            info = host.build_resolve_info(
+                definition, plan_field.nodes, plan_field.parent_type, Path(path, plan_field.key, plan_field.parent_type.name)
+            )
+            try:
+                value = resolve(parent, info, **arguments)
+                if inspect.iscoroutine(value):
+                    value = run_eagerly(value)
+                if inspect.isawaitable(value):
+                    waiting.append((index, value))
+                    value = None
+            except Exception as error:
+                value = _Failed(error)
+            values.append(value)
+        if not waiting:
+            self._complete_all(plan_field, work, values, following)
+            return
+
+        async def gather() -> list[Any]:
+            return await asyncio.gather(*(awaitable for _, awaitable in waiting), return_exceptions=True)
+
+        def settle(results: Any) -> None:
+            for (index, _), result in zip(waiting, results, strict=True):
+                values[index] = _Failed(result) if isinstance(result, BaseException) else result
+            self._complete_all(plan_field, work, values, following)
+
+        pending.append((gather(), settle))
+
+    def _run_batch(
+        self,
+        plan_field: PlanField,
+        work: Work,
+        following: dict[int, Work],
+        pending: list[tuple[Awaitable[Any], Callable[[Any], None]]],
+    ) -> None:
+        host = self.host
+        definition = plan_field.definition
+        assert definition is not None and plan_field.function is not None
+        count = len(work.parents)
+        try:
+            arguments = _python_arguments(host, plan_field, self._arguments(plan_field))
+            raw_info = host.build_resolve_info(
+                definition,
+                plan_field.nodes,
+                plan_field.parent_type,
+                Path(work.paths[0], plan_field.key, plan_field.parent_type.name),
+            )
+            info = _strawberry_info(host, raw_info, plan_field)
+            result = plan_field.function(work.parents, info, **arguments)
+        except Exception as error:
+            self._complete_all(plan_field, work, [_Failed(error)] * count, following)
+            return
+
+        def settle(values: Any) -> None:
+            if isinstance(values, BaseException):
+                values = [_Failed(values)] * count
+            elif len(values) != count:
+                failure = _Failed(
+                    RuntimeError(f"The batch form of {plan_field.parent_type.name}.{plan_field.name} returned "
+                                 f"{len(values)} values for {count} parents")
+                )
+                values = [failure] * count
+            else:
+                values = [_Failed(v) if isinstance(v, Exception) else v for v in values]
+            self._complete_all(plan_field, work, values, following)
+
+        if inspect.isawaitable(result):
+            pending.append((_capture(result), settle))
+        else:
+            settle(result)
+
+    async def _settle(self, pending: list[tuple[Awaitable[Any], Callable[[Any], None]]]) -> None:
+        """Await every awaitable of the level together, then complete each in the plan's order."""
+        if len(pending) == 1:
+            results = [await _capture(pending[0][0])]
+        else:
+            results = await asyncio.gather(*(awaitable for awaitable, _ in pending), return_exceptions=True)
+        for (_, settle), result in zip(pending, results, strict=True):
+            settle(result)
+
+    # --- completion -----------------------------------------------------------------------
+
+    def _complete_all(self, plan_field: PlanField, work: Work, values: list[Any], following: dict[int, Work]) -> None:
+        key = plan_field.key
+        completion = plan_field.completion
+        assert completion is not None
+        kind = completion.kind
+        nullable = completion.nullable
+        targets = work.targets
+        if kind is LEAF and nullable:
+            coerce = completion.coerce
+            assert coerce is not None
+            for index, value in enumerate(values):
+                if value is None:
+                    continue  # the target already holds None
+                if type(value) is _Failed:
+                    self._field_error(value.error, plan_field, work, index)
+                    continue
+                try:
+                    targets[index][key] = coerce(value)
+                except Exception as error:
+                    self._field_error(error, plan_field, work, index)
+            return
+        for index, value in enumerate(values):
+            if type(value) is _Failed:
+                self._field_error(value.error, plan_field, work, index)
+                continue
+            try:
+                targets[index][key] = self._complete(
+                    completion, value, plan_field, work.slots[index], targets[index], key, work.paths[index], key,
+                    following,
+                )
+            except _Violation as violation:
+                self._record(violation.error, work.slots[index])
+                if nullable:
+                    targets[index][key] = None
+                else:
+                    self._bubble(work.slots[index])
+            except Exception as error:
+                self._field_error(error, plan_field, work, index)
+
+    def _complete(
+        self,
+        completion: Completion,
+        value: Any,
+        plan_field: PlanField,
+        owner: Slot,
+        container: Any,
+        position: Any,
+        parent_path: Path | None,
+        path_key: Any,
+        following: dict[int, Work],
+    ) -> Any:
+        """The response value of ``value`` at ``container[position]``; raises _Violation for a null
+        (or an error) in a non-null position, located at that position's path."""
+        if value is None:
+            if completion.nullable:
+                return None
+            raise _Violation(
+                self._locate(
+                    TypeError(
+                        f"Cannot return null for non-nullable field {plan_field.parent_type.name}.{plan_field.name}."
+                    ),
+                    plan_field,
+                    Path(parent_path, path_key, None),
+                )
+            )
+        kind = completion.kind
+        if kind is LEAF:
+            assert completion.coerce is not None
+            return completion.coerce(value)
+        path = Path(parent_path, path_key, plan_field.parent_type.name if type(path_key) is str else None)
+        if kind is LIST:
+            if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+                raise TypeError(
+                    f"Expected Iterable, but did not find one for field '{plan_field.parent_type.name}.{plan_field.name}'."
+                )
+            item = completion.item
+            assert item is not None
+            items: list[Any] = []
+            slot = Slot(owner, container, position, completion.nullable)
+            for index, entry in enumerate(value):
+                items.append(None)
+                if type(entry) is _Failed or isinstance(entry, Exception):
+                    error = entry.error if type(entry) is _Failed else entry
+                    located = self._locate(error, plan_field, Path(path, index, None))
+                    if item.nullable:
+                        self._record(located, slot)
+                        continue
+                    raise _Violation(located)
+                try:
+                    items[index] = self._complete(item, entry, plan_field, slot, items, index, path, index, following)
+                except _Violation as violation:
+                    if not item.nullable:
+                        raise
+                    self._record(violation.error, slot)
+                except Exception as error:
+                    located = self._locate(error, plan_field, Path(path, index, None))
+                    if not item.nullable:
+                        raise _Violation(located) from None
+                    self._record(located, slot)
+            return items
+        if kind is ABSTRACT:
+            selection = self._runtime_selection(completion, value, plan_field, path)
+        else:
+            selection = completion.selection
+            assert selection is not None
+            if selection.is_type_of is not None and not self._is_type_of(selection, value):
+                raise GraphQLError(
+                    f"Expected value of type '{selection.type.name}' but got: {_describe(value)}.", plan_field.nodes
+                )
+        target = dict.fromkeys(selection.keys)
+        work = following.get(id(selection))
+        if work is None:
+            work = following[id(selection)] = Work(selection)
+        work.parents.append(value)
+        work.targets.append(target)
+        work.slots.append(Slot(owner, container, position, completion.nullable))
+        work.paths.append(path)
+        return target
+
+    def _runtime_selection(self, completion: Completion, value: Any, plan_field: PlanField, path: Path) -> Selection:
+        """The selection of the value's runtime type; strawberry decides by class, so the answer is
+        kept per class (a value cast with strawberry.cast is asked every time)."""
+        abstract = completion.abstract_type
+        assert abstract is not None
+        cache_key = (id(completion), type(value))
+        name = None if hasattr(value, TYPE_CAST_ATTRIBUTE) else self._type_names.get(cache_key)
+        if name is None:
+            host = self.host
+            assert plan_field.definition is not None
+            info = host.build_resolve_info(plan_field.definition, plan_field.nodes, plan_field.parent_type, path)
+            resolve_type = abstract.resolve_type or host.type_resolver
+            name = resolve_type(value, info, abstract)
+            if inspect.isawaitable(name):  # pragma: no cover (strawberry's resolve_type is sync)
+                raise GraphQLError("An asynchronous resolve_type is not supported by the planned engine")
+            runtime = host.ensure_valid_runtime_type(name, abstract, plan_field.details, info, value)
+            name = runtime.name
+            if not hasattr(value, TYPE_CAST_ATTRIBUTE):
+                self._type_names[cache_key] = name
+        return completion.selections[name]
+
+    def _is_type_of(self, selection: Selection, value: Any) -> bool:
+        if hasattr(value, TYPE_CAST_ATTRIBUTE):
+            return bool(selection.is_type_of(value, None))  # type: ignore[misc]
+        cache_key = (id(selection), type(value))
+        known = self._type_checks.get(cache_key)
+        if known is None:
+            known = self._type_checks[cache_key] = bool(selection.is_type_of(value, None))  # type: ignore[misc]
+        return known
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def _locate(self, error: BaseException, plan_field: PlanField, path: Path) -> GraphQLError:
+        return located_error(error, plan_field.nodes, path.as_list())  # type: ignore[arg-type]
+
+    def _field_error(self, error: BaseException, plan_field: PlanField, work: Work, index: int) -> None:
+        slot = work.slots[index]
+        located = self._locate(error, plan_field, Path(work.paths[index], plan_field.key, plan_field.parent_type.name))
+        self._record(located, slot)
+        completion = plan_field.completion
+        if completion is None or completion.nullable:
+            work.targets[index][plan_field.key] = None
+        else:
+            self._bubble(slot)
+
+    def _record(self, error: GraphQLError, slot: Slot | None) -> None:
+        if self.deaths and _is_dead(slot):
+            return  # inside a subtree already nulled: graphql-core would not report it either
+        self.errors.append((error, slot))
+
+    def _bubble(self, slot: Slot | None) -> None:
+        """A non-null position under ``slot`` failed: null the nearest nullable position up from it."""
+        while slot is not None and not slot.nullable:
+            slot.dead = True
+            slot = slot.parent
+        self.deaths += 1
+        if slot is None or slot.container is None:
+            self.data = None
+            return
+        slot.dead = True
+        slot.container[slot.key] = None
+
+    def _drop_dead(self, work: Work) -> None:
+        alive = [i for i, slot in enumerate(work.slots) if not _is_dead(slot)]
+        if len(alive) == len(work.slots):
+            return
+        work.parents = [work.parents[i] for i in alive]
+        work.targets = [work.targets[i] for i in alive]
+        work.paths = [work.paths[i] for i in alive]
+        work.slots = [work.slots[i] for i in alive]
+
+    def _note_level(self, level: list[Work], started: float) -> None:
+        self.levels.append(
+            {
+                "selections": [
+                    {"type": work.selection.type.name, "objects": len(work.parents)} for work in level
+                ],
+                "ms": round((time.perf_counter() - started) * 1000, 3),
+            }
+        )
+
+
+class _Failed:
+    """An error in place of a value, until it is located."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _is_dead(slot: Slot | None) -> bool:
+    while slot is not None:
+        if slot.dead:
+            return True
+        slot = slot.parent
+    return False
+
+
+async def _capture(awaitable: Awaitable[Any]) -> Any:
+    try:
+        return await awaitable
+    except Exception as error:
+        return error
+
+
+def _describe(value: Any) -> str:
+    from graphql.pyutils import inspect as graphql_inspect
+
+    return graphql_inspect(value)
+
+
+def _strawberry_info(host: Any, raw_info: Any, plan_field: PlanField) -> Any:
+    strawberry_schema = host.schema._strawberry_schema
+    return strawberry_schema.config.info_class(_raw_info=raw_info, _field=plan_field.strawberry_field)
+
+
+def _python_arguments(host: Any, plan_field: PlanField, arguments: dict[str, Any]) -> dict[str, Any]:
+    """GraphQL argument values as the resolver would get them (Python names, input types built)."""
+    if not arguments:
+        return {}
+    from strawberry.types.arguments import convert_arguments
+
+    strawberry_schema = host.schema._strawberry_schema
+    return convert_arguments(
+        arguments,
+        plan_field.strawberry_field.arguments,
+        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+        config=strawberry_schema.config,
+    )
