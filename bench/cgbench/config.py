@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.cli import available_cpus
+
 BENCH_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BENCH_DIR.parent
 DATA_DIR = BENCH_DIR / "data"
@@ -21,6 +23,10 @@ SECRET_KEY = "credit-gateway-bench-secret-key-0001"
 UNLIMITED_RATE = '{"public": {"rate": 1000000000, "burst": 1000000000}}'
 
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# Worker processes of every side that has them (ours, the floor, Hive Gateway's forks): what
+# `credit-gateway serve` takes by default on PostgreSQL, one per CPU available to the process.
+WORKERS = available_cpus()
 
 
 @dataclass(frozen=True, slots=True)

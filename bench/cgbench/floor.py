@@ -9,7 +9,7 @@ floor's is what the GraphQL layer, the middleware and SQLAlchemy cost together.
 It answers only the requests the workloads send (POST /w1, /w2, /w3 with the workloads' bodies):
 the captured statements have as many IN-list placeholders as those requests have keys.
 
-Run: python -m cgbench.floor <capture.json> <dsn> <port>  (the HMAC key in CREDIT_GATEWAY_SECRET_KEY)
+Run: python -m cgbench.floor <capture.json> <dsn> <port> [workers]  (the HMAC key in CREDIT_GATEWAY_SECRET_KEY)
 """
 
 from __future__ import annotations
@@ -411,11 +411,30 @@ class App:
                 return
 
 
+_CAPTURE_ENV, _DSN_ENV = "CGBENCH_FLOOR_CAPTURE", "CGBENCH_FLOOR_DSN"
+
+
+def create_app() -> App:
+    """Each worker's app (uvicorn imports it by name in a fresh interpreter): from the environment."""
+    return App(os.environ[_CAPTURE_ENV], os.environ[_DSN_ENV], os.environ["CREDIT_GATEWAY_SECRET_KEY"])
+
+
 def main() -> None:
     capture_path, dsn, port = sys.argv[1:4]
-    # As `credit-gateway serve` runs ours: uvicorn's defaults, one process, log level info.
-    app = App(capture_path, dsn, os.environ["CREDIT_GATEWAY_SECRET_KEY"])
-    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="info")
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    os.environ[_CAPTURE_ENV], os.environ[_DSN_ENV] = capture_path, dsn
+    # As `credit-gateway serve` runs ours: as many workers, uvloop and httptools, log level info
+    # (uvicorn's access log too: ours writes one line a request, so does the floor).
+    uvicorn.run(
+        "cgbench.floor:create_app",
+        factory=True,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        host="127.0.0.1",
+        port=int(port),
+        log_level="info",
+    )
 
 
 if __name__ == "__main__":

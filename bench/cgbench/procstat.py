@@ -1,10 +1,11 @@
 """CPU time and peak memory of a side's processes, read from /proc while a load runs.
 
-A side is its server process trees (ours: one uvicorn process; a peer: its gateway and the five
-subgraphs) and, for the sides that read PostgreSQL, the database backends serving them: PostgreSQL
-does part of their work in its own processes, which the peers (data in memory) have no counterpart
-for, so those are reported apart. A sampler thread reads utime+stime of every process every 200 ms,
-so a backend that exits during the run still counts up to its last sample.
+A side is its server process trees, every process under each root (ours and the floor: the uvicorn
+supervisor and its workers; a peer: its gateway, with Hive's forked workers, and the five subgraphs)
+and, for the sides that read PostgreSQL, the database backends serving them: PostgreSQL does part of
+their work in its own processes, which the peers (data in memory) have no counterpart for, so those
+are reported apart. A sampler thread reads utime+stime of every process every 200 ms, so a backend
+that exits during the run still counts up to its last sample.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ class Sampler:
             self._sample(initial=False)
 
     def _sample(self, *, initial: bool) -> None:
+        # The trees again at every sample: a worker that a supervisor starts during the run (to replace
+        # one that died) counts from its birth, as a new database backend does.
+        self._servers |= set().union(*(descendants(root) for root in self.roots))
         pids = set(self._servers)
         if self.database:
             pids |= postgres_backends(self.database)

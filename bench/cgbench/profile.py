@@ -46,7 +46,7 @@ PHASES = {
     "loaders' SQL (SQLAlchemy + asyncpg)": (None, "sqlalchemy/"),
     "JSON encoding (orjson)": ("encode_json", None),
     "rate limiter (gateway.ratelimit)": (None, "gateway/ratelimit.py"),
-    "HTTP server (uvicorn, h11)": (None, "h11/"),
+    "HTTP server (uvicorn, httptools)": (None, "uvicorn/protocols/http/"),
     "access log (logging)": (None, "logging/__init__.py"),
 }
 
@@ -78,6 +78,7 @@ def record(pid: int, url: str, body: Path, connections: int, seconds: int, out: 
             "--output",
             str(out),
             "--nonblocking",
+            "--subprocesses",  # the workers of `serve`, not only its supervisor (which serves nothing)
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cgbench import config
-from cgbench.config import BENCH_DIR, PEERS_DIR
+from cgbench.config import BENCH_DIR, PEERS_DIR, WORKERS
 from cgbench.util import log, product_env
 
 SUBGRAPHS = ("subjects", "tax", "urban_management", "culture", "construction")
@@ -29,6 +29,10 @@ class Server:
     env: dict[str, str]
     cwd: Path
     log_path: Path
+    # For a uvicorn server with workers: how many "Application startup complete." lines its log must
+    # show before it is ready. Its supervisor listens before any worker has started, and a worker
+    # that is still importing would otherwise start late into the first measured run.
+    uvicorn_workers: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -50,10 +54,17 @@ class Server:
                 raise RuntimeError(f"{self.name} exited ({self.process.returncode}); see {self.log_path}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
+                    if self._workers_started():
+                        return
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout:.0f}s; see {self.log_path}")
+
+    def _workers_started(self) -> bool:
+        if not self.uvicorn_workers:
+            return True
+        return self.log_path.read_bytes().count(b"Application startup complete.") >= self.uvicorn_workers
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -71,8 +82,8 @@ def node_env() -> dict[str, str]:
 
 
 def ours(cfg: config.Config, database_url: str, logs: Path, *, port: int | None = None, name: str = "ours") -> Server:
-    # Exactly what production runs: `credit-gateway serve` (uvicorn, one process, the product's
-    # loop and HTTP parser, access log at INFO).
+    # Exactly what production runs: `credit-gateway serve` with its defaults, which on PostgreSQL are
+    # one worker per CPU (WORKERS), uvloop and httptools, and the access log at INFO.
     port = port or cfg.ports.ours
     return Server(
         name,
@@ -81,6 +92,7 @@ def ours(cfg: config.Config, database_url: str, logs: Path, *, port: int | None 
         product_env(database_url),
         logs,
         logs / f"{name}.log",
+        uvicorn_workers=WORKERS,
     )
 
 
@@ -88,12 +100,14 @@ def floor(cfg: config.Config, capture: Path, dsn: str, logs: Path) -> Server:
     env = product_env("", PYTHONPATH=str(BENCH_DIR))
     return Server(
         "floor",
-        [os.environ.get("BENCH_PYTHON", "python"), "-m", "cgbench.floor", str(capture), dsn, str(cfg.ports.floor)],
+        [os.environ.get("BENCH_PYTHON", "python"), "-m", "cgbench.floor", str(capture), dsn, str(cfg.ports.floor),
+         str(WORKERS)],
         cfg.ports.floor,
         env,
         BENCH_DIR,
         logs / "floor.log",
-    )
+        uvicorn_workers=WORKERS,
+    )  # fmt: skip
 
 
 def subgraphs(cfg: config.Config, export_dir: Path, logs: Path) -> list[Server]:
@@ -117,6 +131,8 @@ def compose(cfg: config.Config, out: Path) -> Path:
 
 
 def apollo(cfg: config.Config, supergraph: Path, logs: Path) -> Server:
+    # One process: Apollo Server has no worker or cluster option and spawns no process (Apollo's
+    # documentation scales a gateway with more instances behind a load balancer).
     return Server(
         "apollo",
         ["node", "src/apollo-gateway.mjs", str(supergraph), str(cfg.ports.apollo)],
@@ -128,9 +144,11 @@ def apollo(cfg: config.Config, supergraph: Path, logs: Path) -> Server:
 
 
 def hive(cfg: config.Config, supergraph: Path, logs: Path) -> Server:
-    # --fork 1: one process, as every other side has (Hive's CLI may spawn a worker per CPU).
+    # --fork WORKERS: Hive's CLI forks no worker unless told, even with NODE_ENV=production (`--help`:
+    # default 1); its documentation (Concurrency & Scaling) scales it over the cores with forked Node.js
+    # cluster workers. One per CPU, as ours and the floor have.
     command = ["node", "node_modules/.bin/hive-gateway", "supergraph", str(supergraph), "--host", "127.0.0.1",
-               "--port", str(cfg.ports.hive), "--fork", "1"]  # fmt: skip
+               "--port", str(cfg.ports.hive), "--fork", str(WORKERS)]  # fmt: skip
     return Server("hive", command, cfg.ports.hive, node_env(), PEERS_DIR, logs / "hive.log")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -35,13 +36,43 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, with the date and time up to the second formatted once a second rather than once a
+    line (the access line is one a request). Formatting runs under the handler's lock."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+        self._second: int | None = None
+        self._stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._stamp = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = second
+        return self.default_msec_format % (self._stamp, record.msecs)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the record's extra
     fields, and the formatted exception if any. orjson, since a log line is on every request."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second: int | None = None
+        self._stamp = ""
+
+    def _time(self, created: float) -> str:
+        """``datetime.isoformat(timespec="milliseconds")`` in UTC, its second formatted once a second."""
+        second = int(created)
+        if second != self._second:
+            self._stamp = dt.datetime.fromtimestamp(second, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._stamp}.{int((created - second) * 1_000):03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -61,7 +92,7 @@ class JsonFormatter(logging.Formatter):
 def log_handler(log_format: str) -> logging.Handler:
     handler = logging.StreamHandler()
     handler.addFilter(TraceIdFilter())
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     return handler
 
 

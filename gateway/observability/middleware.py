@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from time import perf_counter
+from time import perf_counter, time
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,6 +47,7 @@ _STATUS_OUTCOMES = {
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 
 access_log = logging.getLogger("gateway.access")
+ACCESS_MESSAGE = "%s %s %s audience=%s status=%d outcome=%s duration_ms=%.2f request_id=%s"
 
 
 def status_outcome(status: int) -> str:
@@ -71,6 +72,8 @@ class ObservabilityMiddleware:
         self.metrics = RequestMetrics()
         self.tracer = tracer
         self.access_log_enabled = access_log_enabled
+        # Made here, in the serving process (each worker builds its own app), so its process id is right.
+        self._access_record_class, self._access_record = _access_record_template()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in self.paths:
@@ -110,8 +113,8 @@ class ObservabilityMiddleware:
                 attributes = {"graphql.operation.name": _shown_name(name), "credit_gateway.audience": audience}
                 tracing.end_request_span(span, token, status, {**attributes, "credit_gateway.outcome": outcome})
 
-    @staticmethod
     def _log(
+        self,
         scope: Scope,
         name: str | None,
         audience: str,
@@ -121,27 +124,37 @@ class ObservabilityMiddleware:
         state: dict[str, Any],
         trace_id: str | None,
     ) -> None:
-        fields = {
-            "operation": _shown_name(name),
-            "audience": audience,
-            "status": status,
-            "outcome": outcome,
-            "duration_ms": round(seconds * 1_000, 2),
-            "request_id": state.get("request_id", "-"),
-            "trace_id": trace_id or "-",
-        }
-        access_log.info(
-            "%s %s %s audience=%s status=%d outcome=%s duration_ms=%.2f request_id=%s",
-            scope["method"],
-            scope["path"],
-            fields["operation"],
-            audience,
-            status,
-            outcome,
-            fields["duration_ms"],
-            fields["request_id"],
-            extra=fields,
-        )
+        """The access line, as ``access_log.info(ACCESS_MESSAGE, ..., extra=fields)`` would log it, at
+        less than half its cost: ``Logger.info`` looks for its caller in the stack and asks for the thread's
+        and the process's names on every record, though no format of ours shows them. The record is a copy
+        of one made the ordinary way, with this request's time, arguments and fields; ``Logger.handle`` then
+        runs the logger's filters and handlers (and pytest's caplog) as usual."""
+        record = self._access_record_class.__new__(self._access_record_class)
+        record.__dict__.update(self._access_record)
+        now = time()
+        record.relativeCreated += (now - record.created) * 1_000
+        record.created = now
+        record.msecs = (now - int(now)) * 1_000 // 1
+        operation = _shown_name(name)
+        duration_ms = round(seconds * 1_000, 2)
+        request_id = state.get("request_id", "-")
+        record.args = (scope["method"], scope["path"], operation, audience, status, outcome, duration_ms, request_id)
+        record.operation = operation
+        record.audience = audience
+        record.status = status
+        record.outcome = outcome
+        record.duration_ms = duration_ms
+        record.request_id = request_id
+        record.trace_id = trace_id or "-"
+        access_log.handle(record)
+
+
+def _access_record_template() -> tuple[type[logging.LogRecord], dict[str, Any]]:
+    """The class and the attributes every access record shares (logger, level, message, thread, process …),
+    from a record made by the logger itself (through any record factory installed), so that a handler
+    sees what ``access_log.info`` would give it."""
+    record = access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, ACCESS_MESSAGE, (), None, "_log")
+    return type(record), dict(record.__dict__)
 
 
 def _shown_name(name: str | None) -> str:
