@@ -47,6 +47,10 @@ from gateway.settings import Settings
 
 log = logging.getLogger("gateway")
 
+# Where get_context leaves the request's loaders in the ASGI scope, for __call__ to close their
+# connection when the request is answered.
+_LOADERS_KEY = "gateway.loaders"
+
 
 class GraphQLEndpoint(GraphQL):
     """Strawberry's ASGI view of one audience's schema, with our context and orjson on the wire."""
@@ -59,16 +63,18 @@ class GraphQLEndpoint(GraphQL):
         serve_as_of(self.graph.clock.today())
         serve_rules(self.graph.settings.publicity)
         state = request.scope.get("state", {})
+        loaders = Loaders(
+            self.graph.loader_specs,
+            self.graph.engine,
+            record_loaders=self.graph.record_loader_names,
+            principal=state.get("principal", PUBLIC),
+        )
+        request.scope[_LOADERS_KEY] = loaders
         return GatewayContext(
             graph=self.graph,
             principal=state.get("principal", PUBLIC),
             request_id=state.get("request_id", "-"),
-            loaders=Loaders(
-                self.graph.loader_specs,
-                self.graph.engine,
-                record_loaders=self.graph.record_loader_names,
-                principal=state.get("principal", PUBLIC),
-            ),
+            loaders=loaders,
             request=request,
             response=response,
         )
@@ -88,6 +94,12 @@ class GraphQLEndpoint(GraphQL):
                 observation.refused_with = code
             body = error_body(exc.reason, code)
             response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
+        finally:
+            # The request's read connection goes back to the pool once the result is built, before the
+            # body is sent, and on every error too (an outage's DatabaseUnavailable passes on to the 503).
+            loaders = scope.pop(_LOADERS_KEY, None)
+            if loaders is not None:
+                await loaders.close()
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Any) -> Response:

@@ -38,7 +38,7 @@ credit_record = sa.Table(
     "credit_record",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("subject_id", sa.Integer, sa.ForeignKey("subject.id"), nullable=False, index=True),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey("subject.id"), nullable=False),
     sa.Column("domain", sa.String(64), nullable=False),
     sa.Column("record_type", sa.String(64), nullable=False),
     sa.Column("category", sa.String(64), nullable=False),
@@ -62,7 +62,11 @@ credit_record = sa.Table(
     # Idempotency of submissions: one decision document per source unit. NULL document numbers
     # (annual ratings, for instance) are distinct on both SQLite and PostgreSQL.
     sa.UniqueConstraint("source_unit_code", "document_number", name="uq_credit_record_source_document"),
-    sa.Index("ix_credit_record_domain_category", "domain", "category"),
+    # How the envelope is read (migration core_0009): a published list pages newest decision first
+    # within a domain's category from the first index, walking it backwards from the cursor; a loader
+    # finds one domain's records of a batch of subjects in the second (which serves the foreign key too).
+    sa.Index("ix_credit_record_page", "domain", "category", "status", "decision_date", "id"),
+    sa.Index("ix_credit_record_subject_id_domain", "subject_id", "domain"),
 )
 
 api_client = sa.Table(

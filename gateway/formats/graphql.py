@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.clock import today as clock_today
 from gateway.contributions import LoaderSpec
+from gateway.db.bulk import any_of
 from gateway.db.tables import admin_license, admin_penalty, credit_list_entry, credit_record
 from gateway.formats.common import PartyType
 from gateway.formats.credit_lists import LIST_ENTRY_TYPE, ListType
@@ -222,22 +223,24 @@ def format_record(row: Any) -> CreditRecord | None:
     return None
 
 
-def format_records_query(domain: str, subject_ids: Sequence[int]) -> sa.Select[Any]:
-    """Envelope and shared-format columns of a domain's records for some subjects, one statement."""
+def format_records_query(domain: str) -> sa.Select[Any]:
+    """Envelope and shared-format columns of a domain's records for the subjects of the parameter
+    ``subject_ids`` (a list; gateway.db.bulk.any_of), one statement."""
     return (
         sa.select(credit_record.c.record_type, *ENVELOPE_COLUMNS, *FORMAT_COLUMNS)
         .select_from(join_formats(credit_record))
-        .where(credit_record.c.domain == domain, credit_record.c.subject_id.in_(subject_ids))
+        .where(credit_record.c.domain == domain, any_of(credit_record.c.subject_id, name="subject_ids"))
         .order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc())
     )
 
 
 def format_records_loader(domain: str) -> LoaderSpec:
     """A ``<domain>.records`` loader for a domain whose records are all in shared formats."""
+    query = format_records_query(domain)  # built once; the subjects are its parameter
 
     async def load(conn: AsyncConnection, subject_ids: Sequence[int]) -> Mapping[int, list[CreditRecord]]:
         found: dict[int, list[CreditRecord]] = defaultdict(list)
-        for row in await conn.execute(format_records_query(domain, subject_ids)):
+        for row in await conn.execute(query, {"subject_ids": subject_ids}):
             record = format_record(row)
             if record is not None:
                 found[row.subject_id].append(record)

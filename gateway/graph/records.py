@@ -114,10 +114,7 @@ def newest_decisions_first(query: sa.Select[Any], after: str | None, size: int) 
             last_date, last_id = date.fromisoformat(str(last_date)), int(last_id)
         except (TypeError, ValueError) as exc:
             raise BadUserInput("after is not a cursor this API issued", argument="after") from exc
-        query = query.where(
-            sa.or_(
-                credit_record.c.decision_date < last_date,
-                sa.and_(credit_record.c.decision_date == last_date, credit_record.c.id < last_id),
-            )
-        )
+        # A row comparison, not (date < d OR date = d AND id < i): the planner reads it as a bound of
+        # the index that follows the page order (ix_credit_record_page), so the page starts in the index.
+        query = query.where(sa.tuple_(credit_record.c.decision_date, credit_record.c.id) < (last_date, last_id))
     return query.order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc()).limit(size + 1)

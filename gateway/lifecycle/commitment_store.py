@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.bulk import any_of
 from gateway.db.queries import with_subject
 from gateway.db.tables import credit_record, subject
 from gateway.db.workflow_tables import credit_commitment
@@ -259,18 +260,20 @@ async def expire(
     )
 
 
+# Built once, one SQL text for any number of subjects (gateway.db.bulk.any_of).
+_BREACH_RECORDS = (
+    sa.select(*ENVELOPE_COLUMNS)
+    .where(credit_record.c.record_type == BREACH_RECORD_TYPE, any_of(credit_record.c.subject_id, name="subject_ids"))
+    .order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc())
+)
+
+
 async def load_breach_records(conn: AsyncConnection, subject_ids: Sequence[int]) -> dict[int, list[Any]]:
     """The negative records breaches of commitments created, by subject id, newest decision first: one
     statement, rows with :data:`gateway.graph.records.ENVELOPE_COLUMNS` (for the cross-domain records)."""
     if not subject_ids:
         return {}
-    rows = (
-        await conn.execute(
-            sa.select(*ENVELOPE_COLUMNS)
-            .where(credit_record.c.record_type == BREACH_RECORD_TYPE, credit_record.c.subject_id.in_(subject_ids))
-            .order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc())
-        )
-    ).all()
+    rows = (await conn.execute(_BREACH_RECORDS, {"subject_ids": subject_ids})).all()
     found: dict[int, list[Any]] = {}
     for row in rows:
         found.setdefault(row.subject_id, []).append(row)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.api import (
     ENVELOPE_COLUMNS,
     LoaderSpec,
+    any_of,
     credit_record,
     envelope_kwargs,
     published_clause,
@@ -140,10 +141,10 @@ _READERS = (
 )
 
 
-def records_query(subject_ids: Sequence[int]) -> sa.Select[Any]:
-    """All four record types of the given subjects in one statement: the envelope left-joined to each
-    detail table (and a registration to its employer), so a row carries the columns of the one
-    detail it has."""
+def records_query() -> sa.Select[Any]:
+    """All four record types of the subjects in the parameter ``subject_ids`` in one statement: the
+    envelope left-joined to each detail table (and a registration to its employer), so a row carries
+    the columns of the one detail it has."""
     joined = (
         credit_record.join(practitioner, practitioner.c.id == credit_record.c.subject_id)
         .outerjoin(construction_qualification, construction_qualification.c.record_id == credit_record.c.id)
@@ -162,8 +163,12 @@ def records_query(subject_ids: Sequence[int]) -> sa.Select[Any]:
             *REGISTRATION_COLUMNS,
         )
         .select_from(joined)
-        .where(credit_record.c.domain == rules.DOMAIN, credit_record.c.subject_id.in_(subject_ids))
+        .where(credit_record.c.domain == rules.DOMAIN, any_of(credit_record.c.subject_id, name="subject_ids"))
     )
+
+
+# Built once: the same SQL text for every batch, so it is compiled once and prepared once.
+RECORDS_QUERY = records_query()
 
 
 def _newest_first(records: list[Any]) -> tuple[Any, ...]:
@@ -174,7 +179,7 @@ def _newest_first(records: list[Any]) -> tuple[Any, ...]:
 async def load_construction_records(
     conn: AsyncConnection, subject_ids: Sequence[int]
 ) -> Mapping[int, tuple[ConstructionRecord, ...]]:
-    rows = (await conn.execute(records_query(subject_ids))).all()
+    rows = (await conn.execute(RECORDS_QUERY, {"subject_ids": subject_ids})).all()
     found: dict[int, list[ConstructionRecord]] = defaultdict(list)
     for row in rows:
         m = row._mapping
@@ -196,7 +201,7 @@ def practitioners_query(employer_ids: Sequence[int], today: datetime.date) -> sa
         sa.select(*ENVELOPE_COLUMNS, *REGISTRATION_COLUMNS)
         .select_from(joined)
         .where(
-            construction_registration.c.employer_subject_id.in_(employer_ids),
+            any_of(construction_registration.c.employer_subject_id, employer_ids),
             construction_registration.c.valid_until >= today,
             published_clause(),
         )

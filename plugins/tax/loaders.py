@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, credit_record, envelope_kwargs
+from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, any_of, credit_record, envelope_kwargs
 from plugins.tax import rules
 from plugins.tax.tables import tax_credit_rating, tax_major_violation
 from plugins.tax.types import MajorTaxViolation, TaxCreditRating
@@ -59,21 +59,25 @@ def violation_from_row(row: Any) -> MajorTaxViolation:
     )
 
 
-def records_query(subject_ids: Sequence[int]) -> sa.Select[Any]:
-    """Both record types of the given subjects in one statement: the envelope left-joined to each
-    detail table, so a row carries the columns of the one detail it has."""
+def records_query() -> sa.Select[Any]:
+    """Both record types of the subjects in the parameter ``subject_ids`` in one statement: the envelope
+    left-joined to each detail table, so a row carries the columns of the one detail it has."""
     joined = credit_record.outerjoin(tax_credit_rating, tax_credit_rating.c.record_id == credit_record.c.id).outerjoin(
         tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id
     )
     return (
         sa.select(*ENVELOPE_COLUMNS, credit_record.c.record_type, *RATING_COLUMNS, *VIOLATION_COLUMNS)
         .select_from(joined)
-        .where(credit_record.c.domain == rules.DOMAIN, credit_record.c.subject_id.in_(subject_ids))
+        .where(credit_record.c.domain == rules.DOMAIN, any_of(credit_record.c.subject_id, name="subject_ids"))
     )
 
 
+# Built once: the same SQL text for every batch, so it is compiled once and prepared once.
+RECORDS_QUERY = records_query()
+
+
 async def load_tax_records(conn: AsyncConnection, subject_ids: Sequence[int]) -> Mapping[int, tuple[TaxRecord, ...]]:
-    rows = (await conn.execute(records_query(subject_ids))).all()
+    rows = (await conn.execute(RECORDS_QUERY, {"subject_ids": subject_ids})).all()
     found: dict[int, list[TaxRecord]] = defaultdict(list)
     for row in rows:
         if row.record_type == rules.RATING_RECORD_TYPE and row.grade is not None:

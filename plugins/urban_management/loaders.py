@@ -20,6 +20,7 @@ from gateway.api import (
     CreditRecord,
     LoaderSpec,
     PartyType,
+    any_of,
     credit_record,
     envelope_kwargs,
     format_record,
@@ -52,14 +53,19 @@ def inspection_from_row(row: Any) -> UrbanInspection:
     )
 
 
-def records_query(subject_ids: Sequence[int]) -> sa.Select[Any]:
+def records_query() -> sa.Select[Any]:
+    """The subjects' records, newest decision first; the subjects are the parameter ``subject_ids``."""
     joined = join_formats(credit_record).outerjoin(urban_inspection, urban_inspection.c.record_id == credit_record.c.id)
     return (
         sa.select(credit_record.c.record_type, *ENVELOPE_COLUMNS, *FORMAT_COLUMNS, *INSPECTION_COLUMNS)
         .select_from(joined)
-        .where(credit_record.c.domain == rules.DOMAIN, credit_record.c.subject_id.in_(subject_ids))
+        .where(credit_record.c.domain == rules.DOMAIN, any_of(credit_record.c.subject_id, name="subject_ids"))
         .order_by(credit_record.c.decision_date.desc(), credit_record.c.id.desc())
     )
+
+
+# Built once: the same SQL text for every batch, so it is compiled once and prepared once.
+RECORDS_QUERY = records_query()
 
 
 async def load_urban_records(
@@ -67,7 +73,7 @@ async def load_urban_records(
 ) -> Mapping[int, tuple[CreditRecord, ...]]:
     """Every urban management record of the given subjects, newest decision first."""
     found: dict[int, list[CreditRecord]] = defaultdict(list)
-    for row in await conn.execute(records_query(subject_ids)):
+    for row in await conn.execute(RECORDS_QUERY, {"subject_ids": subject_ids}):
         if row.record_type == rules.INSPECTION_RECORD_TYPE:
             if row.inspection_result is not None:
                 found[row.subject_id].append(inspection_from_row(row))
