@@ -16,8 +16,9 @@ from gateway.contributions import (
     RecordSource,
     SubjectField,
 )
-from gateway.db.bulk import keys_in
+from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
+from gateway.engine.batch import batch_resolver
 from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.formats.common import (
     PARTY_TYPE_LABELS,
@@ -152,6 +153,8 @@ __all__ = [
     "SubmittedItem",
     "Validated",
     "WriteDetails",
+    "any_of",
+    "batch_resolver",
     "check_batch_size",
     "connection_from_rows",
     "credit_record",

@@ -256,3 +256,42 @@ def measure_document(
             root = schema.get_root_type(definition.operation)
             result.add(walker.selection_set(definition.selection_set, root, False))
     return result
+
+
+def measure_cached(
+    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any], sizes: ListSizes
+) -> Measure:
+    """:func:`measure_document`, kept per document (gateway.graph.document_memo): the measure depends
+    on the document and on the sizes the variables give to list arguments, which are part of the key.
+    A document that nests too deeply is measured (and refused) every time, as the walk stops early."""
+    from gateway.graph.document_memo import DOCUMENTS
+
+    names = DOCUMENTS.get(document, "size-variables", lambda: size_variable_names(document))
+    key = ("measure", schema, sizes, tuple(_size_key(variables.get(name)) for name in names))
+    return DOCUMENTS.get(document, key, lambda: measure_document(schema, document, variables, sizes))
+
+
+def size_variable_names(document: DocumentNode) -> tuple[str, ...]:
+    """The variables given to a size argument (``first``, ``codes`` …) anywhere in the document."""
+    from graphql.language import Visitor, visit
+
+    names: set[str] = set()
+
+    class Finder(Visitor):
+        def enter_argument(self, node: Any, *_: Any) -> None:
+            if node.name.value in SIZE_ARGUMENTS and isinstance(node.value, VariableNode):
+                names.add(node.value.name.value)
+
+    visit(document, Finder())
+    return tuple(sorted(names))
+
+
+def _size_key(value: Any) -> tuple[str, Any]:
+    """What of a variable's value the walk reads (see _Walker._size_argument)."""
+    if isinstance(value, bool):
+        return ("none", None)
+    if isinstance(value, int):
+        return ("int", value)
+    if isinstance(value, list | tuple):
+        return ("len", len(value))
+    return ("none", None)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -24,12 +26,13 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import create_app
@@ -40,6 +43,10 @@ from gateway.db.engine import create_engine
 from gateway.identifiers import lookup_hash, parse_subject_code
 from gateway.partners.store import set_contract
 from gateway.settings import Settings
+
+# A JSON-lines file: when set, every query operation the harness's client sends to /graphql is appended
+# to it, with the kind of caller (tests/differential replays them on both execution engines).
+RECORD_OPERATIONS_ENV = "CREDIT_GATEWAY_RECORD_OPERATIONS"
 
 _WAITING_FOR_LOCKS = sa.text(
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
@@ -52,6 +59,8 @@ class GatewayHarness:
     engine: AsyncEngine
     client: httpx.AsyncClient
     app: Any
+    # key -> {"role", "domain"} of the keys create_key made, so that a recorded operation says who sent it
+    callers: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     @asynccontextmanager
@@ -74,7 +83,10 @@ class GatewayHarness:
                     await migrate.upgrade(engine, app.state.graph.composition.migrations)
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                    yield cls(config, engine, client, app)
+                    harness = cls(config, engine, client, app)
+                    if record_to := os.environ.get(RECORD_OPERATIONS_ENV):
+                        client.event_hooks["request"].append(harness._recorder(Path(record_to)))
+                    yield harness
             finally:
                 await engine.dispose()
 
@@ -100,7 +112,34 @@ class GatewayHarness:
         )
         if contract:
             await set_contract(self.engine, info.id, list(contract), self.graph.composition.policies.partner_groups())
+        self.callers[key] = {"role": role, "domain": domain}
         return key
+
+    def _recorder(self, path: Path) -> Callable[[httpx.Request], Any]:
+        """An httpx request hook appending each query operation sent to /graphql (POST or GET) to ``path``."""
+
+        async def record(request: httpx.Request) -> None:
+            if request.url.path != "/graphql":
+                return
+            try:
+                if request.method == "GET":
+                    body: Any = dict(request.url.params)
+                    body["variables"] = json.loads(body.get("variables") or "null")
+                else:
+                    body = json.loads(request.content)
+                query, name = body.get("query"), body.get("operationName")
+                operation = get_operation_ast(parse(query), name) if isinstance(query, str) else None
+            except (ValueError, AttributeError, TypeError, GraphQLError):  # not JSON, not a document: no operation
+                return
+            if operation is None or operation.operation is not OperationType.QUERY:
+                return
+            key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            caller = self.callers.get(key, {"role": "unknown", "domain": None}) if key else {"role": "public"}
+            line = {"query": query, "variables": body.get("variables") or {}, "operationName": name, **caller}
+            with path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+        return record
 
     async def client_id(self, key: str) -> int:
         """The id of the client a key belongs to (partner ids are what subjects authorise)."""

@@ -24,6 +24,7 @@ from gateway.engine.run import LevelRunner
 
 PLAN_CACHE_KEY = "credit-gateway-plan-cache"
 PLAN_REQUEST_KEY = "query_plan"  # context.extras: set to a dict to receive the plan and its run
+PLANNED_KEY = "planned"  # context.extras: True while the planned engine runs the request's operation
 
 
 class PlanCache:
@@ -81,6 +82,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _run(self, plan: Plan) -> ExecutionResult:
         request_plan = _requested_plan(self.context_value)
+        extras = getattr(self.context_value, "extras", None)
+        if isinstance(extras, dict):
+            extras[PLANNED_KEY] = True
         runner = LevelRunner(self, plan, timed=request_plan is not None)
         try:
             data = await runner.run(self.root_value)

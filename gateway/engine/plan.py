@@ -158,7 +158,9 @@ class Compiler:
         root = self._selection(root_type, collected.grouped_field_set, root=True)
         return Plan(self.operation, root, self.fields_count)
 
-    def _selection(self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], root: bool = False) -> Selection:
+    def _selection(
+        self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], root: bool = False
+    ) -> Selection:
         fields: list[PlanField] = []
         for key, details in grouped.items():
             name = details[0].node.name.value
@@ -196,7 +198,14 @@ class Compiler:
         if node.directives and any(d.name.value in ("defer", "stream") for d in node.directives):
             raise Unsupported("@stream")
         plan_field = PlanField(
-            key, name, FieldKind.RESOLVER, parent_type, definition, details, nodes, None,
+            key,
+            name,
+            FieldKind.RESOLVER,
+            parent_type,
+            definition,
+            details,
+            nodes,
+            None,
             function=definition.resolve,
         )
         plan_field.guarded = self.guarded_field(parent_type, name)

@@ -97,6 +97,7 @@ class LevelRunner:
         level: list[Work] = [top]
         while level:
             started = time.perf_counter() if self.timed else 0.0
+            statements_before = len(self._statement_log) if self.timed else 0
             following: dict[int, Work] = {}
             pending: list[tuple[Awaitable[Any], Callable[[Any], None]]] = []
             for work in level:
@@ -109,7 +110,7 @@ class LevelRunner:
             if pending:
                 await self._settle(pending)
             if self.timed:
-                self._note_level(level, started)
+                self._note_level(level, started, statements_before)
             level = list(following.values())
         return self.data
 
@@ -134,12 +135,16 @@ class LevelRunner:
             return
         if kind is FieldKind.ATTRIBUTE:
             attribute = plan_field.attribute
-            values: list[Any] = []
-            for parent in parents:
-                try:
-                    values.append(getattr(parent, attribute))  # type: ignore[arg-type]
-                except Exception as error:
-                    values.append(_Failed(error))
+            assert attribute is not None
+            try:
+                values: list[Any] = [getattr(parent, attribute) for parent in parents]
+            except Exception:  # rare: find which parent, and fail only its field
+                values = []
+                for parent in parents:
+                    try:
+                        values.append(getattr(parent, attribute))
+                    except Exception as error:
+                        values.append(_Failed(error))
             self._complete_all(plan_field, work, values, following)
             return
         if kind is FieldKind.METHOD:
@@ -188,12 +193,17 @@ class LevelRunner:
         waiting: list[tuple[int, Awaitable[Any]]] = []
         for index, (parent, path) in enumerate(zip(work.parents, work.paths, strict=True)):
             info = host.build_resolve_info(
-                definition, plan_field.nodes, plan_field.parent_type, Path(path, plan_field.key, plan_field.parent_type.name)
+                definition,
+                plan_field.nodes,
+                plan_field.parent_type,
+                Path(path, plan_field.key, plan_field.parent_type.name),
             )
             try:
                 value = resolve(parent, info, **arguments)
                 if inspect.iscoroutine(value):
                     value = run_eagerly(value)
+                elif type(value) is list and any(inspect.isawaitable(item) for item in value):
+                    value = _settled_items(value)  # _entities: a list of references, some awaited
                 if inspect.isawaitable(value):
                     waiting.append((index, value))
                     value = None
@@ -244,8 +254,10 @@ class LevelRunner:
                 values = [_Failed(values)] * count
             elif len(values) != count:
                 failure = _Failed(
-                    RuntimeError(f"The batch form of {plan_field.parent_type.name}.{plan_field.name} returned "
-                                 f"{len(values)} values for {count} parents")
+                    RuntimeError(
+                        f"The batch form of {plan_field.parent_type.name}.{plan_field.name} returned "
+                        f"{len(values)} values for {count} parents"
+                    )
                 )
                 values = [failure] * count
             else:
@@ -275,11 +287,13 @@ class LevelRunner:
         kind = completion.kind
         nullable = completion.nullable
         targets = work.targets
-        if kind is LEAF and nullable:
+        if kind is LEAF:  # the common case, without a call per value
             coerce = completion.coerce
             assert coerce is not None
             for index, value in enumerate(values):
                 if value is None:
+                    if not nullable:
+                        self._field_error(_null_in_non_null(plan_field), plan_field, work, index)
                     continue  # the target already holds None
                 if type(value) is _Failed:
                     self._field_error(value.error, plan_field, work, index)
@@ -287,7 +301,8 @@ class LevelRunner:
                 try:
                     targets[index][key] = coerce(value)
                 except Exception as error:
-                    self._field_error(error, plan_field, work, index)
+                    # A resolver may return an exception instead of raising it: graphql-core raises it.
+                    self._field_error(value if isinstance(value, Exception) else error, plan_field, work, index)
             return
         for index, value in enumerate(values):
             if type(value) is _Failed:
@@ -295,7 +310,14 @@ class LevelRunner:
                 continue
             try:
                 targets[index][key] = self._complete(
-                    completion, value, plan_field, work.slots[index], targets[index], key, work.paths[index], key,
+                    completion,
+                    value,
+                    plan_field,
+                    work.slots[index],
+                    targets[index],
+                    key,
+                    work.paths[index],
+                    key,
                     following,
                 )
             except _Violation as violation:
@@ -324,15 +346,9 @@ class LevelRunner:
         if value is None:
             if completion.nullable:
                 return None
-            raise _Violation(
-                self._locate(
-                    TypeError(
-                        f"Cannot return null for non-nullable field {plan_field.parent_type.name}.{plan_field.name}."
-                    ),
-                    plan_field,
-                    Path(parent_path, path_key, None),
-                )
-            )
+            raise _Violation(self._locate(_null_in_non_null(plan_field), plan_field, Path(parent_path, path_key, None)))
+        if isinstance(value, Exception):
+            raise value  # returned instead of raised: graphql-core raises it
         kind = completion.kind
         if kind is LEAF:
             assert completion.coerce is not None
@@ -340,9 +356,8 @@ class LevelRunner:
         path = Path(parent_path, path_key, plan_field.parent_type.name if type(path_key) is str else None)
         if kind is LIST:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
-                raise TypeError(
-                    f"Expected Iterable, but did not find one for field '{plan_field.parent_type.name}.{plan_field.name}'."
-                )
+                owner_name = f"{plan_field.parent_type.name}.{plan_field.name}"
+                raise TypeError(f"Expected Iterable, but did not find one for field '{owner_name}'.")
             item = completion.item
             assert item is not None
             items: list[Any] = []
@@ -458,15 +473,25 @@ class LevelRunner:
         work.paths = [work.paths[i] for i in alive]
         work.slots = [work.slots[i] for i in alive]
 
-    def _note_level(self, level: list[Work], started: float) -> None:
+    @property
+    def _statement_log(self) -> list[tuple[str, float]]:
+        loaders = getattr(self.host.context_value, "loaders", None)
+        return getattr(loaders, "statement_log", None) or []
+
+    def _note_level(self, level: list[Work], started: float, statements_before: int) -> None:
+        statements = self._statement_log[statements_before:]
         self.levels.append(
             {
-                "selections": [
-                    {"type": work.selection.type.name, "objects": len(work.parents)} for work in level
-                ],
+                "selections": [{"type": work.selection.type.name, "objects": len(work.parents)} for work in level],
                 "ms": round((time.perf_counter() - started) * 1000, 3),
+                "statements": len(statements),
+                "statementMs": round(sum(ms for _, ms in statements), 3),
             }
         )
+
+
+def _null_in_non_null(plan_field: PlanField) -> TypeError:
+    return TypeError(f"Cannot return null for non-nullable field {plan_field.parent_type.name}.{plan_field.name}.")
 
 
 class _Failed:
@@ -484,6 +509,23 @@ def _is_dead(slot: Slot | None) -> bool:
             return True
         slot = slot.parent
     return False
+
+
+def _settled_items(items: list[Any]) -> Any:
+    """The list with its awaitable items awaited together (each failure in its own place), or the
+    list itself when every coroutine among them finishes at once."""
+    items = [run_eagerly(item) if inspect.iscoroutine(item) else item for item in items]
+    waiting = [index for index, item in enumerate(items) if inspect.isawaitable(item)]
+    if not waiting:
+        return items
+
+    async def settle() -> list[Any]:
+        results = await asyncio.gather(*(items[index] for index in waiting), return_exceptions=True)
+        for index, result in zip(waiting, results, strict=True):
+            items[index] = _Failed(result) if isinstance(result, BaseException) else result
+        return items
+
+    return settle()
 
 
 async def _capture(awaitable: Awaitable[Any]) -> Any:

@@ -29,7 +29,7 @@ from strawberry.extensions import SchemaExtension
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.errors import LIMIT_EXCEEDED, GatewayError
 from gateway.graph.message_privacy import hidden_type_names, redact, root_type_names, written_names
-from gateway.limits import Limits, ListSizes, NestingTooDeep, measure_document
+from gateway.limits import Limits, ListSizes, NestingTooDeep, measure_cached
 
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 _TOKEN_LIMIT_MESSAGE = re.compile(r"Document contains more than \d+ tokens")
@@ -158,7 +158,7 @@ class AbuseLimits(SchemaExtension):
     def _check(self, document: object) -> None:
         context = self.execution_context
         try:
-            measured = measure_document(context.schema._schema, document, context.variables or {}, self.sizes)  # type: ignore[arg-type]
+            measured = measure_cached(context.schema._schema, document, context.variables or {}, self.sizes)  # type: ignore[arg-type]
         except NestingTooDeep as exc:
             raise GatewayError(
                 f"This query nests selections and fragments more than {exc.maximum} levels deep",

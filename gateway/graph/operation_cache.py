@@ -13,8 +13,10 @@ from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, parse, validate
 from strawberry.extensions import SchemaExtension
+
+from gateway.graph.document_memo import DOCUMENTS
 
 OPERATION_CACHE_SIZE = 1_000  # distinct operations kept: clients send few, so nearly all are hits
 
@@ -36,8 +38,22 @@ class OperationParseCache(SchemaExtension):
         yield
 
 
-def operation_caches(maxsize: int = OPERATION_CACHE_SIZE) -> list[Callable[[], Any]]:
-    """The parse cache and strawberry's validation cache (keyed by schema, document and rules)."""
-    from strawberry.extensions import ValidationCache
+class DocumentValidationCache(SchemaExtension):
+    """Validation errors per (schema, document, rules), kept with the document (see
+    gateway.graph.document_memo): strawberry's ValidationCache hashes the whole document instead."""
 
-    return [OperationParseCache, lambda: ValidationCache(maxsize=maxsize)]
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            schema = context.schema._schema
+            rules = tuple(context.validation_rules)
+            context.pre_execution_errors = DOCUMENTS.get(
+                document, ("validation", schema, rules), lambda: validate(schema, document, rules)
+            )
+        yield
+
+
+def operation_caches() -> list[Callable[[], Any] | type[SchemaExtension]]:
+    """The parse cache and the validation cache."""
+    return [OperationParseCache, DocumentValidationCache]

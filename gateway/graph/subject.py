@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from gateway.contributions import LoaderSpec
+from gateway.db.bulk import any_of
 from gateway.db.tables import subject as subject_table
+from gateway.engine.batch import batch_resolver
 from gateway.errors import BadUserInput
 from gateway.graph.eager import eager
 from gateway.graph.enums import CodeTypeEnum, Polarity, SubjectKindEnum
@@ -77,6 +79,7 @@ class CreditSubjectBase:
 
     @strawberry.field(description="Records of every domain, newest decision first.")
     @eager
+    @batch_resolver(lambda roots, info, **arguments: _records_of_all(roots, info, **arguments))
     async def records(
         self,
         info: Info,
@@ -84,39 +87,75 @@ class CreditSubjectBase:
         domain: str | None = None,
         first: int | None = None,
     ) -> list[CreditRecord]:
-        settings = info.context.settings
-        size = page_size(first, default=DEFAULT_RECORDS, maximum=settings.max_page_size)
-        graph = info.context.graph
-        loaders_of = [s.loader for s in graph.composition.record_sources if domain is None or s.domain == domain]
-        if domain is not None and not loaders_of:
-            known = ", ".join(s.domain for s in graph.composition.record_sources)
-            raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
+        size, names = _records_request(info, domain, first)
         loaders = info.context.loaders
         # Every load is queued before the first is awaited, so each loader still batches all subjects;
         # awaiting a load that is already done (prefetched) does not suspend, so neither does this field.
-        pending = [loaders.get(name).load(self.id) for name in (*loaders_of, *graph.core_record_loaders)]
+        pending = [loaders.get(name).load(self.id) for name in names]
         per_source = [await load for load in pending]
-        merged = [
-            r
-            for records in per_source
-            for r in records
-            if (polarity is None or r.polarity == polarity) and (domain is None or r.domain == domain)
-        ]
-        merged.sort(key=lambda r: (r.decision_date, int(r.id)), reverse=True)
-        return merged[:size]
+        return _merge_records(per_source, polarity, domain, size)
 
 
-async def _subjects_by(column: sa.Column[Any], conn: AsyncConnection, keys: Sequence[Any]) -> Mapping[Any, Any]:
-    rows = (await conn.execute(sa.select(subject_table).where(column.in_(keys)))).all()
+def _records_request(info: Info, domain: str | None, first: int | None) -> tuple[int, tuple[str, ...]]:
+    """The page size and the loaders that ``records`` reads (a domain narrows them; unknown: refused)."""
+    settings = info.context.settings
+    size = page_size(first, default=DEFAULT_RECORDS, maximum=settings.max_page_size)
+    graph = info.context.graph
+    loaders_of = [s.loader for s in graph.composition.record_sources if domain is None or s.domain == domain]
+    if domain is not None and not loaders_of:
+        known = ", ".join(s.domain for s in graph.composition.record_sources)
+        raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
+    return size, (*loaders_of, *graph.core_record_loaders)
+
+
+def _merge_records(
+    per_source: Sequence[Sequence[Any]], polarity: Polarity | None, domain: str | None, size: int
+) -> list[Any]:
+    merged = [
+        r
+        for records in per_source
+        for r in records
+        if (polarity is None or r.polarity == polarity) and (domain is None or r.domain == domain)
+    ]
+    merged.sort(key=lambda r: (r.decision_date, int(r.id)), reverse=True)
+    return merged[:size]
+
+
+async def _records_of_all(
+    roots: Sequence[CreditSubjectBase],
+    info: Info,
+    polarity: Polarity | None = None,
+    domain: str | None = None,
+    first: int | None = None,
+) -> list[list[Any]]:
+    """The batch form of ``records``: every subject of a level, one loader call per source."""
+    size, names = _records_request(info, domain, first)
+    ids = [root.id for root in roots]
+    per_loader = [await info.context.loaders.load_all(name, ids) for name in names]
+    return [
+        _merge_records([found[index] for found in per_loader], polarity, domain, size) for index in range(len(roots))
+    ]
+
+
+# Built once: one SQL text for every batch size (gateway.db.bulk.any_of), so it is compiled once and
+# PostgreSQL's prepared statement is reused.
+_BY_HASH = sa.select(subject_table).where(any_of(subject_table.c.lookup_hash, name="keys"))
+_BY_ID = sa.select(subject_table).where(any_of(subject_table.c.id, name="keys"))
+
+
+async def _subjects_by(
+    query: sa.Select[Any], column: sa.Column[Any], conn: AsyncConnection, keys: Sequence[Any]
+) -> Mapping[Any, Any]:
+    rows = (await conn.execute(query, {"keys": keys})).all()
     return {row._mapping[column.name]: row for row in rows}
 
 
 async def load_subjects_by_hash(conn: AsyncConnection, hashes: Sequence[str]) -> Mapping[str, Any]:
-    return await _subjects_by(subject_table.c.lookup_hash, conn, hashes)
+    return await _subjects_by(_BY_HASH, subject_table.c.lookup_hash, conn, hashes)
 
 
 async def load_subjects_by_id(conn: AsyncConnection, ids: Sequence[int]) -> Mapping[int, Any]:
-    return await _subjects_by(subject_table.c.id, conn, ids)
+    return await _subjects_by(_BY_ID, subject_table.c.id, conn, ids)
 
 
 CORE_LOADERS = (

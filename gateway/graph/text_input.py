@@ -15,8 +15,7 @@ must be refused, not overflow Python's recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from itertools import chain
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -34,6 +33,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import BadUserInput
+from gateway.graph.document_memo import DOCUMENTS
 from gateway.text_checks import problem
 
 
@@ -104,11 +104,22 @@ def literal_strings(document: DocumentNode) -> Iterator[tuple[str, str]]:
 
 
 def check_request(document: DocumentNode, variables: Mapping[str, Any] | None) -> None:
-    """Raise BAD_USER_INPUT naming the first string of the request that holds a refused character."""
-    for path, text in chain(variable_strings(variables or {}), literal_strings(document)):
+    """Raise BAD_USER_INPUT naming the first string of the request that holds a refused character:
+    the variables' first, then the document's literals (found once per document)."""
+    refused = _first_refused(variable_strings(variables or {}))
+    if refused is None:
+        refused = DOCUMENTS.get(document, "refused-literal", lambda: _first_refused(literal_strings(document)))
+    if refused is not None:
+        path, reason = refused
+        raise BadUserInput(f"Argument {path} {reason}.", argument=path)
+
+
+def _first_refused(strings: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    for path, text in strings:
         reason = problem(text)
         if reason is not None:
-            raise BadUserInput(f"Argument {path} {reason}.", argument=path)
+            return path, reason
+    return None
 
 
 class TextInputCheck(SchemaExtension):

@@ -1,5 +1,6 @@
 """Read resolvers: ``CreditSubject.tax`` and the tax black list ``Query.majorTaxViolations``."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,6 +9,7 @@ from strawberry.types import Info
 from gateway.api import (
     ENVELOPE_COLUMNS,
     Connection,
+    batch_resolver,
     connection_from_rows,
     credit_record,
     decision_cursor,
@@ -21,9 +23,19 @@ from plugins.tax.tables import tax_major_violation
 from plugins.tax.types import MajorTaxViolation, TaxCreditRating, TaxProfile
 
 
+async def tax_profiles(roots: Sequence[Any], info: Info) -> list[TaxProfile | None]:
+    """The batch form: every subject of a level with one call of the records loader."""
+    found = await info.context.loaders.load_all(RECORDS, [root.id for root in roots])
+    return [tax_profile(records) for records in found]
+
+
+@batch_resolver(tax_profiles)
 async def resolve_tax(root: Any, info: Info) -> TaxProfile | None:
     # Through the same loader as CreditSubject.records, so `{ tax records }` costs one statement.
-    records = await info.context.loaders.load(RECORDS, root.id)
+    return tax_profile(await info.context.loaders.load(RECORDS, root.id))
+
+
+def tax_profile(records: Sequence[Any]) -> TaxProfile:
     ratings = [r for r in records if isinstance(r, TaxCreditRating)]
     ratings.sort(key=lambda r: r.year, reverse=True)
     violations = [r for r in records if isinstance(r, MajorTaxViolation)]  # newest decision first already
@@ -38,8 +50,14 @@ async def resolve_major_tax_violations(
     size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
     query = (
         sa.select(*ENVELOPE_COLUMNS, *VIOLATION_COLUMNS)
-        .select_from(credit_record.join(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id))
-        # domain and category first: they let the envelope index find the listings without a scan.
+        # An outer join, though every listing has its detail row (written in one transaction): the planner
+        # then expects as many rows as listings, so it walks the page-order index (ix_credit_record_page)
+        # and stops after the page. With an inner join it guesses a handful of rows (it cannot know that
+        # the category implies the detail) and reads and sorts every listing instead.
+        .select_from(
+            credit_record.outerjoin(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id)
+        )
+        # domain, category and status (in published_clause) first, then the page order: the index's columns.
         .where(
             credit_record.c.domain == rules.DOMAIN,
             credit_record.c.category == rules.VIOLATION_CATEGORY,
@@ -47,6 +65,8 @@ async def resolve_major_tax_violations(
         )
     )
     query = newest_decisions_first(query, after, size)
-    async with info.context.engine.connect() as conn:
+    async with info.context.connection() as conn:
         rows = (await conn.execute(query)).all()
-    return connection_from_rows(rows, size, violation_from_row, decision_cursor)
+    return connection_from_rows(
+        [row for row in rows if row.violation_type is not None], size, violation_from_row, decision_cursor
+    )
