@@ -63,6 +63,7 @@ from gateway.graph.records import (
     decision_cursor,
     envelope_kwargs,
     newest_decisions_first,
+    newest_decisions_page,
 )
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
@@ -173,6 +174,7 @@ __all__ = [
     "list_entry_input",
     "lookup_hash",
     "newest_decisions_first",
+    "newest_decisions_page",
     "optional",
     "page_size",
     "parse_date",

@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry r
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from gateway import heap
 from gateway.auth.jwt_tokens import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Role
 from gateway.clock import serve_as_of
@@ -161,8 +162,10 @@ def create_app(
     *,
     extra_plugins: Iterable[tuple[str, Any]] = (),
     engine: AsyncEngine | None = None,
+    settle_heap: bool = False,
 ) -> Starlette:
-    """Build the ASGI app. Raises ``ConfigurationError`` when the plugins do not compose."""
+    """Build the ASGI app. Raises ``ConfigurationError`` when the plugins do not compose.
+    ``settle_heap``: a serving process's garbage-collection tuning (gateway.heap), for ``serve``."""
     settings = settings or Settings()
     composition = compose_plugins(settings, extra_plugins)
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
@@ -187,6 +190,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> Any:
+        if settle_heap:
+            graph.on_schema_built = heap.settle  # a role's schema, built on its first request
+            heap.tune()
+            heap.settle()
         yield
         observability.close()
         await rate_limiter.aclose()
@@ -225,4 +232,4 @@ def create_worker_app() -> Starlette:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)

@@ -278,7 +278,7 @@ def serve(
     from gateway.app import create_app
 
     try:
-        application = create_app(settings)
+        application = create_app(settings, settle_heap=True)
     except ConfigurationError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"credit-gateway {__version__} on http://{settings.host}:{settings.port}/graphql ({how})")

@@ -114,6 +114,7 @@ class PlanField:
     attribute: str | None = None  # ATTRIBUTE
     function: Callable[..., Any] | None = None  # METHOD, BATCH, RESOLVER
     method_takes_parent: bool = True  # METHOD: whether the function takes the parent
+    method_arguments: dict[str, Any] = field(default_factory=dict)  # METHOD: its (constant) arguments
     arguments: dict[str, Any] | None = None  # coerced once, when no variable is read
     reads_variables: bool = False
     guarded: bool = False  # goes through the schema's middleware (partner field groups)
@@ -237,15 +238,40 @@ class Compiler:
             plan_field.function = batch
             return
         plain = (
-            not strawberry_field.arguments
+            # arguments only when they are constant: converted here, once, as strawberry would per call
+            (not strawberry_field.arguments or plan_field.arguments is not None)
             and resolver.info_parameter is None
             and getattr(resolver, "parent_parameter", None) is None
             and not resolver.is_async
         )
         if plain:
+            method_arguments = self._python_arguments(strawberry_field, plan_field.arguments or {})
+            if method_arguments is None:
+                return
             plan_field.kind = FieldKind.METHOD
             plan_field.function = resolver.wrapped_func
             plan_field.method_takes_parent = resolver.self_parameter is not None or resolver.root_parameter is not None
+            plan_field.method_arguments = method_arguments
+
+    def _python_arguments(self, strawberry_field: Any, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        """Coerced GraphQL arguments as the resolver receives them (Python names, input types built);
+        None when strawberry cannot convert them ahead (it then runs the full resolver per parent)."""
+        if not arguments:
+            return {}
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        if strawberry_schema is None:
+            return None
+        from strawberry.types.arguments import convert_arguments
+
+        try:
+            return convert_arguments(
+                arguments,
+                strawberry_field.arguments,
+                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                config=strawberry_schema.config,
+            )
+        except Exception:
+            return None
 
     def _completion(self, output_type: GraphQLOutputType, details: list[FieldDetails]) -> Completion:
         nullable = not is_non_null_type(output_type)

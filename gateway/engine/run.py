@@ -8,9 +8,11 @@ are coerced into the response, and child objects become the parents of the next 
 
 Errors follow the GraphQL specification, as graphql-core does: each error is located (path,
 locations) and keeps its ``extensions``; a ``null`` or an error in a non-null position makes the
-nearest nullable enclosing position ``null`` (up to ``data`` itself). A subtree that went ``null``
-runs no further, and errors from inside it are dropped, as graphql-core drops errors under a
-position it already nulled.
+nearest nullable enclosing position ``null`` (up to ``data`` itself). An object that went ``null``
+runs no further level: the errors of its own fields are reported (graphql-core runs an object's
+fields together and reports each), those of deeper fields cannot arise. graphql-core may report a
+few of the latter, from fields its scheduling happened to run before the null; the specification
+leaves them open, and the differential tests compare everything else.
 """
 
 from __future__ import annotations
@@ -32,18 +34,11 @@ from gateway.graph.eager import run_eagerly
 LEAF, LIST, OBJECT, ABSTRACT = CompletionKind.LEAF, CompletionKind.LIST, CompletionKind.OBJECT, CompletionKind.ABSTRACT
 
 
-class Slot:
-    """Where a composite value sits in the response, for null propagation: its container and key,
-    whether that position is nullable, and the slot of the enclosing composite."""
-
-    __slots__ = ("container", "dead", "key", "nullable", "parent")
-
-    def __init__(self, parent: Slot | None, container: Any, key: Any, nullable: bool) -> None:
-        self.parent = parent
-        self.container = container
-        self.key = key
-        self.nullable = nullable
-        self.dead = False
+# Where a composite value sits in the response, for null propagation: [enclosing slot, container,
+# key, whether that position is nullable, whether it went null]. A list, not an object: one is
+# made per object and per list of the response, and a list literal costs a tenth of an instance.
+Slot = list
+PARENT, CONTAINER, KEY, NULLABLE, DEAD = range(5)
 
 
 class _Violation(Exception):
@@ -92,7 +87,7 @@ class LevelRunner:
         top = Work(root)
         top.parents.append(root_value)
         top.targets.append(data)
-        top.slots.append(Slot(None, None, None, False))
+        top.slots.append([None, None, None, False, False])
         top.paths.append(None)
         level: list[Work] = [top]
         while level:
@@ -152,9 +147,10 @@ class LevelRunner:
             assert function is not None
             values = []
             takes_parent = plan_field.method_takes_parent
+            arguments = plan_field.method_arguments
             for parent in parents:
                 try:
-                    values.append(function(parent) if takes_parent else function())
+                    values.append(function(parent, **arguments) if takes_parent else function(**arguments))
                 except Exception as error:
                     values.append(_Failed(error))
             self._complete_all(plan_field, work, values, following)
@@ -196,7 +192,7 @@ class LevelRunner:
                 definition,
                 plan_field.nodes,
                 plan_field.parent_type,
-                Path(path, plan_field.key, plan_field.parent_type.name),
+                Path(_graphql_path(path), plan_field.key, plan_field.parent_type.name),
             )
             try:
                 value = resolve(parent, info, **arguments)
@@ -241,7 +237,7 @@ class LevelRunner:
                 definition,
                 plan_field.nodes,
                 plan_field.parent_type,
-                Path(work.paths[0], plan_field.key, plan_field.parent_type.name),
+                Path(_graphql_path(work.paths[0]), plan_field.key, plan_field.parent_type.name),
             )
             info = _strawberry_info(host, raw_info, plan_field)
             result = plan_field.function(work.parents, info, **arguments)
@@ -346,14 +342,14 @@ class LevelRunner:
         if value is None:
             if completion.nullable:
                 return None
-            raise _Violation(self._locate(_null_in_non_null(plan_field), plan_field, Path(parent_path, path_key, None)))
+            raise _Violation(self._locate(_null_in_non_null(plan_field), plan_field, (parent_path, path_key, None)))
         if isinstance(value, Exception):
             raise value  # returned instead of raised: graphql-core raises it
         kind = completion.kind
         if kind is LEAF:
             assert completion.coerce is not None
             return completion.coerce(value)
-        path = Path(parent_path, path_key, plan_field.parent_type.name if type(path_key) is str else None)
+        path = (parent_path, path_key, plan_field.parent_type.name if type(path_key) is str else None)
         if kind is LIST:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
                 owner_name = f"{plan_field.parent_type.name}.{plan_field.name}"
@@ -361,12 +357,12 @@ class LevelRunner:
             item = completion.item
             assert item is not None
             items: list[Any] = []
-            slot = Slot(owner, container, position, completion.nullable)
+            slot = [owner, container, position, completion.nullable, False]
             for index, entry in enumerate(value):
                 items.append(None)
                 if type(entry) is _Failed or isinstance(entry, Exception):
                     error = entry.error if type(entry) is _Failed else entry
-                    located = self._locate(error, plan_field, Path(path, index, None))
+                    located = self._locate(error, plan_field, (path, index, None))
                     if item.nullable:
                         self._record(located, slot)
                         continue
@@ -378,7 +374,7 @@ class LevelRunner:
                         raise
                     self._record(violation.error, slot)
                 except Exception as error:
-                    located = self._locate(error, plan_field, Path(path, index, None))
+                    located = self._locate(error, plan_field, (path, index, None))
                     if not item.nullable:
                         raise _Violation(located) from None
                     self._record(located, slot)
@@ -398,7 +394,7 @@ class LevelRunner:
             work = following[id(selection)] = Work(selection)
         work.parents.append(value)
         work.targets.append(target)
-        work.slots.append(Slot(owner, container, position, completion.nullable))
+        work.slots.append([owner, container, position, completion.nullable, False])
         work.paths.append(path)
         return target
 
@@ -412,7 +408,9 @@ class LevelRunner:
         if name is None:
             host = self.host
             assert plan_field.definition is not None
-            info = host.build_resolve_info(plan_field.definition, plan_field.nodes, plan_field.parent_type, path)
+            info = host.build_resolve_info(
+                plan_field.definition, plan_field.nodes, plan_field.parent_type, _graphql_path(path)
+            )
             resolve_type = abstract.resolve_type or host.type_resolver
             name = resolve_type(value, info, abstract)
             if inspect.isawaitable(name):  # pragma: no cover (strawberry's resolve_type is sync)
@@ -434,12 +432,12 @@ class LevelRunner:
 
     # --- errors ---------------------------------------------------------------------------
 
-    def _locate(self, error: BaseException, plan_field: PlanField, path: Path) -> GraphQLError:
-        return located_error(error, plan_field.nodes, path.as_list())  # type: ignore[arg-type]
+    def _locate(self, error: BaseException, plan_field: PlanField, path: Any) -> GraphQLError:
+        return located_error(error, plan_field.nodes, _graphql_path(path).as_list())  # type: ignore[arg-type]
 
     def _field_error(self, error: BaseException, plan_field: PlanField, work: Work, index: int) -> None:
         slot = work.slots[index]
-        located = self._locate(error, plan_field, Path(work.paths[index], plan_field.key, plan_field.parent_type.name))
+        located = self._locate(error, plan_field, (work.paths[index], plan_field.key, plan_field.parent_type.name))
         self._record(located, slot)
         completion = plan_field.completion
         if completion is None or completion.nullable:
@@ -448,21 +446,21 @@ class LevelRunner:
             self._bubble(slot)
 
     def _record(self, error: GraphQLError, slot: Slot | None) -> None:
-        if self.deaths and _is_dead(slot):
-            return  # inside a subtree already nulled: graphql-core would not report it either
+        # Recorded even in an object a sibling field nulled this level: graphql-core runs an object's
+        # fields together and reports each one's error. Deeper levels of a nulled object never run.
         self.errors.append((error, slot))
 
     def _bubble(self, slot: Slot | None) -> None:
         """A non-null position under ``slot`` failed: null the nearest nullable position up from it."""
-        while slot is not None and not slot.nullable:
-            slot.dead = True
-            slot = slot.parent
+        while slot is not None and not slot[NULLABLE]:
+            slot[DEAD] = True
+            slot = slot[PARENT]
         self.deaths += 1
-        if slot is None or slot.container is None:
+        if slot is None or slot[CONTAINER] is None:
             self.data = None
             return
-        slot.dead = True
-        slot.container[slot.key] = None
+        slot[DEAD] = True
+        slot[CONTAINER][slot[KEY]] = None
 
     def _drop_dead(self, work: Work) -> None:
         alive = [i for i, slot in enumerate(work.slots) if not _is_dead(slot)]
@@ -503,18 +501,26 @@ class _Failed:
         self.error = error
 
 
+def _graphql_path(path: Any) -> Path | None:
+    """graphql-core's Path of a response position, which the engine keeps as plain (previous, key,
+    type name) tuples until someone needs it (a resolver's info, an error)."""
+    if path is None or type(path) is Path:
+        return path
+    return Path(_graphql_path(path[0]), path[1], path[2])
+
+
 def _is_dead(slot: Slot | None) -> bool:
     while slot is not None:
-        if slot.dead:
+        if slot[DEAD]:
             return True
-        slot = slot.parent
+        slot = slot[PARENT]
     return False
 
 
 def _settled_items(items: list[Any]) -> Any:
     """The list with its awaitable items awaited together (each failure in its own place), or the
     list itself when every coroutine among them finishes at once."""
-    items = [run_eagerly(item) if inspect.iscoroutine(item) else item for item in items]
+    items = [_eagerly(item) if inspect.iscoroutine(item) else item for item in items]
     waiting = [index for index, item in enumerate(items) if inspect.isawaitable(item)]
     if not waiting:
         return items
@@ -526,6 +532,13 @@ def _settled_items(items: list[Any]) -> Any:
         return items
 
     return settle()
+
+
+def _eagerly(coroutine: Any) -> Any:
+    try:
+        return run_eagerly(coroutine)
+    except Exception as error:  # failed before its first wait: this item only
+        return _Failed(error)
 
 
 async def _capture(awaitable: Awaitable[Any]) -> Any:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -185,16 +186,39 @@ def join_formats(from_clause: Any) -> Any:
     )
 
 
-def _part(m: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    return {key[len(prefix) :]: value for key, value in m.items() if key.startswith(prefix)}
+@lru_cache(maxsize=256)
+def _columns_of(fields: tuple[str, ...], prefix: str) -> tuple[tuple[int, str], ...]:
+    """(position, field name) of the columns labelled ``prefix``: worked out once per result shape."""
+    return tuple((index, key[len(prefix) :]) for index, key in enumerate(fields) if key.startswith(prefix))
+
+
+_SHAPES: dict[int, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _fields_of(row: Any) -> tuple[str, ...]:
+    """A row's column names. SQLAlchemy builds the tuple anew on each ``row._fields``; the rows of
+    one result share one metadata object, so the names are looked up once per result."""
+    shape = getattr(row, "_parent", None)
+    if shape is None:
+        return tuple(row._fields)
+    found = _SHAPES.get(id(shape))
+    if found is None or found[0] is not shape:
+        if len(_SHAPES) > 256:
+            _SHAPES.clear()
+        found = _SHAPES[id(shape)] = (shape, tuple(row._fields))
+    return found[1]
+
+
+def _part(row: Any, prefix: str) -> dict[str, Any]:
+    """The columns of one format (labelled ``prefix``) of a row, by field name."""
+    return {name: row[index] for index, name in _columns_of(_fields_of(row), prefix)}
 
 
 def format_record(row: Any) -> CreditRecord | None:
     """The shared-format record a row holds (selected with ENVELOPE_COLUMNS and FORMAT_COLUMNS), or None."""
-    m = row._mapping
-    record_type = m["record_type"]
+    record_type = row.record_type
     if record_type == PENALTY_TYPE:
-        p = _part(m, "penalty_")
+        p = _part(row, "penalty_")
         return AdministrativePenalty(
             **envelope_kwargs(row),
             **{
@@ -204,7 +228,7 @@ def format_record(row: Any) -> CreditRecord | None:
             },
         )
     if record_type == LICENSE_TYPE:
-        lic = _part(m, "license_")
+        lic = _part(row, "license_")
         return AdministrativeLicense(
             **envelope_kwargs(row),
             **{
@@ -215,7 +239,7 @@ def format_record(row: Any) -> CreditRecord | None:
             },
         )
     if record_type == LIST_ENTRY_TYPE:
-        e = _part(m, "list_")
+        e = _part(row, "list_")
         return CreditListEntry(
             **envelope_kwargs(row),
             **{**e, "list_type": ListType(e["list_type"]), "measures": [x for x in e["measures"].split(",") if x]},

@@ -94,6 +94,7 @@ class Loaders:
         self._record_filter: Any = None
         self._own_subject_id: object = _UNKNOWN
         self._connection: AsyncConnection | None = None
+        self._closed = False
         # (SQL, milliseconds) of each statement on the read connection, when someone asked for it
         # before the first statement (an admin's query plan: gateway.engine.plan_header).
         self.statement_log: list[tuple[str, float]] | None = None
@@ -112,6 +113,10 @@ class Loaders:
         writes in its own transaction (``engine.begin()``).
         """
         async with self._lock:
+            if self._closed:
+                # Work left running after the answer (graphql-core settles a nulled object's other
+                # fields in the background) must not take a connection nobody would give back.
+                raise RuntimeError("this request is answered; its read connection is closed")
             if self._connection is None:
                 self._connection = await open_read_connection(self._engine)
                 if self.statement_log is not None:
@@ -122,6 +127,7 @@ class Loaders:
         """Give the read connection back to the pool, if the request took one. Never raises: the
         request's own outcome (an outage's 503 among them) must not be replaced by a failed close."""
         connection, self._connection = self._connection, None
+        self._closed = True
         if connection is None:
             return
         try:

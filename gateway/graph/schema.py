@@ -316,12 +316,16 @@ class Graph:
     build_schema: Callable[[Role], strawberry.federation.Schema]
     clock: Clock
     audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
+    # Called after an audience schema is built (serve: gateway.heap.settle).
+    on_schema_built: Callable[[], None] | None = None
 
     def schema_for(self, role: Role) -> strawberry.federation.Schema:
         """The audience schema of a role, built on first use (most processes serve few roles)."""
         schema = self.audiences.get(role)
         if schema is None:
             schema = self.audiences[role] = self.build_schema(role)
+            if self.on_schema_built is not None:
+                self.on_schema_built()
         return schema
 
     @property

@@ -109,6 +109,13 @@ def current_rules() -> PublicityRules:
     return _request_rules.get() or _DEFAULT_RULES
 
 
+def publication_key() -> tuple[dt.date, dt.date]:
+    """What :func:`published_clause` depends on (the day, and the cut-off of withheld dishonesty):
+    statements built with it can be kept as long as this stays the same."""
+    day = today()
+    return day, withheld_cutoff(day, current_rules().dishonesty_withheld_after_years)
+
+
 def published_clause(table: sa.Table = credit_record) -> sa.ColumnElement[bool]:
     """SQL for "published today" on the envelope table, for a plugin's list queries."""
     day = today()

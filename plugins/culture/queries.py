@@ -19,7 +19,7 @@ from gateway.api import (
     decision_cursor,
     format_record,
     list_category,
-    newest_decisions_first,
+    newest_decisions_page,
     page_size,
     published_clause,
     subject,
@@ -80,8 +80,31 @@ async def resolve_culture_red_black_list(
     keyset-paged; one statement with the listed subjects' names."""
     settings = info.context.settings
     size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    today = clock_today()
-    query = (
+    # The day is part of the statement's key (newest_decisions_page keeps it per day) and a parameter.
+    query, params = newest_decisions_page(
+        ("culture.red_black_list", list_type), lambda: _listed(list_type), after, size
+    )
+    params["listed_on"] = clock_today()
+    async with info.context.connection() as conn:
+        # Every listing has its entry (written in one transaction); a row without one is not on the list.
+        rows = [row for row in (await conn.execute(query, params)).all() if row.list_list_type is not None]
+    # Rows become nodes here and edges below: the edge also names the listed subject.
+    page = connection_from_rows(rows, size, lambda row: row, decision_cursor)
+    edges = [
+        CultureRedBlackListEdge(
+            cursor=edge.cursor,
+            node=format_record(edge.node),
+            subject_name=edge.node.subject_name,
+            subject_code=edge.node.subject_display_code,
+        )
+        for edge in page.edges
+    ]
+    return CultureRedBlackListConnection(edges=edges, page_info=page.page_info)
+
+
+def _listed(list_type: ListType) -> sa.Select[Any]:
+    """Entries on one list, with their subjects' names; ``:listed_on`` is the day."""
+    return (
         sa.select(
             credit_record.c.record_type,
             *ENVELOPE_COLUMNS,
@@ -106,23 +129,10 @@ async def resolve_culture_red_black_list(
             # every listing instead of the page.
             ~sa.exists().where(
                 _entry.c.record_id == credit_record.c.id,
-                sa.or_(_entry.c.list_type != list_type.value, _entry.c.removal_date <= today),
+                sa.or_(
+                    _entry.c.list_type != list_type.value,
+                    _entry.c.removal_date <= sa.bindparam("listed_on", type_=sa.Date),
+                ),
             ),
         )
     )
-    query = newest_decisions_first(query, after, size)
-    async with info.context.connection() as conn:
-        # Every listing has its entry (written in one transaction); a row without one is not on the list.
-        rows = [row for row in (await conn.execute(query)).all() if row.list_list_type is not None]
-    # Rows become nodes here and edges below: the edge also names the listed subject.
-    page = connection_from_rows(rows, size, lambda row: row, decision_cursor)
-    edges = [
-        CultureRedBlackListEdge(
-            cursor=edge.cursor,
-            node=format_record(edge.node),
-            subject_name=edge.node.subject_name,
-            subject_code=edge.node.subject_display_code,
-        )
-        for edge in page.edges
-    ]
-    return CultureRedBlackListConnection(edges=edges, page_info=page.page_info)

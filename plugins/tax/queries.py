@@ -13,7 +13,7 @@ from gateway.api import (
     connection_from_rows,
     credit_record,
     decision_cursor,
-    newest_decisions_first,
+    newest_decisions_page,
     page_size,
     published_clause,
 )
@@ -48,7 +48,16 @@ async def resolve_major_tax_violations(
     """The listings in force (neither repaired nor revoked), newest decision first, keyset-paged."""
     settings = info.context.settings
     size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    query = (
+    query, params = newest_decisions_page("tax.major_violations", _violations_listed, after, size)
+    async with info.context.connection() as conn:
+        rows = (await conn.execute(query, params)).all()
+    return connection_from_rows(
+        [row for row in rows if row.violation_type is not None], size, violation_from_row, decision_cursor
+    )
+
+
+def _violations_listed() -> sa.Select[Any]:
+    return (
         sa.select(*ENVELOPE_COLUMNS, *VIOLATION_COLUMNS)
         # An outer join, though every listing has its detail row (written in one transaction): the planner
         # then expects as many rows as listings, so it walks the page-order index (ix_credit_record_page)
@@ -63,10 +72,4 @@ async def resolve_major_tax_violations(
             credit_record.c.category == rules.VIOLATION_CATEGORY,
             published_clause(),
         )
-    )
-    query = newest_decisions_first(query, after, size)
-    async with info.context.connection() as conn:
-        rows = (await conn.execute(query)).all()
-    return connection_from_rows(
-        [row for row in rows if row.violation_type is not None], size, violation_from_row, decision_cursor
     )
