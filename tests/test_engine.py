@@ -288,3 +288,42 @@ async def test_an_admin_sees_the_query_plan_with_its_statements() -> None:
     assert "queryPlan" not in (plain.get("extensions") or {})
     assert "queryPlan" not in (public.get("extensions") or {})  # not for anyone but the admin
     assert public["data"] == plain["data"]
+
+
+async def test_a_list_page_statement_is_built_once_per_day() -> None:
+    from gateway.graph import records
+
+    async for gw in _gateway("planned", {}):
+        records._PAGE_STATEMENTS.clear()
+        first = await gw.graphql("{ majorTaxViolations(first: 2) { edges { cursor } pageInfo { endCursor } } }")
+        cursor = first["data"]["majorTaxViolations"]["pageInfo"]["endCursor"]
+        for size in (3, 5):
+            await gw.graphql(f"{{ majorTaxViolations(first: {size}) {{ edges {{ cursor }} }} }}")
+        after = await gw.graphql(
+            "query($a: String) { majorTaxViolations(first: 2, after: $a) { edges { cursor } } }", {"a": cursor}
+        )
+        # One statement without a cursor and one with, whatever the page sizes: the sizes are parameters.
+        assert len(records._PAGE_STATEMENTS) == 2
+        assert [e["cursor"] for e in after["data"]["majorTaxViolations"]["edges"]] != [
+            e["cursor"] for e in first["data"]["majorTaxViolations"]["edges"]
+        ]
+        gw.clock.travel_to(gw.clock.today() + __import__("datetime").timedelta(days=1))
+        await gw.graphql("{ majorTaxViolations(first: 2) { edges { cursor } } }")
+        assert len(records._PAGE_STATEMENTS) == 3  # a new day: published_clause reads another date
+
+
+async def test_serve_freezes_what_startup_built() -> None:
+    import gc
+
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    app = create_app(Settings(database_url="sqlite+aiosqlite://"), settle_heap=True)
+    before, threshold = gc.get_freeze_count(), gc.get_threshold()
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > before
+            assert gc.get_threshold()[0] == __import__("gateway.heap", fromlist=["x"]).YOUNG_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

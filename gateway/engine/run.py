@@ -358,7 +358,31 @@ class LevelRunner:
             assert item is not None
             items: list[Any] = []
             slot = [owner, container, position, completion.nullable, False]
+            fast = item.kind is OBJECT and item.selection is not None
+            if fast:  # a list of objects, the common case: each becomes a parent of the next level here
+                selection = item.selection
+                keys = selection.keys
+                checked = selection.is_type_of is not None
+                work = following.get(id(selection))
+                if work is None:
+                    work = following[id(selection)] = Work(selection)
+                parents, targets, slots, paths = work.parents, work.targets, work.slots, work.paths
+                item_nullable = item.nullable
             for index, entry in enumerate(value):
+                if (
+                    fast
+                    and entry is not None
+                    and type(entry) is not _Failed
+                    and not isinstance(entry, Exception)
+                    and (not checked or self._is_type_of(selection, entry))
+                ):
+                    target = dict.fromkeys(keys)
+                    items.append(target)
+                    parents.append(entry)
+                    targets.append(target)
+                    slots.append([slot, items, index, item_nullable, False])
+                    paths.append((path, index, None))
+                    continue
                 items.append(None)
                 if type(entry) is _Failed or isinstance(entry, Exception):
                     error = entry.error if type(entry) is _Failed else entry

@@ -51,13 +51,13 @@ class CreditSubjectBase:
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        m = row._mapping
+        m = row
         return cls(
-            id=m["id"],
-            code=m["display_code"],
-            code_type=CodeType(m["code_type"]),
-            name=m["name"],
-            kind=SubjectKind(m["kind"]),
+            id=m.id,
+            code=m.display_code,
+            code_type=CodeType(m.code_type),
+            name=m.name,
+            kind=SubjectKind(m.kind),
         )
 
     @strawberry.field(description="For an organisation, who registered it; null for natural persons.")
@@ -147,7 +147,7 @@ async def _subjects_by(
     query: sa.Select[Any], column: sa.Column[Any], conn: AsyncConnection, keys: Sequence[Any]
 ) -> Mapping[Any, Any]:
     rows = (await conn.execute(query, {"keys": keys})).all()
-    return {row._mapping[column.name]: row for row in rows}
+    return {getattr(row, column.name): row for row in rows}
 
 
 async def load_subjects_by_hash(conn: AsyncConnection, hashes: Sequence[str]) -> Mapping[str, Any]:

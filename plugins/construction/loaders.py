@@ -83,52 +83,52 @@ ConstructionRecord = (
 
 
 def qualification_from_row(row: Any) -> ConstructionQualification:
-    m = row._mapping
+    m = row
     return ConstructionQualification(
         **envelope_kwargs(row),
-        qualification_category=rules.QualificationCategory(m["qualification_category"]),
-        specialty=m["qualification_specialty"],
-        grade=rules.QualificationGrade(m["grade"]),
-        valid_from=m["valid_from"],
-        valid_until=m["qualification_valid_until"],
+        qualification_category=rules.QualificationCategory(m.qualification_category),
+        specialty=m.qualification_specialty,
+        grade=rules.QualificationGrade(m.grade),
+        valid_from=m.valid_from,
+        valid_until=m.qualification_valid_until,
     )
 
 
 def conduct_from_row(row: Any) -> ConstructionConductRecord:
-    m = row._mapping
+    m = row
     return ConstructionConductRecord(
         **envelope_kwargs(row),
-        conduct=rules.ConductType(m["conduct"]),
-        behaviour_category=rules.BehaviourCategory(m["behaviour_category"]),
-        facts=m["conduct_facts"],
-        decision_content=m["decision_content"],
-        fine_amount=m["fine_amount"],
-        penalty_months=m["penalty_months"],
-        publicity_months=m["publicity_months"],
+        conduct=rules.ConductType(m.conduct),
+        behaviour_category=rules.BehaviourCategory(m.behaviour_category),
+        facts=m.conduct_facts,
+        decision_content=m.decision_content,
+        fine_amount=m.fine_amount,
+        penalty_months=m.penalty_months,
+        publicity_months=m.publicity_months,
     )
 
 
 def blacklist_from_row(row: Any) -> ConstructionBlacklistEntry:
-    m = row._mapping
+    m = row
     return ConstructionBlacklistEntry(
         **envelope_kwargs(row),
-        criterion=rules.BlacklistCriterion(m["criterion"]),
-        facts=m["blacklist_facts"],
-        removal_due=m["removal_due"],
+        criterion=rules.BlacklistCriterion(m.criterion),
+        facts=m.blacklist_facts,
+        removal_due=m.removal_due,
     )
 
 
 def registration_from_row(row: Any) -> RegisteredPractitioner:
-    m = row._mapping
+    m = row
     return RegisteredPractitioner(
         **envelope_kwargs(row),
-        registration_type=rules.RegistrationType(m["registration_type"]),
-        specialty=m["registration_specialty"],
-        valid_until=m["registration_valid_until"],
-        practitioner_name=m["practitioner_name"],
-        practitioner_code=m["practitioner_code"],
-        employer_name=m["employer_name"],
-        employer_code=m["employer_code"],
+        registration_type=rules.RegistrationType(m.registration_type),
+        specialty=m.registration_specialty,
+        valid_until=m.registration_valid_until,
+        practitioner_name=m.practitioner_name,
+        practitioner_code=m.practitioner_code,
+        employer_name=m.employer_name,
+        employer_code=m.employer_code,
     )
 
 
@@ -182,10 +182,9 @@ async def load_construction_records(
     rows = (await conn.execute(RECORDS_QUERY, {"subject_ids": subject_ids})).all()
     found: dict[int, list[ConstructionRecord]] = defaultdict(list)
     for row in rows:
-        m = row._mapping
         for record_type, marker, read in _READERS:
-            if m["record_type"] == record_type and m[marker] is not None:
-                found[m["subject_id"]].append(read(row))
+            if row.record_type == record_type and getattr(row, marker) is not None:
+                found[row.subject_id].append(read(row))
                 break
     return {subject_id: _newest_first(records) for subject_id, records in found.items()}
 

@@ -36,26 +36,26 @@ TaxRecord = TaxCreditRating | MajorTaxViolation
 
 
 def rating_from_row(row: Any) -> TaxCreditRating:
-    m = row._mapping
+    m = row
     return TaxCreditRating(
         **envelope_kwargs(row),
-        year=m["year"],
-        grade=rules.TaxGrade(m["grade"]),
-        score=m["score"],
-        direct_assignment_reason=m["direct_assignment_reason"],
+        year=m.year,
+        grade=rules.TaxGrade(m.grade),
+        score=m.score,
+        direct_assignment_reason=m.direct_assignment_reason,
     )
 
 
 def violation_from_row(row: Any) -> MajorTaxViolation:
-    m = row._mapping
+    m = row
     return MajorTaxViolation(
         **envelope_kwargs(row),
-        violation_type=rules.ViolationType(m["violation_type"]),
-        facts=m["facts"],
-        amount_involved=m["amount_involved"],
-        tax_due=m["tax_due"],
-        legal_basis=m["legal_basis"],
-        penalty=m["penalty"],
+        violation_type=rules.ViolationType(m.violation_type),
+        facts=m.facts,
+        amount_involved=m.amount_involved,
+        tax_due=m.tax_due,
+        legal_basis=m.legal_basis,
+        penalty=m.penalty,
     )
 
 

@@ -38,18 +38,18 @@ INSPECTION_COLUMNS = tuple(c.label(f"{_PREFIX}{c.name}") for c in urban_inspecti
 
 
 def inspection_from_row(row: Any) -> UrbanInspection:
-    m = row._mapping
+    m = row
     return UrbanInspection(
         **envelope_kwargs(row),
-        party_type=PartyType(m["inspection_party_type"]),
-        inspection_type=rules.InspectionType(m["inspection_inspection_type"]),
-        sub_area=m["inspection_sub_area"],
-        inspection_item=m["inspection_inspection_item"],
-        result=rules.InspectionResult(m["inspection_result"]),
-        findings=m["inspection_findings"],
-        rectification_deadline=m["inspection_rectification_deadline"],
-        inspector_unit=m["inspection_inspector_unit"],
-        remarks=m["inspection_remarks"],
+        party_type=PartyType(m.inspection_party_type),
+        inspection_type=rules.InspectionType(m.inspection_inspection_type),
+        sub_area=m.inspection_sub_area,
+        inspection_item=m.inspection_inspection_item,
+        result=rules.InspectionResult(m.inspection_result),
+        findings=m.inspection_findings,
+        rectification_deadline=m.inspection_rectification_deadline,
+        inspector_unit=m.inspection_inspector_unit,
+        remarks=m.inspection_remarks,
     )
 
 
