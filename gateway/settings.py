@@ -125,7 +125,7 @@ class Settings(BaseSettings):
         "introspection always run on graphql-core.",
     )
     plan_cache_size: int = Field(
-        1_000, ge=1, le=100_000, description="Compiled query plans kept per audience schema (least recently used go)."
+        256, ge=1, le=100_000, description="Compiled query plans kept per audience schema (least recently used go)."
     )
     apq_cache_size: int = Field(
         1_000, ge=0, le=1_000_000, description="Automatic persisted queries kept in memory (LRU); 0 disables APQ."

@@ -98,7 +98,10 @@ class Completion:
     item: Completion | None = None  # LIST
     selection: Selection | None = None  # OBJECT
     abstract_type: GraphQLAbstractType | None = None  # ABSTRACT
-    selections: dict[str, Selection] = field(default_factory=dict)  # ABSTRACT: by possible type name
+    # ABSTRACT: the selection per possible type name, compiled when a value of that type first comes
+    # (an interface or union may have many types, a response few of them)
+    selections: dict[str, Selection] = field(default_factory=dict)
+    compile_for: Callable[[GraphQLObjectType], Selection] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -286,8 +289,7 @@ class Compiler:
             return Completion(CompletionKind.OBJECT, nullable, selection=self._subselection(inner, details))
         if is_abstract_type(inner):
             completion = Completion(CompletionKind.ABSTRACT, nullable, abstract_type=inner)  # type: ignore[arg-type]
-            for possible in self.schema.get_possible_types(inner):  # type: ignore[arg-type]
-                completion.selections[possible.name] = self._subselection(possible, details)
+            completion.compile_for = lambda possible: self._subselection(possible, details)
             return completion
         raise Unsupported(f"output type {inner}")  # pragma: no cover (every output type is one of the above)
 

@@ -443,7 +443,12 @@ class LevelRunner:
             name = runtime.name
             if not hasattr(value, TYPE_CAST_ATTRIBUTE):
                 self._type_names[cache_key] = name
-        return completion.selections[name]
+        selection = completion.selections.get(name)
+        if selection is None:
+            assert completion.compile_for is not None
+            runtime = self.host.schema.get_type(name)
+            selection = completion.selections[name] = completion.compile_for(runtime)
+        return selection
 
     def _is_type_of(self, selection: Selection, value: Any) -> bool:
         if hasattr(value, TYPE_CAST_ATTRIBUTE):
