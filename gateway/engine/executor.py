@@ -112,7 +112,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         cache.misses += 1
         try:
             plan: Plan | None = Compiler(
-                self.schema, self.fragments, self.operation, self.variable_values, self._wrapped
+                self.schema,
+                self.fragments,
+                self.operation,
+                self.variable_values,
+                self._wrapped,
+                entry.directive_variables,
             ).compile()
         except Unsupported:
             plan = None  # remembered too: graphql-core runs it every time

@@ -141,11 +141,17 @@ class Compiler:
         operation: OperationDefinitionNode,
         variable_values: VariableValues,
         guarded_field: Callable[[GraphQLObjectType, str], bool],
+        directive_names: tuple[str, ...] = (),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.operation = operation
-        self.variable_values = variable_values
+        # Only what @include/@skip read: the plan is kept (and compiles abstract selections later), and
+        # must hold nothing else of the request that compiled it (a large variable, say).
+        self.variable_values = VariableValues(
+            {name: variable_values.sources[name] for name in directive_names if name in variable_values.sources},
+            {name: variable_values.coerced[name] for name in directive_names if name in variable_values.coerced},
+        )
         self.guarded_field = guarded_field
         self.fields_count = 0
         self._empty_variables = VariableValues({}, {})
