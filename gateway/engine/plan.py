@@ -254,33 +254,14 @@ class Compiler:
             and not resolver.is_async
         )
         if plain:
-            method_arguments = self._python_arguments(strawberry_field, plan_field.arguments or {})
-            if method_arguments is None:
+            try:
+                method_arguments = python_arguments(self.schema, strawberry_field, plan_field.arguments or {})
+            except Exception:  # strawberry cannot convert them ahead: the full resolver, per parent
                 return
             plan_field.kind = FieldKind.METHOD
             plan_field.function = resolver.wrapped_func
             plan_field.method_takes_parent = resolver.self_parameter is not None or resolver.root_parameter is not None
             plan_field.method_arguments = method_arguments
-
-    def _python_arguments(self, strawberry_field: Any, arguments: dict[str, Any]) -> dict[str, Any] | None:
-        """Coerced GraphQL arguments as the resolver receives them (Python names, input types built);
-        None when strawberry cannot convert them ahead (it then runs the full resolver per parent)."""
-        if not arguments:
-            return {}
-        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-        if strawberry_schema is None:
-            return None
-        from strawberry.types.arguments import convert_arguments
-
-        try:
-            return convert_arguments(
-                arguments,
-                strawberry_field.arguments,
-                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-                config=strawberry_schema.config,
-            )
-        except Exception:
-            return None
 
     def _completion(self, output_type: GraphQLOutputType, details: list[FieldDetails]) -> Completion:
         nullable = not is_non_null_type(output_type)
@@ -306,6 +287,22 @@ class Compiler:
         if collected.new_defer_usages:
             raise Unsupported("@defer")
         return self._selection(object_type, collected.grouped_field_set)
+
+
+def python_arguments(schema: GraphQLSchema, strawberry_field: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Coerced GraphQL arguments as a resolver receives them from strawberry (Python names, input
+    types built): once per plan for a plain method's constant arguments, per level for a batch form."""
+    if not arguments:
+        return {}
+    from strawberry.types.arguments import convert_arguments
+
+    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+    return convert_arguments(
+        arguments,
+        strawberry_field.arguments,
+        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+        config=strawberry_schema.config,
+    )
 
 
 def _reads_variables(node: ArgumentNode | ValueNode) -> bool:

@@ -28,7 +28,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
-from gateway.engine.plan import Completion, CompletionKind, FieldKind, Plan, PlanField, Selection
+from gateway.engine.plan import Completion, CompletionKind, FieldKind, Plan, PlanField, Selection, python_arguments
 from gateway.graph.eager import run_eagerly
 
 LEAF, LIST, OBJECT, ABSTRACT = CompletionKind.LEAF, CompletionKind.LIST, CompletionKind.OBJECT, CompletionKind.ABSTRACT
@@ -232,7 +232,7 @@ class LevelRunner:
         assert definition is not None and plan_field.function is not None
         count = len(work.parents)
         try:
-            arguments = _python_arguments(host, plan_field, self._arguments(plan_field))
+            arguments = python_arguments(host.schema, plan_field.strawberry_field, self._arguments(plan_field))
             raw_info = host.build_resolve_info(
                 definition,
                 plan_field.nodes,
@@ -586,18 +586,3 @@ def _describe(value: Any) -> str:
 def _strawberry_info(host: Any, raw_info: Any, plan_field: PlanField) -> Any:
     strawberry_schema = host.schema._strawberry_schema
     return strawberry_schema.config.info_class(_raw_info=raw_info, _field=plan_field.strawberry_field)
-
-
-def _python_arguments(host: Any, plan_field: PlanField, arguments: dict[str, Any]) -> dict[str, Any]:
-    """GraphQL argument values as the resolver would get them (Python names, input types built)."""
-    if not arguments:
-        return {}
-    from strawberry.types.arguments import convert_arguments
-
-    strawberry_schema = host.schema._strawberry_schema
-    return convert_arguments(
-        arguments,
-        plan_field.strawberry_field.arguments,
-        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-        config=strawberry_schema.config,
-    )
