@@ -1,25 +1,12 @@
 """The public plugin API: everything a domain plugin may import from the gateway.
 
 Built-in plugins import only from here (a test checks it), so a third-party domain can do all
-that a built-in one does. Hooks are documented in :mod:`gateway.hookspecs`.
+that a built-in one does. Hooks are documented in :mod:`gateway.host.hookspecs`.
 """
 
-from gateway.clock import today
-from gateway.contributions import (
-    DemoContext,
-    DemoSubject,
-    ImportColumn,
-    Importer,
-    LoaderSpec,
-    MutationField,
-    QueryField,
-    RecordSource,
-    SubjectField,
-)
 from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.engine.batch import batch_resolver
-from gateway.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.formats.common import (
     PARTY_TYPE_LABELS,
     Decision,
@@ -67,11 +54,24 @@ from gateway.graph.records import (
 )
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
-from gateway.hookspecs import hookimpl
-from gateway.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
-from gateway.lifecycle.publicity import published_clause, published_now
-from gateway.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
-from gateway.submissions import (
+from gateway.host.contributions import (
+    DemoContext,
+    DemoSubject,
+    ImportColumn,
+    Importer,
+    LoaderSpec,
+    MutationField,
+    QueryField,
+    RecordSource,
+    SubjectField,
+)
+from gateway.host.hookspecs import hookimpl
+from gateway.kernel.clock import today
+from gateway.kernel.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
+from gateway.kernel.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
+from gateway.records.publicity import published_clause, published_now
+from gateway.write.submissions import (
     CreatedRecord,
     Envelope,
     FindExisting,
@@ -86,7 +86,7 @@ from gateway.submissions import (
     reject,
     submit,
 )
-from gateway.validation import CENT, MAX_AMOUNT, MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.validation import CENT, MAX_AMOUNT, MAX_NAME, MAX_TEXT, ItemReader
 
 __all__ = [
     "CENT",

@@ -35,14 +35,14 @@ import sqlalchemy as sa
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.app import create_app
 from gateway.auth.keys import create_client
 from gateway.auth.principal import Role
 from gateway.db import migrate
 from gateway.db.engine import create_engine
-from gateway.identifiers import lookup_hash, parse_subject_code
-from gateway.partners.store import set_contract
-from gateway.settings import Settings
+from gateway.features.partners.store import set_contract
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.settings import Settings
+from gateway.server.app import create_app
 
 # A JSON-lines file: when set, every query operation the harness's client sends to /graphql is appended
 # to it, with the kind of caller (tests/differential replays them on both execution engines).
@@ -162,7 +162,7 @@ class GatewayHarness:
         """Record that ``subject`` (a code already held) authorised the partner of ``partner_key`` to see
         ``groups`` for ``purpose`` (send it as the ``X-Purpose`` header); returns the authorisation's id."""
         from gateway.db.tables import subject as subject_table
-        from gateway.partners.store import GRANTED_BY_SUBJECT, Grant, grant_authorization
+        from gateway.features.partners.store import GRANTED_BY_SUBJECT, Grant, grant_authorization
 
         today = self.clock.today()
         wanted = lookup_hash(parse_subject_code(subject), self.settings.secret_key)
@@ -285,7 +285,7 @@ def served_gateway(
     afterwards) and is attached to the error if it exits early, is not ready in time, or the block fails."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gateway.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "gateway.cli.main", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     with ExitStack() as stack:
         if log is None:
             log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credit-gateway-serve-"))) / "serve.log"

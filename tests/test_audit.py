@@ -16,12 +16,12 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-import gateway.audit.recorder
-from gateway.audit.chain import GENESIS, canonical_time, chain_key, verify
+import gateway.features.audit.recorder
 from gateway.db import migrate
 from gateway.db.engine import count_statements
 from gateway.db.tables import query_record
-from gateway.demo import demo_subjects, seed_subjects
+from gateway.features.audit.chain import GENESIS, canonical_time, chain_key, verify
+from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"
@@ -224,7 +224,7 @@ async def test_verify_finds_a_rewritten_hash_and_a_deleted_row(seeded: GatewayHa
     key = await seeded.create_key("portal")
     await _ask(seeded, PROFILE, {"c": _codes(6)}, **_bearer(key))
     rows = await _rows(seeded)
-    from gateway.audit.chain import row_hash
+    from gateway.features.audit.chain import row_hash
 
     # Edit row 2 and give it a matching hash: the next row's link no longer holds.
     forged = {**rows[1]._mapping, "purpose": "forged"}
@@ -244,7 +244,7 @@ async def test_verify_finds_a_rewritten_hash_and_a_deleted_row(seeded: GatewayHa
 
 async def test_a_chain_recomputed_without_the_key_is_found(seeded: GatewayHarness) -> None:
     """Whoever can write to the database but lacks the gateway's secret cannot re-hash the chain."""
-    from gateway.audit.chain import chain_key, row_hash
+    from gateway.features.audit.chain import chain_key, row_hash
 
     key = await seeded.create_key("portal")
     await _ask(seeded, PROFILE, {"c": _codes(4)}, **_bearer(key))
@@ -300,7 +300,7 @@ async def test_a_failed_append_withholds_the_response(seeded: GatewayHarness, mo
         # Not an outage (an unreachable database is a 503 SERVICE_UNAVAILABLE: tests/test_outage.py).
         raise RuntimeError("the append failed")
 
-    monkeypatch.setattr(gateway.audit.recorder, "append", broken)
+    monkeypatch.setattr(gateway.features.audit.recorder, "append", broken)
     key = await seeded.create_key("portal")
     body = await _ask(seeded, PROFILE, {"c": _codes(2)}, **_bearer(key))
     assert body.get("data") is None and error_codes(body) == ["AUDIT_UNAVAILABLE"]
@@ -311,7 +311,7 @@ async def test_a_failed_append_withholds_the_response(seeded: GatewayHarness, mo
 
 def _cli_verify(gw: GatewayHarness) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", "verify", "--database-url", gw.settings.database_url],
+        [sys.executable, "-m", "gateway.cli.main", "audit", "verify", "--database-url", gw.settings.database_url],
         capture_output=True,
         text=True,
         timeout=120,
@@ -408,7 +408,7 @@ async def _core_down_to(gw: GatewayHarness, revision: str) -> None:
 
 
 def _hash_before_outcomes(row: dict[str, Any], prev_hash: str, key: bytes) -> str:
-    """gateway.audit.chain.row_hash as it was before migration core_0008, written out again."""
+    """gateway.features.audit.chain.row_hash as it was before migration core_0008, written out again."""
     payload = [
         "query_record/1",
         row["id"],
@@ -492,7 +492,7 @@ async def test_a_failed_append_of_refusals_only_leaves_the_refusals(
     async def broken(*_: Any) -> None:
         raise RuntimeError("the append failed")
 
-    monkeypatch.setattr(gateway.audit.recorder, "append", broken)
+    monkeypatch.setattr(gateway.features.audit.recorder, "append", broken)
     unknown = "91350100MA0000001P"  # valid, never seeded
     refused = await _ask(seeded, PARTNER_BATCH, {"c": [_codes(2)[1]]}, **_bearer(partner, **LOAN))
     nobody = await _ask(seeded, PARTNER_BATCH, {"c": [unknown]}, **_bearer(partner, **LOAN))

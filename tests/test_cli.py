@@ -12,7 +12,7 @@ import pytest
 
 from gateway.testing import served_gateway
 
-CLI = [sys.executable, "-m", "gateway.cli"]
+CLI = [sys.executable, "-m", "gateway.cli.main"]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

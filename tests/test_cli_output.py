@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from gateway.app import compose_plugins
-from gateway.cli import app
-from gateway.settings import Settings
+from gateway.cli.main import app
+from gateway.kernel.settings import Settings
+from gateway.server.app import compose_plugins
 
 
 @pytest.mark.parametrize("columns", ["80", "40"])

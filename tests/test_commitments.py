@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from stdnum.cn.uscc import calc_check_digit
 
 from gateway.db.tables import credit_record, subject
-from gateway.db.workflow_tables import credit_commitment
-from gateway.demo import seed
-from gateway.identifiers import lookup_hash, parse_subject_code
-from gateway.lifecycle.commitment_store import load_breach_records
+from gateway.features.lifecycle.commitment_store import load_breach_records
+from gateway.features.lifecycle.tables import credit_commitment
+from gateway.host.demo import seed
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"  # the demo's subject with records in every domain

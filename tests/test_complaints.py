@@ -13,11 +13,11 @@ from pydantic import ValidationError
 from stdnum.cn.uscc import calc_check_digit
 
 from gateway.db.tables import credit_record, subject
-from gateway.db.workflow_tables import complaint
-from gateway.demo import seed
-from gateway.identifiers import lookup_hash, parse_subject_code
-from gateway.lifecycle.rules import ComplaintRules
-from gateway.settings import Settings
+from gateway.features.lifecycle.tables import complaint
+from gateway.host.demo import seed
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.rules import ComplaintRules
+from gateway.kernel.settings import Settings
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"  # the demo's subject with records in every domain

@@ -15,7 +15,7 @@ from stdnum.cn import uscc
 
 from gateway.api import SubmissionPolicy
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed
+from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness, error_codes
 from plugins.construction import rules
 from plugins.construction.importing import IMPORTERS

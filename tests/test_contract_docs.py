@@ -8,10 +8,10 @@ from pathlib import Path
 
 from graphql import build_schema
 
-from gateway.app import compose_plugins
-from gateway.partners.field_notes import partner_note
-from gateway.schema_export import render_all
-from gateway.settings import Settings
+from gateway.cli.schema_export import render_all
+from gateway.features.partners.field_notes import partner_note
+from gateway.kernel.settings import Settings
+from gateway.server.app import compose_plugins
 from gateway.testing import GatewayHarness
 
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from stdnum.cn import uscc
 
-from gateway.demo import demo_subjects, seed_subjects
+from gateway.host.demo import demo_subjects, seed_subjects
+from gateway.kernel.text_checks import problem
 from gateway.testing import GatewayHarness, error_codes
-from gateway.text_checks import problem
 
 SHOWCASE = "91350100M000100Y43"
 BUREAU = "11350100MB0301234"

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.demo import demo_subjects, seed_subjects
 from gateway.graph.pagination import encode_cursor
+from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
 
 SUBJECT_FIELDS = "code codeType name kind registrationAuthority { name organizationType } region { province name }"
@@ -42,7 +42,7 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
     # Only the core's own mutations (authorisations, the lifecycle workflows): no domain's.
     from strawberry.schema.name_converter import NameConverter
 
-    from gateway.graph.schema import CORE_MUTATIONS
+    from gateway.server.schema import CORE_MUTATIONS
 
     mutation = core.graph.schema._schema.mutation_type
     core_names = {NameConverter().apply_naming_config(name) for name in CORE_MUTATIONS}

@@ -13,7 +13,7 @@ from stdnum.cn import uscc
 
 from gateway.api import DemoContext, SubmissionPolicy
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed
+from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness, error_codes
 from plugins.culture import demo as culture_demo
 from plugins.culture import rules

@@ -16,8 +16,8 @@ from sqlalchemy.util import await_
 
 from gateway.db import migrate
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed
 from gateway.graph.pagination import encode_cursor
+from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness
 
 PROFILES = """query($c: [String!]!) { subjects(codes: $c) {
@@ -233,17 +233,17 @@ def _params(statement: str) -> tuple[Any, ...]:
     return (None,) * statement.count("?")
 
 
-async def test_postgres_read_sessions_plan_each_statement_once(gw: GatewayHarness) -> None:
+@pytest.mark.postgres
+async def test_postgres_read_sessions_plan_each_statement_once(postgres_url: str) -> None:
     """A batch of one key would otherwise be planned afresh at every execution (see open_read_connection)."""
-    from gateway.graph.context import open_read_connection
+    from gateway.server.context import open_read_connection
 
-    if gw.engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
-    connection = await open_read_connection(gw.engine)
-    try:
-        with count_statements(gw.engine) as counter:
-            mode = (await connection.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
-        assert mode == "force_generic_plan"
-        assert counter.count == 1  # the SET went through the driver: no statement of the request's
-    finally:
-        await connection.close()
+    async with GatewayHarness.start(database_url=postgres_url) as gw:
+        connection = await open_read_connection(gw.engine)
+        try:
+            with count_statements(gw.engine) as counter:
+                mode = (await connection.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
+            assert mode == "force_generic_plan"
+            assert counter.count == 1  # the SET went through the driver: no statement of the request's
+        finally:
+            await connection.close()

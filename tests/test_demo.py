@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from gateway.demo import ANCHOR_SUBJECTS, demo_subjects, seed
+from gateway.host.demo import ANCHOR_SUBJECTS, demo_subjects, seed
 from gateway.testing import GatewayHarness
 
 

@@ -1,4 +1,4 @@
-"""Eager resolvers (gateway.graph.eager): a coroutine that waits for nothing pending is a plain
+"""Eager resolvers (gateway.engine.eager): a coroutine that waits for nothing pending is a plain
 value; one that does wait runs on as an awaitable, with results, errors and cancellation intact."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from gateway.graph.eager import eager, run_eagerly
+from gateway.engine.eager import eager, run_eagerly
 
 
 async def test_a_coroutine_awaiting_only_done_futures_is_a_value() -> None:

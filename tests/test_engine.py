@@ -17,8 +17,8 @@ from strawberry.types import Info
 
 from gateway.api import LoaderSpec, SubjectField, batch_resolver, hookimpl
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed
-from gateway.graph.document_memo import DOCUMENTS
+from gateway.host.demo import demo_subjects, seed
+from gateway.server.extensions.document_memo import DOCUMENTS
 from gateway.testing import GatewayHarness
 
 ENGINES = ("planned", "graphql-core")
@@ -315,15 +315,15 @@ async def test_a_list_page_statement_is_built_once_per_day() -> None:
 async def test_serve_freezes_what_startup_built() -> None:
     import gc
 
-    from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.kernel.settings import Settings
+    from gateway.server.app import create_app
 
     app = create_app(Settings(database_url="sqlite+aiosqlite://"), settle_heap=True)
     before, threshold = gc.get_freeze_count(), gc.get_threshold()
     try:
         async with app.router.lifespan_context(app):
             assert gc.get_freeze_count() > before
-            assert gc.get_threshold()[0] == __import__("gateway.heap", fromlist=["x"]).YOUNG_THRESHOLD
+            assert gc.get_threshold()[0] == __import__("gateway.server.heap", fromlist=["x"]).YOUNG_THRESHOLD
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)

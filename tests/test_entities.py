@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.demo import seed
+from gateway.host.demo import seed
 from gateway.testing import GatewayHarness, error_codes
 
 QUERY = "query($r: [_Any!]!) { _entities(representations: $r) { ... on CreditSubject { name } } }"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed_subjects
+from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
 
 HERE = Path(__file__).parent / "federation"

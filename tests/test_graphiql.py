@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from gateway.graphiql import CONTENT_SECURITY_POLICY, SCRIPTS, STYLESHEETS, asset
+from gateway.server.graphiql import CONTENT_SECURITY_POLICY, SCRIPTS, STYLESHEETS, asset
 from gateway.testing import GatewayHarness, served_gateway
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -71,7 +71,7 @@ async def test_an_unversioned_asset_is_revalidated_and_a_missing_one_is_404(gw: 
 
 def _cli(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "gateway.cli.main", *args], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

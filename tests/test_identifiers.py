@@ -2,8 +2,8 @@
 
 import pytest
 
-from gateway.errors import InvalidSubjectCode
-from gateway.identifiers import (
+from gateway.kernel.errors import InvalidSubjectCode
+from gateway.kernel.identifiers import (
     CodeType,
     SubjectKind,
     lookup_hash,

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from stdnum.cn import uscc
 
-from gateway.demo import demo_subjects
-from gateway.importing import ImportFailed, import_file
-from gateway.submissions import SubmissionPolicy
+from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness
+from gateway.write.importing import ImportFailed, import_file
+from gateway.write.submissions import SubmissionPolicy
 
 BUREAU = "11350100MB0301234"
 BUREAU += uscc.calc_check_digit(BUREAU)
@@ -153,7 +153,7 @@ async def test_json_lines(gw: GatewayHarness, tmp_path: Path) -> None:
 
 
 async def test_oversized_json_line_is_skipped_not_loaded(gw: GatewayHarness, tmp_path: Path) -> None:
-    from gateway import importing
+    from gateway.write import importing
 
     path = tmp_path / "big.jsonl"
     path.write_bytes(b'{"subject_name": "' + b"x" * (importing.MAX_LINE_BYTES + 10) + b'"}\n{"a": 1}\n')
@@ -167,7 +167,7 @@ def test_cli_import_shows_progress_and_exit_codes(tmp_path: Path) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
     env["CREDIT_GATEWAY_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    cli = [sys.executable, "-m", "gateway.cli"]
+    cli = [sys.executable, "-m", "gateway.cli.main"]
     assert subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode == 0
     good = write_csv(tmp_path / "good.csv", [rating_row(n) for n in range(30)])
     run = subprocess.run([*cli, "import", "--domain", "tax", "--kind", "ratings", str(good)], env=env,
@@ -238,9 +238,7 @@ async def test_a_control_character_in_a_cell_rejects_its_row_only(gw: GatewayHar
     assert summary.rejected == 1 and read_report(summary.report)[0][:2] == ["1", "subject_name"]
 
 
-async def test_each_run_has_its_own_report_and_a_clean_run_removes_the_last(
-    gw: GatewayHarness, tmp_path: Path
-) -> None:
+async def test_each_run_has_its_own_report_and_a_clean_run_removes_the_last(gw: GatewayHarness, tmp_path: Path) -> None:
     policy = SubmissionPolicy.from_settings(gw.settings)
     path = write_csv(tmp_path / "ratings.csv", [rating_row(n, **BAD_ROWS.get(n, {})) for n in range(12)])
     first = await import_file(gw.engine, importer(gw), path, policy)

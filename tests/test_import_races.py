@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from factories import TAX_BUREAU_CODE as BUREAU
 
 from gateway.db.engine import create_engine
-from gateway.demo import demo_subjects
-from gateway.importing import import_file
-from gateway.submissions import SubmissionPolicy
+from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness
+from gateway.write.importing import import_file
+from gateway.write.submissions import SubmissionPolicy
 
 pytestmark = pytest.mark.postgres
 

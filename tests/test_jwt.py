@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from strawberry.types import Info
 
 from gateway.api import MutationField, QueryField, hookimpl
-from gateway.app import create_app
 from gateway.auth.identity import UnknownIdentity
 from gateway.auth.principal import Principal, Role
-from gateway.errors import ConfigurationError
-from gateway.settings import Settings
+from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.settings import Settings
+from gateway.server.app import create_app
 from gateway.testing import GatewayHarness, error_codes
 
 SECRET = "a-shared-hs256-key-of-the-identity-provider-0123456789-0123456789abcdef"
@@ -240,7 +240,7 @@ async def test_a_custom_principal_resolver_is_loaded_by_dotted_path() -> None:
         ({**SHARED, "jwt_secret": None, "jwks_url": "http://idp.example.gov.cn/certs"}, "https"),
         ({**SHARED, "principal_resolver": "no_such_module:factory"}, "cannot be imported"),
         ({**SHARED, "principal_resolver": f"{__name__}:Missing"}, "cannot be imported"),
-        ({**SHARED, "principal_resolver": "gateway.settings"}, "package.module:factory"),
+        ({**SHARED, "principal_resolver": "gateway.kernel.settings"}, "package.module:factory"),
         ({"principal_resolver": f"{__name__}:DirectoryResolver"}, "neither jwt_secret nor jwks_url"),
     ],
 )

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from gateway.auth.keys import create_client
 from gateway.auth.principal import Role
 from gateway.db.tables import api_client, persisted_operation
-from gateway.persisted import restrict_client, sha256_hex
+from gateway.server.persisted import restrict_client, sha256_hex
 from gateway.testing import GatewayHarness, error_codes
 
 CODE = "91350100M000100Y43"
@@ -283,7 +283,7 @@ def test_cli_restricts_a_client(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
     env["CREDIT_GATEWAY_DATABASE_URL"] = url
-    cli = [sys.executable, "-m", "gateway.cli"]
+    cli = [sys.executable, "-m", "gateway.cli.main"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=180)

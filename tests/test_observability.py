@@ -26,12 +26,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from gateway.db.engine import create_engine
-from gateway.demo import demo_subjects, seed_subjects
-from gateway.observability import metrics
-from gateway.observability.listener import start_metrics_listener
-from gateway.observability.logs import log_handler
-from gateway.observability.multiprocess import MULTIPROCESS_ENV
-from gateway.settings import Settings
+from gateway.host.demo import demo_subjects, seed_subjects
+from gateway.kernel.settings import Settings
+from gateway.server.observability import metrics
+from gateway.server.observability.listener import start_metrics_listener
+from gateway.server.observability.logs import log_handler
+from gateway.server.observability.multiprocess import MULTIPROCESS_ENV
 from gateway.testing import GatewayHarness, error_codes, free_port, served_gateway
 
 SHOWCASE = "91350100M000100Y43"
@@ -198,7 +198,7 @@ def test_workers_metrics_are_summed_through_the_multiprocess_files(
     worker = """
         import sqlalchemy as sa
         from gateway.auth.principal import Role
-        from gateway.observability import metrics
+        from gateway.server.observability import metrics
 
         assert metrics.MULTIPROCESS
         metrics.count_rate_limit_refusal(Role.PARTNER)
@@ -396,8 +396,8 @@ def test_the_gateway_runs_without_opentelemetry_installed(tmp_path: Path) -> Non
         import asyncio, sys
         sys.modules["opentelemetry"] = None  # as if not installed: every import of it fails
 
-        from gateway.errors import ConfigurationError
-        from gateway.observability import tracing
+        from gateway.kernel.errors import ConfigurationError
+        from gateway.server.observability import tracing
         from gateway.testing import GatewayHarness
 
         assert not tracing.AVAILABLE

@@ -324,7 +324,7 @@ async def test_readyz_answers_within_its_timeout_when_the_database_hangs() -> No
 
 
 async def test_an_outage_while_writing_the_query_record_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gateway.audit.recorder
+    import gateway.features.audit.recorder
 
     async with GatewayHarness.start(rate_limits=UNLIMITED) as gw:
         department, portal = await gw.create_key("department", domain="tax"), await gw.create_key("portal")
@@ -333,7 +333,7 @@ async def test_an_outage_while_writing_the_query_record_is_a_503(monkeypatch: py
         async def gone(*_: Any) -> None:  # the database went away between the reads and the append
             raise ConnectionResetError(104, "Connection reset by peer")
 
-        monkeypatch.setattr(gateway.audit.recorder, "append", gone)
+        monkeypatch.setattr(gateway.features.audit.recorder, "append", gone)
         response = await gw.post(KEYED_READ, {"c": SUBJECT_CODE}, key=portal)
         assert response.status_code == 503, response.text
         assert error_codes(response.json()) == ["SERVICE_UNAVAILABLE"]

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from stdnum.cn.uscc import calc_check_digit
 
 from gateway.db.engine import count_statements
-from gateway.demo import seed
-from gateway.identifiers import parse_subject_code
-from gateway.partners.access import decide
+from gateway.features.partners.access import decide
+from gateway.host.demo import seed
+from gateway.kernel.identifiers import parse_subject_code
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"  # the demo's subject with records in every domain

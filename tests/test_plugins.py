@@ -15,10 +15,10 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.api import LoaderSpec, MutationField, QueryField, SubjectField, hookimpl
-from gateway.app import create_app
-from gateway.demo import demo_subjects, seed_subjects
-from gateway.errors import ConfigurationError
-from gateway.settings import Settings
+from gateway.host.demo import demo_subjects, seed_subjects
+from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.settings import Settings
+from gateway.server.app import create_app
 from gateway.testing import GatewayHarness, error_codes
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from gateway.demo import seed
+from gateway.host.demo import seed
 from gateway.testing import GatewayHarness
 
 SHOWCASE = "91350100M000100Y43"

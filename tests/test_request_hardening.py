@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from gateway.api import SubjectField, hookimpl
 from gateway.auth.principal import PUBLIC, Role
-from gateway.demo import demo_subjects, seed_subjects
-from gateway.graph.schema import build_graph
-from gateway.settings import Settings
+from gateway.host.demo import demo_subjects, seed_subjects
+from gateway.kernel.settings import Settings
+from gateway.server.schema import build_graph
 from gateway.testing import GatewayHarness, error_codes, free_port, served_gateway
 
 CODE = "91350100M000100Y43"
@@ -179,7 +179,7 @@ async def test_client_mistakes_are_not_logged_as_errors(gw: GatewayHarness, capl
     records = _records(caplog)
     assert [r for r in records if r.levelno >= logging.WARNING] == []
     assert [r for r in records if r.exc_info] == []
-    about_errors = [r for r in records if r.name in ("gateway.errors", "strawberry.execution")]
+    about_errors = [r for r in records if r.name in ("gateway.kernel.errors", "strawberry.execution")]
     assert len(about_errors) == 1 and about_errors[0].levelno <= logging.INFO
     assert "\n" not in about_errors[0].getMessage()
 
@@ -361,11 +361,11 @@ def _serve_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) 
     """What `credit-gateway serve` hands uvicorn; starting a real server is not the point here."""
     import uvicorn
 
-    from gateway.cli import app
+    from gateway.cli.main import app
 
     captured: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda application, **options: captured.update(options))
-    monkeypatch.setattr("gateway.observability.logs.configure_logging", lambda *args, **kwargs: None)
+    monkeypatch.setattr("gateway.server.observability.logs.configure_logging", lambda *args, **kwargs: None)
     for name in [n for n in os.environ if n.startswith("CREDIT_GATEWAY_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("CREDIT_GATEWAY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.sqlite3'}")

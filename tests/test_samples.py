@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.app import compose_plugins
-from gateway.cli import app
-from gateway.plugins import installed_entry_points
-from gateway.settings import Settings
+from gateway.cli.main import app
+from gateway.host.loading import installed_entry_points
+from gateway.kernel.settings import Settings
+from gateway.server.app import compose_plugins
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "imports"
 # Judged as of a fixed day, so validity dates in the samples never age into a different result.

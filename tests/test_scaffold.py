@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.scaffold import ScaffoldError, scaffold_plugin
+from gateway.cli.scaffold import ScaffoldError, scaffold_plugin
 
 
 def test_scaffolded_plugin_installs_and_its_field_is_served(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_scaffolded_plugin_installs_and_its_field_is_served(tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("CREDIT_GATEWAY_PLUGINS", None)
     listed = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "plugins"], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "gateway.cli.main", "plugins"], env=env, capture_output=True, text=True, timeout=120
     )
     assert listed.returncode == 0, listed.stderr
     assert "parking" in listed.stdout and "submitParkingRecords" in listed.stdout

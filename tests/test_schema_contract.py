@@ -6,9 +6,9 @@ import ast
 import inspect
 from pathlib import Path
 
-from gateway import hookspecs
-from gateway.schema_export import SUBGRAPH_FILE, render_all
-from gateway.settings import Settings
+from gateway.cli.schema_export import SUBGRAPH_FILE, render_all
+from gateway.host import hookspecs
+from gateway.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def test_built_in_plugins_import_only_the_public_api() -> None:
 
 def test_gateway_names_no_domain() -> None:
     """Nothing in gateway/ imports a built-in plugin or names its domain in a string."""
-    from gateway.plugins import installed_entry_points
+    from gateway.host.loading import installed_entry_points
 
     built_in = {name for name, ep in installed_entry_points().items() if ep.value.startswith("plugins.")}
     assert built_in, "the built-in plugins are not installed"

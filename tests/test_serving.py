@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway import cli
-from gateway.cli import MAX_WORKERS, available_cpus, default_workers
-from gateway.observability.logs import TEXT_FORMAT, JsonFormatter, TextFormatter, log_handler
-from gateway.settings import Settings
+from gateway.cli import main as cli
+from gateway.cli.main import MAX_WORKERS, available_cpus, default_workers
+from gateway.kernel.settings import Settings
+from gateway.server.observability.logs import TEXT_FORMAT, JsonFormatter, TextFormatter, log_handler
 from gateway.testing import GatewayHarness, free_port, served_gateway
 
 POSTGRES = "postgresql+asyncpg://gateway@db.internal/credit"
@@ -65,7 +65,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def _serving_processes(port: int) -> list[int]:
     """The processes that answer on ``port``: the ``serve`` process started for it, or with workers,
     its children that are not multiprocessing's resource tracker."""
-    command = ("gateway.cli\0serve", f"--port\0{port}\0")
+    command = ("gateway.cli.main\0serve", f"--port\0{port}\0")
     [server] = [pid for pid in _pids() if all(part in _cmdline(pid) for part in command)]
     tasks = Path(f"/proc/{server}/task").iterdir()
     children = [int(child) for task in tasks for child in (task / "children").read_text().split()]
@@ -123,7 +123,7 @@ def test_serve_refuses_to_start_without_uvloop_or_httptools(tmp_path: Path, modu
     migration, instead of serving slower on asyncio and h11 without a word."""
     script = (
         f"import sys; sys.modules[{module!r}] = None  # as if not installed: its import fails\n"
-        "from gateway.cli import app\n"
+        "from gateway.cli.main import app\n"
         "app()\n"
     )
     result = subprocess.run(
@@ -203,7 +203,7 @@ def test_with_workers_an_unmigrated_database_is_refused_plainly(tmp_path: Path) 
     """With workers, the database checks run in a child process (the supervisor stays small): their
     refusal is still this command's exit status and message."""
     result = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "gateway.cli.main", "serve", "--port", str(free_port())],
         env=_env(tmp_path, CREDIT_GATEWAY_WORKERS="2"),
         capture_output=True,
         text=True,

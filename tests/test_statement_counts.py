@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.db.engine import count_statements
-from gateway.demo import seed
+from gateway.host.demo import seed
 from gateway.testing import GatewayHarness
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -39,7 +39,7 @@ async def _count(gw: GatewayHarness, codes: list[str]) -> tuple[int, dict]:
 
 
 async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarness) -> None:
-    from gateway.demo import demo_subjects
+    from gateway.host.demo import demo_subjects
 
     codes = [s.code.value for s in demo_subjects(150)][:100]
     one, _ = await _count(seeded, codes[:1])

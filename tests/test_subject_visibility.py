@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from gateway.auth.principal import Principal, Role
 from gateway.db.tables import subject as subject_table
-from gateway.demo import seed
-from gateway.identifiers import lookup_hash, parse_subject_code
+from gateway.host.demo import seed
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.policy.publication import subject_visible, visible_subjects_clause
 from gateway.testing import GatewayHarness
 

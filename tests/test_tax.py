@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from factories import TAX_BUREAU_CODE, tax_violation
 
-from gateway.demo import demo_subjects
+from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness, error_codes
 
 SUBMIT_RATINGS = """mutation($r: [TaxCreditRatingInput!]!) {

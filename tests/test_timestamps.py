@@ -11,8 +11,8 @@ from graphql import GraphQLObjectType, GraphQLScalarType, get_named_type
 
 from gateway.auth.principal import Role
 from gateway.db.tables import query_record
-from gateway.demo import demo_subjects, seed_subjects
 from gateway.graph.datetimes import CHINA_DATETIME
+from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"

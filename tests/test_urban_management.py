@@ -13,7 +13,7 @@ from stdnum.cn import uscc
 
 from gateway.api import Importer, SubmissionPolicy
 from gateway.db.engine import count_statements
-from gateway.demo import demo_subjects, seed
+from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness, error_codes
 
 
@@ -209,7 +209,7 @@ async def test_penalties_are_submitted_read_and_idempotent(gw: GatewayHarness, u
         "content": "责令改正，处罚款人民币2,000元。",
         "sourceUnitCode": SOURCE_CODE,
     }
-    public = await gw.graphql('query($c: String!) { subject(code: $c) { code } }', {"c": PERSON})
+    public = await gw.graphql("query($c: String!) { subject(code: $c) { code } }", {"c": PERSON})
     assert public["data"]["subject"] is None  # not for the public
     person = await gw.graphql(PROFILE, {"c": PERSON}, key=await gw.create_key("admin"))
     subject = person["data"]["subject"]

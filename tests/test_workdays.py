@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigurationError
-from gateway.lifecycle.workdays import (
+from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.workdays import (
     MAX_WORKING_DAYS,
     WorkingCalendar,
     calendar_from_settings,
@@ -105,7 +105,7 @@ def test_override_file_shifts_a_deadline(tmp_path: Path) -> None:
 
 def test_uncovered_year_falls_back_to_weekdays(caplog: pytest.LogCaptureFixture) -> None:
     calendar = WorkingCalendar()
-    with caplog.at_level(logging.WARNING, logger="gateway.lifecycle.workdays"):
+    with caplog.at_level(logging.WARNING, logger="gateway.kernel.workdays"):
         week = [calendar.is_working_day(d) for d in days("2099-01-05", "2099-01-11")]  # Monday to Sunday
         assert calendar.add_working_days(date(2099, 1, 9), 1) == date(2099, 1, 12)  # Friday -> Monday
     assert week == [True] * 5 + [False] * 2

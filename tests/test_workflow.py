@@ -7,7 +7,7 @@ from itertools import product
 
 import pytest
 
-from gateway.lifecycle.workflow import (
+from gateway.features.lifecycle.workflow import (
     COMMITMENT,
     COMPLAINT,
     COMPLAINT_CONCLUSIONS,

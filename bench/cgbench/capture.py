@@ -23,8 +23,8 @@ from cgbench.workloads import Workload
 
 async def capture(dataset: Dataset, workloads: list[Workload], out: Path) -> dict[str, list[dict[str, Any]]]:
     os.environ.update(product_env(dataset.url))
-    from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.kernel.settings import Settings
+    from gateway.server.app import create_app
 
     app = create_app(Settings())
     engine = app.state.graph.engine

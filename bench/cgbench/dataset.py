@@ -5,7 +5,7 @@ Cloning keeps every row valid by construction: the demo records went through the
 submission path (validation, idempotency keys, detail rows), so a clone differs only where a
 constraint demands it (its id, its subject, a document-number suffix for the (source unit, document)
 key, the rating's subject id for the (subject, year) key). Subjects are COPYed with the same HMAC
-lookup hash the gateway computes (gateway.identifiers.lookup_hash), then records are written by
+lookup hash the gateway computes (gateway.kernel.identifiers.lookup_hash), then records are written by
 INSERT ... SELECT over generate_series, which makes a million subjects a matter of minutes.
 
 A finished database carries its spec as the database's COMMENT; a later run whose spec matches
@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import asyncpg
-from gateway.identifiers import CodeType, SubjectCode, lookup_hash
+from gateway.kernel.identifiers import CodeType, SubjectCode, lookup_hash
 from stdnum.cn import uscc
 
 from cgbench import config

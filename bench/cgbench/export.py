@@ -83,8 +83,8 @@ async def export(cfg: config.Config, dataset: Dataset, out: Path) -> Path:
     os.environ.update(
         product_env(dataset.url, CREDIT_GATEWAY_ROLE_LIMITS=EXPORT_LIMITS, CREDIT_GATEWAY_MAX_BATCH_SUBJECTS=str(BATCH))
     )
-    from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.kernel.settings import Settings
+    from gateway.server.app import create_app
 
     app = create_app(Settings())
     codes = await _organisation_codes(cfg, dataset.database)

@@ -27,9 +27,9 @@ from typing import Any
 import asyncpg
 import orjson
 import uvicorn
-from gateway.clock import today
-from gateway.identifiers import lookup_hash, parse_subject_code, region_of
-from gateway.lifecycle.publicity import current_rules, is_published
+from gateway.kernel.clock import today
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code, region_of
+from gateway.records.publicity import current_rules, is_published
 
 Row = asyncpg.Record
 JSON = dict[str, Any]

@@ -40,12 +40,12 @@ PACKAGES = (
 PHASES = {
     "parse (graphql.language.parser)": ("parse", "graphql/language/parser.py"),
     "validate (graphql.validation)": ("validate", "graphql/validation/validate.py"),
-    "abuse limits (gateway.graph.abuse_limits)": (None, "gateway/graph/abuse_limits.py"),
-    "query limits (gateway.limits)": (None, "gateway/limits.py"),
+    "abuse limits (gateway.server.extensions.abuse_limits)": (None, "gateway/server/extensions/abuse_limits.py"),
+    "query limits (gateway.policy.limits)": (None, "gateway/policy/limits.py"),
     "execute (graphql.execution)": (None, "graphql/execution/"),
     "loaders' SQL (SQLAlchemy + asyncpg)": (None, "sqlalchemy/"),
     "JSON encoding (orjson)": ("encode_json", None),
-    "rate limiter (gateway.ratelimit)": (None, "gateway/ratelimit.py"),
+    "rate limiter (gateway.server.ratelimit)": (None, "gateway/server/ratelimit.py"),
     "HTTP server (uvicorn, httptools)": (None, "uvicorn/protocols/http/"),
     "access log (logging)": (None, "logging/__init__.py"),
 }

@@ -4,7 +4,7 @@ changes the product (see BENCHMARKS.md, "What the candidate fixes buy").
     VARIANT=caches,pool,noping python bench/experiments/variant_serve.py PORT
 
 caches: strawberry's ParserCache and ValidationCache on every audience schema; pool: 40 connections
-and no overflow; noping: no pool_pre_ping. The patches reach into gateway.app, so they follow the
+and no overflow; noping: no pool_pre_ping. The patches reach into gateway.server.app, so they follow the
 product only as long as its factory keeps its shape.
 """
 
@@ -15,10 +15,10 @@ import os
 import sys
 from typing import Any
 
-import gateway.app as app_module
+import gateway.server.app as app_module
 import uvicorn
 from gateway.db.engine import is_sqlite
-from gateway.settings import Settings
+from gateway.kernel.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 VARIANT = set(filter(None, os.environ.get("VARIANT", "").split(",")))

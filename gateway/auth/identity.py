@@ -15,9 +15,9 @@ from collections.abc import Collection, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.auth.principal import Principal, Role
-from gateway.errors import ConfigurationError, InvalidSubjectCode
-from gateway.identifiers import lookup_hash, parse_subject_code
-from gateway.settings import Settings
+from gateway.kernel.errors import ConfigurationError, InvalidSubjectCode
+from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.settings import Settings
 
 MAX_NAME = 200
 

@@ -21,8 +21,8 @@ import jwt
 
 from gateway.auth.identity import PrincipalResolver, UnknownIdentity, load_principal_resolver
 from gateway.auth.principal import Principal
-from gateway.errors import ConfigurationError
-from gateway.settings import Settings
+from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ _MAX_CHAIN = 16
 
 class DatabaseUnavailable(Exception):
     """Carries an outage found in a GraphQL result out of the endpoint, to the middleware that
-    answers 503 (gateway.outage); its ``__cause__`` is the driver's error."""
+    answers 503 (gateway.server.outage); its ``__cause__`` is the driver's error."""
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

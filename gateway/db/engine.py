@@ -30,7 +30,7 @@ def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
     Recovery after a database restart needs no pre-ping either: the first statement on a dead
     connection fails as a disconnect, on which SQLAlchemy invalidates the whole pool (every connection
     older than that moment is replaced at its next checkout). That one request answers 503
-    (gateway.outage); the following ones reconnect. A connection attempt gives up after
+    (gateway.server.outage); the following ones reconnect. A connection attempt gives up after
     ``CONNECT_TIMEOUT`` seconds (asyncpg would wait 60) so that requests fail fast on a hung host."""
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):

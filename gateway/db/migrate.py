@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-CORE_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+CORE_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 
 @dataclass(frozen=True, slots=True)

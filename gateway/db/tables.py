@@ -52,7 +52,7 @@ credit_record = sa.Table(
     sa.Column("source_unit_code", sa.String(18), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    # The lifecycle (gateway.lifecycle, migration core_0006): the publicity window worked out when the
+    # The lifecycle (gateway.features.lifecycle, migration core_0006): the publicity window worked out when the
     # record was written (null: no end), the first day a repair may be applied for, whether a dispute
     # is open, and the revision a correction bumps (earlier ones are in record_revision).
     sa.Column("published_until", sa.Date, nullable=True),
@@ -142,7 +142,7 @@ credit_list_entry = sa.Table(
     sa.Column("sub_area", sa.String(64), nullable=True),
 )
 
-# Persisted operations (gateway.persisted): a client marked restricted_to_persisted may run only these.
+# Persisted operations (gateway.server.persisted): a client marked restricted_to_persisted may run only these.
 persisted_operation = sa.Table(
     "persisted_operation",
     metadata,
@@ -155,7 +155,7 @@ persisted_operation = sa.Table(
     sa.UniqueConstraint("client_id", "sha256", name="uq_persisted_operation_client_sha256"),
 )
 
-# The query record (查询记录, gateway.audit): who looked at which subject, append-only and hash-chained.
+# The query record (查询记录, gateway.features.audit): who looked at which subject, append-only and hash-chained.
 # Ids are assigned by the appender (last id + 1, under a lock), so a gap means a deleted row.
 query_record = sa.Table(
     "query_record",
@@ -174,7 +174,7 @@ query_record = sa.Table(
     # VIEWED, or DENIED (a partner refused the subject) with the reason (NOT_GRANTED …); see migration core_0008.
     sa.Column("outcome", sa.String(16), nullable=False, server_default="VIEWED"),
     sa.Column("denial_reason", sa.String(32), nullable=False, server_default=""),
-    # Which fields the row_hash covers (gateway.audit.chain.FORMATS): 1 before outcomes were recorded.
+    # Which fields the row_hash covers (gateway.features.audit.chain.FORMATS): 1 before outcomes were recorded.
     sa.Column("hash_format", sa.SmallInteger, nullable=False, server_default="1"),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
@@ -183,7 +183,7 @@ query_record = sa.Table(
     sa.Index("ix_query_record_recorded_at", "recorded_at"),
 )
 
-# Partner authorisations (gateway.partners): a subject lets one partner see some field groups of
+# Partner authorisations (gateway.features.partners): a subject lets one partner see some field groups of
 # its profile for one purpose between two dates. Granted by the subject, or recorded by the admin
 # from a signed paper authorisation (reference_number). Revoked, never deleted.
 partner_authorization = sa.Table(
@@ -205,10 +205,10 @@ partner_authorization = sa.Table(
     sa.Index("ix_partner_authorization_subject", "subject_id"),
 )
 
-# --- The lifecycle workflows (gateway.lifecycle, migration core_0006) -------------------------------
+# --- The lifecycle workflows (gateway.features.lifecycle, migration core_0006) -------------------------------
 
 # Each workflow row carries its state and a version: an action updates WHERE state = the state it
-# saw, so of two concurrent actions exactly one wins and the other is told (gateway.lifecycle.transitions).
+# saw, so of two concurrent actions exactly one wins and the other is told (gateway.features.lifecycle.transitions).
 workflow_transition = sa.Table(
     "workflow_transition",
     metadata,
@@ -280,4 +280,4 @@ repair_application = sa.Table(
 )
 
 # The complaint and commitment tables live in their own module, on this metadata.
-from gateway.db import workflow_tables as _workflow_tables  # noqa: E402, F401  (registers its tables)
+from gateway.features.lifecycle import tables as _workflow_tables  # noqa: E402, F401  (registers its tables)

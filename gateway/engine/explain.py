@@ -1,4 +1,4 @@
-"""The query plan an admin can ask for: ``extensions.queryPlan`` (see gateway.engine.plan_header).
+"""The query plan an admin can ask for: ``extensions.queryPlan`` (see gateway.server.extensions.plan_header).
 
 It shows what the plan does per level (which selections, how many objects, how each field is
 obtained) and what the run cost: the milliseconds of each level, the loader batches and the SQL

@@ -28,8 +28,8 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
+from gateway.engine.eager import run_eagerly
 from gateway.engine.plan import Completion, CompletionKind, FieldKind, Plan, PlanField, Selection, python_arguments
-from gateway.graph.eager import run_eagerly
 
 LEAF, LIST, OBJECT, ABSTRACT = CompletionKind.LEAF, CompletionKind.LIST, CompletionKind.OBJECT, CompletionKind.ABSTRACT
 

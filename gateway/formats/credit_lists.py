@@ -24,8 +24,8 @@ from gateway.formats.common import (
     read_sub_area,
 )
 from gateway.graph.enums import Polarity, Severity
-from gateway.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
-from gateway.validation import MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
+from gateway.write.validation import MAX_NAME, MAX_TEXT, ItemReader
 
 LIST_ENTRY_TYPE = "CreditListEntry"
 MAX_MEASURES = 20

@@ -30,8 +30,8 @@ from gateway.formats.common import (
     read_sub_area,
 )
 from gateway.graph.enums import Polarity, Severity
-from gateway.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
-from gateway.validation import MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
+from gateway.write.validation import MAX_NAME, MAX_TEXT, ItemReader
 
 PENALTY_TYPE = "AdministrativePenalty"
 LICENSE_TYPE = "AdministrativeLicense"

@@ -14,8 +14,6 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.clock import today as clock_today
-from gateway.contributions import LoaderSpec
 from gateway.db.bulk import any_of
 from gateway.db.tables import admin_license, admin_penalty, credit_list_entry, credit_record
 from gateway.formats.common import PartyType
@@ -30,6 +28,8 @@ from gateway.formats.double_publicity import (
 )
 from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
+from gateway.host.contributions import LoaderSpec
+from gateway.kernel.clock import today as clock_today
 
 PartyTypeEnum = strawberry.enum(PartyType, name="PartyType", description="行政相对人类别.")
 PenaltyCategoryEnum = strawberry.enum(PenaltyCategory, name="PenaltyCategory", description="处罚类别.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gateway.contributions import ImportColumn
 from gateway.formats.common import PARTY_TYPE_LABELS, PartyType
 from gateway.formats.credit_lists import LIST_TYPE_LABELS, ListType
 from gateway.formats.double_publicity import (
@@ -21,7 +20,8 @@ from gateway.formats.double_publicity import (
     PenaltyCategory,
 )
 from gateway.formats.graphql import AdministrativeLicenseInput, AdministrativePenaltyInput, CreditListEntryInput
-from gateway.parsing import optional, parse_date, parse_decimal, parse_enum, text
+from gateway.host.contributions import ImportColumn
+from gateway.kernel.parsing import optional, parse_date, parse_decimal, parse_enum, text
 
 _SEPARATORS = re.compile(r"[;；,，、/|]+")
 _category = parse_enum(PenaltyCategory, PENALTY_CATEGORY_LABELS)

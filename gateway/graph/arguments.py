@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Literal, overload
 
 from gateway.auth.principal import Principal, Role
-from gateway.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
+from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
 
 MAX_TEXT = 2_000  # free text: a dispute's reason, a complaint's matter, a commitment's content, notes
 

@@ -16,7 +16,7 @@ import dateutil.parser
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
-from gateway.clock import CHINA
+from gateway.kernel.clock import CHINA
 
 
 def in_china(value: dt.datetime) -> dt.datetime:

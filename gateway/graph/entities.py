@@ -15,7 +15,7 @@ from typing import Any
 
 from strawberry.utils.inspect import get_func_args
 
-from gateway.errors import BadUserInput, LimitExceeded
+from gateway.kernel.errors import BadUserInput, LimitExceeded
 
 
 def reference_keys(type_map: Mapping[str, Any], entity_names: Sequence[str]) -> dict[str, frozenset[str]]:

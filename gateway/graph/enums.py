@@ -4,7 +4,7 @@ import enum
 
 import strawberry
 
-from gateway.identifiers import CodeType, SubjectKind
+from gateway.kernel.identifiers import CodeType, SubjectKind
 
 SubjectKindEnum = strawberry.enum(SubjectKind, name="SubjectKind", description="What kind of credit subject.")
 CodeTypeEnum = strawberry.enum(CodeType, name="SubjectCodeType", description="Which identifier a code is.")

@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 import strawberry
 
-from gateway.errors import BadUserInput, LimitExceeded
+from gateway.kernel.errors import BadUserInput, LimitExceeded
 
 MAX_CURSOR_LENGTH = 512
 NodeT = TypeVar("NodeT")

@@ -12,10 +12,10 @@ from strawberry.types import Info
 
 from gateway.db.tables import credit_record
 from gateway.engine.batch import batch_resolver
-from gateway.errors import BadUserInput
 from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import decode_cursor
-from gateway.lifecycle.publicity import publication_key, published_now
+from gateway.kernel.errors import BadUserInput
+from gateway.records.publicity import publication_key, published_now
 
 SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 

@@ -8,18 +8,18 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from gateway.contributions import LoaderSpec
 from gateway.db.bulk import any_of
 from gateway.db.tables import subject as subject_table
 from gateway.engine.batch import batch_resolver
-from gateway.errors import BadUserInput
-from gateway.graph.eager import eager
+from gateway.engine.eager import eager
 from gateway.graph.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 from gateway.graph.pagination import page_size
 from gateway.graph.records import SUBJECT_BY_ID, CreditRecord
-from gateway.identifiers import CodeType, SubjectCode, SubjectKind
-from gateway.identifiers import region_of as _region_of
-from gateway.identifiers import registration_authority as _registration_authority
+from gateway.host.contributions import LoaderSpec
+from gateway.kernel.errors import BadUserInput
+from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind
+from gateway.kernel.identifiers import region_of as _region_of
+from gateway.kernel.identifiers import registration_authority as _registration_authority
 
 SUBJECT_BY_HASH = "core.subject_by_hash"
 DEFAULT_RECORDS = 50

@@ -6,8 +6,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.contributions import MutationField
-from gateway.submissions import ItemStatus, RecordKind, SubmissionPolicy, SubmittedItem, check_batch_size
+from gateway.host.contributions import MutationField
+from gateway.write.submissions import ItemStatus, RecordKind, SubmissionPolicy, SubmittedItem, check_batch_size
 
 ItemStatusEnum = strawberry.enum(ItemStatus, name="SubmissionItemStatus")
 

@@ -1,7 +1,7 @@
 """The visibilities of the core's own types and fields (plugins declare theirs through a hook)."""
 
-from gateway.lifecycle.graphql import LIFECYCLE_POLICIES
-from gateway.partners.graphql import PARTNER_POLICIES
+from gateway.features.lifecycle.graphql import LIFECYCLE_POLICIES
+from gateway.features.partners.graphql import PARTNER_POLICIES
 from gateway.policy.visibility import ADMIN, DEPARTMENT, PORTAL, PUBLIC, SUBJECT
 
 CORE_POLICIES: dict[str, str] = {

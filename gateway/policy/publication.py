@@ -5,7 +5,7 @@ says which *rows*. Natural persons are not shown to the public or the portal (li
 them do so through their own fields); a subject is shown itself. Records: the admin sees every
 record, a department every record of its own domain, a subject every record about itself, everyone
 else the published ones: ACTIVE (not repaired, not revoked), inside its publicity window, and not
-withheld by the five-year rule (gateway.lifecycle.publicity), which also hides a record from its
+withheld by the five-year rule (gateway.records.publicity), which also hides a record from its
 department and its subject.
 """
 
@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.auth.principal import Principal, Role
-from gateway.identifiers import CodeType
-from gateway.lifecycle.publicity import is_published, is_withheld
-from gateway.lifecycle.rules import PublicityRules
+from gateway.kernel.identifiers import CodeType
+from gateway.kernel.rules import PublicityRules
+from gateway.records.publicity import is_published, is_withheld
 
 # Who sees natural persons as subjects: those whose work is about them. A partner's sight of a person
-# is further bounded by the person's authorisation (gateway.partners.access), decided after this rule.
+# is further bounded by the person's authorisation (gateway.features.partners.access), decided after this rule.
 # Everyone else (the public, portals, and any subject but the person itself) sees organisations only.
 _PERSONS_SHOWN_TO = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.PARTNER})
 

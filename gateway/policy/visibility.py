@@ -10,7 +10,7 @@ Every field of every type has one visibility:
 * ``partner:<group>``: a partner-grantable field group such as ``partner:tax.rating``. The audiences of
   partners, subjects, departments and the admin have the field; at run time a partner gets it only
   where its contract and the subject's authorisation cover the group, a subject only about itself, a
-  department only for a group of its own domain (see :mod:`gateway.partners.guard`). A group is named
+  department only for a group of its own domain (see :mod:`gateway.features.partners.guard`). A group is named
   ``<plugin>.<name>`` after the plugin that declares it, and its fields must be nullable (a refused
   one reads ``null`` with a ``FORBIDDEN_FIELD`` error, and the rest of the response stands);
 * ``admin``: the credit centre only.
@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.auth.principal import Role
-from gateway.errors import ConfigurationError
+from gateway.kernel.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 

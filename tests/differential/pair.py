@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from gateway.app import create_app
 from gateway.auth.principal import Role
 from gateway.db.tables import query_record
-from gateway.demo import ANCHOR_SUBJECTS, demo_subjects, seed
-from gateway.settings import Settings
+from gateway.host.demo import ANCHOR_SUBJECTS, demo_subjects, seed
+from gateway.kernel.settings import Settings
+from gateway.server.app import create_app
 from gateway.testing import GatewayHarness, error_codes
 
 PLANNED, CORE = "planned", "graphql-core"

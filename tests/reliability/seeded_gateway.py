@@ -19,7 +19,7 @@ import graphql
 import httpx
 
 from gateway.auth.principal import Role
-from gateway.demo import ANCHOR_SUBJECTS, demo_subjects, seed
+from gateway.host.demo import ANCHOR_SUBJECTS, demo_subjects, seed
 from gateway.testing import GatewayHarness, error_codes
 from reliability.values import Vocabulary
 
@@ -108,9 +108,7 @@ async def _seed(harness: GatewayHarness, loop: asyncio.AbstractEventLoop) -> See
     }
     await _open_cases(harness, subject_keys[0])
 
-    audiences = {
-        role: Audience(role, _audience_schema(harness, role), tuple(callers[role])) for role in callers
-    }
+    audiences = {role: Audience(role, _audience_schema(harness, role), tuple(callers[role])) for role in callers}
     vocabulary = Vocabulary(
         subject_codes=tuple(s.code.value for s in demo_subjects(SUBJECTS)), domains=domains, field_groups=tuple(groups)
     )

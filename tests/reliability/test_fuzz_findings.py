@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.demo import seed
+from gateway.host.demo import seed
 from gateway.testing import GatewayHarness, error_codes
 
 SHOWCASE = "91350100M000100Y43"

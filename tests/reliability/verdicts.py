@@ -16,7 +16,7 @@ from typing import Any
 import graphql
 import httpx
 
-from gateway.errors import INTERNAL_SERVER_ERROR
+from gateway.kernel.errors import INTERNAL_SERVER_ERROR
 from reliability.seeded_gateway import Caller
 
 SHOWN_TRACEBACK_LINES = 30

@@ -1,0 +1,5 @@
+"""``python -m gateway.cli``: the command line."""
+
+from gateway.cli.main import app
+
+app()

@@ -1,0 +1,191 @@
+"""Collecting what every plugin contributes and checking that it fits together.
+
+Everything is attributed to its plugin and sorted by name, so the composed schema does not
+depend on the order plugins load in, and a clash names both claimants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import pluggy
+import sqlalchemy as sa
+
+from gateway.db.migrate import MigrationSource
+from gateway.db.tables import metadata as core_metadata
+from gateway.host.contributions import Importer, LoaderSpec, MutationField, QueryField, RecordSource, SubjectField
+from gateway.host.loading import LoadedPlugin, call_each
+from gateway.kernel.errors import ConfigurationError
+from gateway.policy.core import CORE_POLICIES
+from gateway.policy.visibility import Policies
+
+CORE = "core"
+CORE_SUBJECT_FIELDS = frozenset({"code", "codeType", "name", "kind", "registrationAuthority", "region", "records"})
+CORE_QUERY_FIELDS = frozenset({"subject", "subjects", "searchSubjects", "_entities", "_service"})
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Owned(Generic[T]):
+    plugin: str
+    item: T
+
+
+@dataclass(slots=True)
+class Composition:
+    """The checked sum of all plugin contributions."""
+
+    plugins: list[LoadedPlugin]
+    manager: pluggy.PluginManager
+    subject_fields: list[Owned[SubjectField]] = field(default_factory=list)
+    query_fields: list[Owned[QueryField]] = field(default_factory=list)
+    mutation_fields: list[Owned[MutationField]] = field(default_factory=list)
+    loaders: dict[str, LoaderSpec] = field(default_factory=dict)
+    record_sources: list[RecordSource] = field(default_factory=list)
+    types: list[Owned[type]] = field(default_factory=list)
+    tables: list[Owned[sa.Table]] = field(default_factory=list)
+    migrations: list[MigrationSource] = field(default_factory=list)
+    importers: dict[str, dict[str, Importer]] = field(default_factory=dict)
+    policies: Policies = field(default_factory=Policies)
+
+    @property
+    def plugin_names(self) -> list[str]:
+        return [p.name for p in self.plugins]
+
+    def contributions_of(self, plugin: str) -> dict[str, list[str]]:
+        """What one plugin adds, for ``credit-gateway plugins``."""
+        return {
+            "subject fields": [o.item.name for o in self.subject_fields if o.plugin == plugin],
+            "query fields": [o.item.name for o in self.query_fields if o.plugin == plugin],
+            "mutations": [o.item.name for o in self.mutation_fields if o.plugin == plugin],
+            "types": [_graphql_name(o.item) for o in self.types if o.plugin == plugin],
+            "tables": [o.item.name for o in self.tables if o.plugin == plugin],
+            "loaders": [name for name in self.loaders if name.startswith(f"{plugin}.")],
+            "importers": sorted(self.importers.get(plugin, {})),
+        }
+
+
+def _graphql_name(cls: type) -> str:
+    definition = getattr(cls, "__strawberry_definition__", None)
+    return definition.name if definition is not None else cls.__name__
+
+
+class _Claims:
+    """Names claimed so far in one namespace, each with its claimant."""
+
+    def __init__(self, namespace: str, reserved: Iterable[str] = ()) -> None:
+        self.namespace = namespace
+        self.owners: dict[str, str] = dict.fromkeys(reserved, CORE)
+
+    def claim(self, name: str, plugin: str) -> None:
+        owner = self.owners.setdefault(name, plugin)
+        if owner != plugin:
+            raise ConfigurationError(
+                f"{self.namespace} {name!r} is claimed by both plugin {owner!r} and plugin {plugin!r}"
+                if owner != CORE
+                else f"{self.namespace} {name!r} of plugin {plugin!r} clashes with the core's"
+            )
+
+
+def _as_list(plugin: str, hook: str, value: Any) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigurationError(f"Plugin {plugin!r}: hook {hook} must return a list, got {value!r}")
+    return list(value)
+
+
+def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> Composition:
+    comp = Composition(plugins=list(plugins), manager=manager)
+    _collect_fields(manager, comp)
+    _collect_loaders(manager, comp)
+    _collect_types(manager, comp)
+    _collect_tables(manager, comp)
+    comp.policies.declare(CORE, CORE_POLICIES)
+    for plugin, declarations in call_each(manager, "field_policies"):
+        if not isinstance(declarations, Mapping):
+            raise ConfigurationError(f"Plugin {plugin!r}: hook field_policies must return a mapping")
+        comp.policies.declare(plugin, declarations)
+    for plugin, importers in call_each(manager, "importers"):
+        for importer in _as_list(plugin, "importers", importers):
+            if importer.name in comp.importers.setdefault(plugin, {}):
+                raise ConfigurationError(f"Plugin {plugin!r} declares importer {importer.name!r} twice")
+            comp.importers[plugin][importer.name] = importer
+    for plugin, path in call_each(manager, "migrations"):
+        versions = Path(path)
+        if not versions.is_dir():
+            raise ConfigurationError(f"Plugin {plugin!r}: migrations directory {versions} does not exist")
+        comp.migrations.append(MigrationSource.for_plugin(plugin, versions))
+    return comp
+
+
+def _collect_fields(manager: pluggy.PluginManager, comp: Composition) -> None:
+    namespaces: list[tuple[str, str, list[Any], frozenset[str]]] = [
+        ("subject_fields", "CreditSubject field", comp.subject_fields, CORE_SUBJECT_FIELDS),
+        ("query_fields", "Query field", comp.query_fields, CORE_QUERY_FIELDS),
+        ("mutation_fields", "Mutation field", comp.mutation_fields, frozenset()),
+    ]
+    for hook, namespace, target, reserved in namespaces:
+        claims = _Claims(namespace, reserved)
+        for plugin, items in call_each(manager, hook):
+            for item in _as_list(plugin, hook, items):
+                claims.claim(item.name, plugin)
+                target.append(Owned(plugin, item))
+        target.sort(key=lambda owned: owned.item.name)
+
+
+def _collect_loaders(manager: pluggy.PluginManager, comp: Composition) -> None:
+    for plugin, specs in call_each(manager, "loaders"):
+        for spec in _as_list(plugin, "loaders", specs):
+            if not spec.name.startswith(f"{plugin}."):
+                raise ConfigurationError(f"Plugin {plugin!r}: loader {spec.name!r} must be named '{plugin}.<what>'")
+            if spec.name in comp.loaders:
+                raise ConfigurationError(f"Plugin {plugin!r} declares loader {spec.name!r} twice")
+            comp.loaders[spec.name] = spec
+    for plugin, sources in call_each(manager, "record_sources"):
+        for source in _as_list(plugin, "record_sources", sources):
+            if source.domain != plugin:
+                raise ConfigurationError(
+                    f"Plugin {plugin!r}: a record source must carry the plugin's own domain, not {source.domain!r}"
+                )
+            if source.loader not in comp.loaders:
+                raise ConfigurationError(f"Plugin {plugin!r}: record source names unknown loader {source.loader!r}")
+            comp.record_sources.append(source)
+    comp.record_sources.sort(key=lambda s: s.domain)
+
+
+def _collect_types(manager: pluggy.PluginManager, comp: Composition) -> None:
+    """Check type names across plugins: every named strawberry type a plugin reaches from its
+    fields and declared types belongs to it, and one name may not mean two classes."""
+    from gateway.graph.schema_types import core_type_names, reachable_types  # avoid an import cycle
+
+    owners: dict[str, tuple[str, type]] = {name: (CORE, cls) for name, cls in core_type_names().items()}
+    declared: dict[str, list[type]] = {}
+    for plugin, types in call_each(manager, "graphql_types"):
+        declared[plugin] = _as_list(plugin, "graphql_types", types)
+        comp.types.extend(Owned(plugin, t) for t in declared[plugin])
+    resolvers: dict[str, list[Any]] = {}
+    for owned in (*comp.subject_fields, *comp.query_fields, *comp.mutation_fields):
+        resolvers.setdefault(owned.plugin, []).append(owned.item.resolver)
+    for plugin in sorted(set(declared) | set(resolvers)):
+        for name, cls in reachable_types(declared.get(plugin, []), resolvers.get(plugin, [])).items():
+            owner, owner_cls = owners.setdefault(name, (plugin, cls))
+            if owner == plugin or owner_cls is cls:
+                continue
+            if owner == CORE:
+                raise ConfigurationError(f"GraphQL type {name!r} of plugin {plugin!r} clashes with the core's")
+            raise ConfigurationError(f"GraphQL type {name!r} is claimed by both plugin {owner!r} and plugin {plugin!r}")
+    comp.types.sort(key=lambda owned: _graphql_name(owned.item))
+
+
+def _collect_tables(manager: pluggy.PluginManager, comp: Composition) -> None:
+    claims = _Claims("Table", core_metadata.tables)
+    for plugin, tables in call_each(manager, "tables"):
+        for table in _as_list(plugin, "tables", tables):
+            if not isinstance(table, sa.Table):
+                raise ConfigurationError(f"Plugin {plugin!r}: hook tables returned {table!r}, not an sa.Table")
+            claims.claim(table.name, plugin)
+            comp.tables.append(Owned(plugin, table))

@@ -1,0 +1,134 @@
+"""What a plugin contributes, as returned from its hooks (see :mod:`gateway.host.hookspecs`).
+
+Each is a small frozen description; the core does the wiring (permissions, loaders per request,
+deterministic ordering), so a plugin cannot forget it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.kernel.identifiers import SubjectCode, SubjectKind
+
+BatchLoad = Callable[[AsyncConnection, Sequence[Any]], Awaitable[Mapping[Any, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectField:
+    """A field on ``CreditSubject``.
+
+    ``resolver`` is a strawberry resolver whose first parameter ``root`` receives the subject
+    (a :class:`gateway.graph.subject.CreditSubjectBase`; ``root.id`` keys the plugin's loaders).
+    Its return type must be nullable, so that a plugin that fails yields ``null`` at its path
+    while the rest of the profile stands.
+    """
+
+    name: str
+    resolver: Callable[..., Any]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryField:
+    """A top-level ``Query`` field, such as a domain's published list."""
+
+    name: str
+    resolver: Callable[..., Any]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class MutationField:
+    """A ``Mutation`` field. The core lets only the admin and departments of the plugin's own domain
+    call it, so a submission is never anonymous and never crosses domains."""
+
+    name: str
+    resolver: Callable[..., Any]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoaderSpec:
+    """A batch loader, instantiated once per request.
+
+    ``load(connection, keys)`` runs one SQL statement for all keys collected in one tick and
+    returns a mapping from key to value; keys absent from the mapping get ``default``. The name
+    must start with the plugin's name and a dot (``"tax.records"``).
+    """
+
+    name: str
+    load: BatchLoad
+    default: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSource:
+    """Declares that the loader named ``loader``, keyed by subject id, returns the domain's records
+    (objects implementing ``CreditRecord``) for ``CreditSubject.records`` to merge."""
+
+    domain: str
+    loader: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportColumn:
+    """One field of an import file: the input field it fills, the headings it may appear under
+    (CSV headings as departments export them, JSON Lines keys), and how its text is parsed.
+
+    ``parse`` turns the cell's text into the field's value and raises ``ValueError`` with a
+    message for a person when it cannot; ``gateway.api`` has parsers for dates, decimals, integers
+    and enums with Chinese labels.
+    """
+
+    field: str
+    headings: tuple[str, ...]
+    required: bool = True
+    parse: Callable[[str], Any] = str
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """Bulk import of one record kind: ``credit-gateway import --domain <plugin> --kind <name> FILE``.
+
+    Rows are parsed by ``columns`` into keyword arguments of ``make_input`` (usually the kind's
+    GraphQL input class), then validated and written by ``kind`` exactly as the mutation would,
+    except that valid rows are committed and invalid ones reported.
+    """
+
+    name: str
+    kind: Any  # gateway.write.submissions.RecordKind (kept loose to avoid an import cycle)
+    columns: Sequence[ImportColumn]
+    make_input: Callable[..., Any]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSubject:
+    code: SubjectCode
+    name: str
+    kind: SubjectKind
+
+
+@dataclass(slots=True)
+class DemoContext:
+    """Handed to ``seed_demo_data``: the demo subjects every domain draws on, a database engine, the
+    date demo records are relative to, and a random generator seeded per plugin so that seeding is
+    deterministic and one plugin's draws do not shift another's."""
+
+    engine: AsyncEngine
+    subjects: Sequence[DemoSubject]
+    today: date
+    secret_key: str
+    seed: int = 20261122
+    _rngs: dict[str, random.Random] = field(default_factory=dict)
+
+    def rng(self, name: str) -> random.Random:
+        if name not in self._rngs:
+            self._rngs[name] = random.Random(f"{self.seed}:{name}")
+        return self._rngs[name]

@@ -1,0 +1,181 @@
+"""The plugin hooks: everything a domain (built-in or third-party) can contribute.
+
+A plugin is a module or object registered under the entry-point group ``credit_gateway``. It
+implements any of the hooks below with :data:`hookimpl`; the entry-point name is the plugin's
+name and its domain. Every hook takes no arguments unless stated, and may return ``None`` (or be
+absent) when the plugin has nothing of that kind. The built-in domains in ``plugins/`` use only
+these hooks; ``docs``-style examples are in README.md ("Writing a plugin").
+
+Example::
+
+    from gateway.api import hookimpl, SubjectField
+
+    @hookimpl
+    def subject_fields():
+        return [SubjectField("tax", resolve_tax, "The subject's tax credit information.")]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from pathlib import Path
+
+import pluggy
+import sqlalchemy as sa
+
+from gateway.host.contributions import (
+    DemoContext,
+    Importer,
+    LoaderSpec,
+    MutationField,
+    QueryField,
+    RecordSource,
+    SubjectField,
+)
+
+PROJECT_NAME = "credit_gateway"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def tables() -> Sequence[sa.Table] | None:
+    """The plugin's tables, defined on the plugin's own ``sa.MetaData``.
+
+    Returns: the ``sa.Table`` objects. Detail tables join the shared envelope through a foreign
+    key to ``gateway.api.credit_record.c.id``. Two plugins naming the same table stop the start.
+    The tables must match what :func:`migrations` creates (a test compares them).
+
+    Example: ``return [tax_credit_rating, tax_major_violation]``
+    """
+
+
+@hookspec
+def migrations() -> str | Path | None:
+    """The directory of the plugin's Alembic revisions.
+
+    Returns: a path to a directory of ordinary Alembic revision files. The plugin's history is
+    its own (version table ``alembic_version_<plugin>``), applied after the core's by
+    ``credit-gateway db upgrade``.
+
+    Example: ``return Path(__file__).parent / "migrations" / "versions"``
+    """
+
+
+@hookspec
+def graphql_types() -> Sequence[type] | None:
+    """Strawberry types to add to the schema that no field reaches directly.
+
+    Returns: types such as the record types implementing ``CreditRecord``, which are reached
+    only through that interface. Types reachable from the plugin's fields need not be listed.
+    A type name claimed by two plugins (or by the core) stops the start.
+
+    Example: ``return [TaxCreditRating, MajorTaxViolation]``
+    """
+
+
+@hookspec
+def subject_fields() -> Sequence[SubjectField] | None:
+    """Fields the plugin adds to ``CreditSubject``.
+
+    Returns: :class:`~gateway.host.contributions.SubjectField` items; resolvers take ``root`` (the
+    subject) and ``info``, return a nullable type, and read data only through loaders
+    (``info.context.loaders.load("tax.records", root.id)``). A field name claimed twice stops the start.
+
+    Example: ``return [SubjectField("tax", resolve_tax, "Tax credit ratings and violations.")]``
+    """
+
+
+@hookspec
+def query_fields() -> Sequence[QueryField] | None:
+    """Top-level ``Query`` fields, such as a domain's black list.
+
+    Returns: :class:`~gateway.host.contributions.QueryField` items. List-valued fields must be paged
+    with a bounded ``first`` (``gateway.api.page_size``).
+
+    Example: ``return [QueryField("majorTaxViolations", resolve_list, "The tax black list.")]``
+    """
+
+
+@hookspec
+def mutation_fields() -> Sequence[MutationField] | None:
+    """Submission mutations of the plugin's domain.
+
+    Returns: :class:`~gateway.host.contributions.MutationField` items. The core admits only the admin
+    and departments of this plugin's domain; resolvers validate every item, write in one
+    transaction, and are idempotent on the record's natural key.
+
+    Example: ``return [MutationField("submitTaxCreditRatings", submit_ratings, "…")]``
+    """
+
+
+@hookspec
+def loaders() -> Sequence[LoaderSpec] | None:
+    """Batch loaders, made afresh for every request.
+
+    Returns: :class:`~gateway.host.contributions.LoaderSpec` items named ``"<plugin>.<what>"``; each
+    ``load(connection, keys)`` runs one statement however many keys it gets.
+
+    Example: ``return [LoaderSpec("tax.records", load_tax_records, default=())]``
+    """
+
+
+@hookspec
+def record_sources() -> Sequence[RecordSource] | None:
+    """Where ``CreditSubject.records`` finds this domain's records.
+
+    Returns: :class:`~gateway.host.contributions.RecordSource` items naming a loader keyed by subject
+    id that yields objects implementing ``CreditRecord``.
+
+    Example: ``return [RecordSource(domain="tax", loader="tax.records")]``
+    """
+
+
+@hookspec
+def field_policies() -> Mapping[str, str] | None:
+    """Who may ever see the plugin's fields.
+
+    Returns: a mapping from ``"Type.field"`` (one field) or ``"Type"`` (every field of the type
+    without its own entry) to a visibility: ``public``, ``portal``, ``subject``, ``department``,
+    ``admin`` or a partner-grantable group ``partner:<group>`` (see :mod:`gateway.policy.visibility`).
+    Each audience's schema leaves out what it may never see. A field nobody declared is admin-only,
+    and the start warns about it; a key declared by two plugins (or the core) stops the start.
+
+    Example::
+
+        return {"CreditSubject.tax": "public", "TaxProfile": "public", "TaxCreditRating.score": "partner:tax.rating"}
+    """
+
+
+@hookspec
+def importers() -> Sequence[Importer] | None:
+    """Bulk import of the plugin's records from CSV (UTF-8 or GB18030) and JSON Lines files.
+
+    Returns: :class:`~gateway.host.contributions.Importer` items, each naming a record kind, the
+    columns (with the Chinese headings departments export) and the input class rows become.
+    ``credit-gateway import --domain <plugin> [--kind <name>] FILE`` then streams the file,
+    commits valid rows, reports each invalid row with its row number, and adds nothing on re-runs.
+
+    Example::
+
+        @hookimpl
+        def importers():
+            return [Importer("ratings", RATINGS, RATING_COLUMNS, TaxCreditRatingInput)]
+    """
+
+
+@hookspec
+def seed_demo_data(demo: DemoContext) -> Awaitable[None] | None:
+    """Write the plugin's demo records for ``credit-gateway serve --demo``.
+
+    Receives: ``demo``, a :class:`~gateway.host.contributions.DemoContext` with the demo subjects, an
+    engine, the reference date and ``demo.rng(name)`` for deterministic draws.
+    Returns: nothing, or an awaitable. Seeding twice must change nothing: write through the
+    plugin's idempotent submission path.
+
+    Example::
+
+        @hookimpl
+        async def seed_demo_data(demo):
+            await submit_ratings(demo.engine, build_demo_ratings(demo))
+    """

@@ -1,0 +1,219 @@
+"""Configuration, read from ``CREDIT_GATEWAY_*`` environment variables (and CLI flags that override them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.kernel.rules import ComplaintRules, DisputeRules, PublicityRules, RepairRules
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./credit-gateway.sqlite3"
+# Only for the embedded demo: a production deployment must set its own key, or every
+# natural person's keyed hash would be computable by anyone who reads this file.
+DEMO_SECRET_KEY = "credit-gateway-demo-secret-key-change-me"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CREDIT_GATEWAY_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db.",
+    )
+    db_pool_size: int = Field(
+        20, ge=1, le=1_000, description="Connections kept open to PostgreSQL; requests beyond them wait."
+    )
+    unavailable_retry_after: int = Field(
+        5, ge=1, le=3_600, description="Retry-After (seconds) of the 503 answered while the database is unavailable."
+    )
+    readiness_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds /readyz waits for the database before it says not ready."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    plugins: Annotated[list[str] | None, NoDecode] = Field(
+        None, description="Comma-separated allow-list of plugin names; unset loads every installed plugin."
+    )
+    secret_key: str = Field(
+        DEMO_SECRET_KEY,
+        min_length=16,
+        description="Key of the HMAC that stores resident ID numbers and other subject codes for look-up.",
+    )
+    uscc_allow_list: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Unified social credit codes that are legal yet fail the check character (early Fujian codes).",
+    )
+    max_batch_subjects: int = Field(100, ge=1, le=10_000, description="Most codes one subjects() call takes.")
+    max_page_size: int = Field(100, ge=1, le=1_000, description="Largest `first` any connection accepts.")
+    default_page_size: int = Field(20, ge=1, le=1_000)
+    max_submission_items: int = Field(500, ge=1, le=10_000, description="Most items in one submission.")
+    max_request_bytes: int = Field(5_000_000, ge=1_000, description="Largest accepted request body.")
+    log_level: str = "INFO"
+    publicity: PublicityRules = Field(
+        default_factory=PublicityRules,
+        description='Publicity windows, as JSON: {"months": {"MINOR": [0, 3], "GENERAL": [3, 12], "SERIOUS": '
+        '[12, 36]}, "negative_without_severity": "GENERAL", "dishonesty_withheld_after_years": 5}.',
+    )
+    disputes: DisputeRules = Field(
+        default_factory=DisputeRules,
+        description='Dispute deadlines in working days, as JSON: {"forward_days": 3, "verify_days": 15, '
+        '"notify_days": 2}.',
+    )
+    repairs: RepairRules = Field(
+        default_factory=RepairRules,
+        description='Repair deadline in working days, as JSON: {"decision_days": 15}.',
+    )
+    complaints: ComplaintRules = Field(
+        default_factory=ComplaintRules,
+        description='Complaint deadlines in working days, as JSON: {"intake_days": 3, "investigation_days": 10, '
+        '"feedback_days": 2}.',
+    )
+    repair_excluded_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated record categories that can never be repaired (local rules).",
+    )
+    working_calendar_file: Path | None = Field(
+        None,
+        description="Working-day overrides, one '2027-02-06 workday' or '2027-02-10 holiday' per line, for "
+        "years chinese-calendar does not cover or local corrections.",
+    )
+    max_authorization_days: int = Field(
+        1_096, ge=1, le=3_660, description="Longest a partner authorisation may run, from its first valid day."
+    )
+    as_of: dt.date | None = Field(
+        None,
+        description="Run as of this date (YYYY-MM-DD): publicity windows, authorisations and deadlines are "
+        "judged on it. For tests and lifecycle demos; unset is today's date in China.",
+    )
+
+    # --- Abuse limits (query limits, introspection, rate limits, persisted operations) ---------
+    development_mode: bool = Field(
+        False, description="Development: portal keys may also introspect the schema and see suggestions."
+    )
+    role_limits: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per-role query limits over the defaults of gateway.policy.limits, e.g. "
+        '{"public": {"max_depth": 6}}; keys max_depth, max_aliases, max_tokens, max_cost, max_fields.',
+    )
+    default_list_size: int = Field(
+        20, ge=1, le=10_000, description="Items the cost estimate assumes for a list without first/codes."
+    )
+    rate_limits: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='Per-role token buckets over the defaults of gateway.server.ratelimit, e.g. {"public": {"rate": 5, '
+        '"burst": 20}}: rate in requests per second, burst the bucket size.',
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db: share rate-limit buckets between gateway processes."
+    )
+    rate_limit_key_prefix: str = Field("credit-gateway:rl:", description="Prefix of the Redis keys of the buckets.")
+    execution_engine: Literal["planned", "graphql-core"] = Field(
+        "planned",
+        description="How queries run: planned (gateway.engine: compiled plans, executed level by level) or "
+        "graphql-core (strawberry's default executor, field by field). Mutations, subscriptions and "
+        "introspection always run on graphql-core.",
+    )
+    plan_cache_size: int = Field(
+        256, ge=1, le=100_000, description="Compiled query plans kept per audience schema (least recently used go)."
+    )
+    apq_cache_size: int = Field(
+        1_000, ge=0, le=1_000_000, description="Automatic persisted queries kept in memory (LRU); 0 disables APQ."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For `serve` believes; "
+        "empty: none, the public's rate limit is per connecting address.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the entry; "*" is refused too
+        return value
+
+    # --- end of abuse limits -----------------------------------------------------------------
+
+    # --- JWT bearer tokens from an identity provider (gateway.auth.jwt_tokens) -----------------
+    jwt_secret: SecretStr | None = Field(
+        None, description="Shared HS256 key of the identity provider (at least 32 bytes); excludes jwks_url."
+    )
+    jwks_url: str | None = Field(
+        None, description="The identity provider's JWKS URL (https; RS256/ES256); excludes jwt_secret."
+    )
+    jwt_audience: str | None = Field(None, description="Required `aud` of every token (needed when JWT is on).")
+    jwt_issuer: str | None = Field(None, description="Required `iss` of every token (needed when JWT is on).")
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated allow-list; default HS256 with jwt_secret, RS256,ES256 with jwks_url.",
+    )
+    principal_resolver: str | None = Field(
+        None, description="'package.module:factory' of a PrincipalResolver replacing the claims-based default."
+    )
+
+    # --- end of JWT bearer tokens --------------------------------------------------------------
+
+    # --- Observability: metrics, traces, logs (gateway.server.observability) -----------------------------
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json: one JSON object a line (with trace_id), for a log collector."
+    )
+    access_log: bool = Field(True, description="One log line per GraphQL request (gateway.access).")
+    metrics_enabled: bool = Field(True, description="Prometheus metrics at /metrics, for admin keys only.")
+    metrics_bind: str | None = Field(
+        None,
+        description="host:port of a separate metrics listener without authentication (e.g. 127.0.0.1:9464); "
+        "bind it where only the scraper reaches.",
+    )
+    metrics_operation_names: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated operation names that always get their own metrics label.",
+    )
+    metrics_max_operation_names: int = Field(
+        50,
+        ge=0,
+        le=1_000,
+        description="Most further operation names (of keyed clients) labelled on their own; the rest are 'other'.",
+    )
+    otel_enabled: bool = Field(
+        False, description="OpenTelemetry traces (needs the otel extra); OTEL_EXPORTER_OTLP_ENDPOINT also enables."
+    )
+    otel_service_name: str = Field("credit-gateway", description="service.name of the traces.")
+
+    @field_validator("metrics_bind")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+                raise ValueError("metrics_bind must be host:port, e.g. 127.0.0.1:9464")
+        return value
+
+    # --- end of observability ------------------------------------------------------------------
+
+    @field_validator(
+        "plugins",
+        "uscc_allow_list",
+        "repair_excluded_categories",
+        "jwt_algorithms",
+        "trusted_proxies",
+        "metrics_operation_names",
+        mode="before",
+    )
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        return self.secret_key == DEMO_SECRET_KEY

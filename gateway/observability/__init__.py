@@ -1,5 +1,0 @@
-"""Metrics (Prometheus), traces (OpenTelemetry, optional) and structured logs.
-
-:class:`gateway.observability.wiring.Observability` is what the application factory installs; the
-other modules each do one job and keep the per-request work to a few dictionary look-ups.
-"""

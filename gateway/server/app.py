@@ -1,0 +1,235 @@
+"""The application factory: compose the plugins, build the graph, mount it with its middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from gateway.auth.jwt_tokens import build_jwt_authenticator
+from gateway.auth.principal import PUBLIC, Role
+from gateway.db.availability import raise_if_unavailable
+from gateway.db.engine import create_engine
+from gateway.host.composition import Composition, compose
+from gateway.host.loading import load_plugins
+from gateway.kernel.clock import serve_as_of
+from gateway.kernel.errors import BAD_REQUEST, error_body
+from gateway.kernel.settings import Settings
+from gateway.records.publicity import serve_rules
+from gateway.server import heap
+from gateway.server.context import GatewayContext, Loaders
+from gateway.server.graphiql import graphiql_assets_mount, graphiql_response
+from gateway.server.http import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    CrossSiteGuardMiddleware,
+    RateLimitMiddleware,
+    RequestIdMiddleware,
+)
+from gateway.server.observability.observation import OBSERVATION_KEY
+from gateway.server.observability.wiring import Observability
+from gateway.server.outage import DatabaseOutageMiddleware
+from gateway.server.ratelimit import create_rate_limiter, rate_limits
+from gateway.server.schema import Graph, build_graph
+
+log = logging.getLogger("gateway")
+
+# Where get_context leaves the request's loaders in the ASGI scope, for __call__ to close their
+# connection when the request is answered.
+_LOADERS_KEY = "gateway.loaders"
+
+
+class GraphQLEndpoint(GraphQL):
+    """Strawberry's ASGI view of one audience's schema, with our context and orjson on the wire."""
+
+    def __init__(self, graph: Graph, role: Role) -> None:
+        super().__init__(graph.schema_for(role), graphql_ide="graphiql")
+        self.graph = graph
+
+    async def get_context(self, request: Any, response: Any) -> GatewayContext:
+        serve_as_of(self.graph.clock.today())
+        serve_rules(self.graph.settings.publicity)
+        state = request.scope.get("state", {})
+        loaders = Loaders(
+            self.graph.loader_specs,
+            self.graph.engine,
+            record_loaders=self.graph.record_loader_names,
+            principal=state.get("principal", PUBLIC),
+        )
+        request.scope[_LOADERS_KEY] = loaders
+        return GatewayContext(
+            graph=self.graph,
+            principal=state.get("principal", PUBLIC),
+            request_id=state.get("request_id", "-"),
+            loaders=loaders,
+            request=request,
+            response=response,
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            # strawberry answers a malformed request in plain text; clients expect a GraphQL body with a code.
+            # The code is the cause's when it has one (OperationNameRequired), else BAD_REQUEST.
+            code = getattr(exc.__cause__, "code", BAD_REQUEST)
+            observation = scope.get("state", {}).get(OBSERVATION_KEY)
+            if observation is not None:  # the access line and metrics show the same code as the body
+                observation.refused_with = code
+            body = error_body(exc.reason, code)
+            response = Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
+        finally:
+            # The request's read connection goes back to the pool once the result is built, before the
+            # body is sent, and on every error too (an outage's DatabaseUnavailable passes on to the 503).
+            loaders = scope.pop(_LOADERS_KEY, None)
+            if loaders is not None:
+                await loaders.close()
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        # Our page, not strawberry's: its assets come from this gateway (no CDN) and it takes an API key.
+        return graphiql_response()
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # An error that came from a database outage turns the whole answer into the 503 of
+        # DatabaseOutageMiddleware: a partial 200 would hide it, and a mutation must not look done.
+        raise_if_unavailable(result.errors)
+        return await super().process_result(request, result)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST body, and the ``variables`` and ``extensions`` of a GET, must be JSON objects (or, for
+        a body, an array, which strawberry refuses as a batch): strawberry would fail on ``null`` with a 500."""
+        value = super().parse_json(data)  # invalid JSON: 400 already
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, f"Expected a JSON object, found {_json_kind(value)}")
+        return value
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a string" if isinstance(value, str) else "a number"
+
+
+class AudienceRouter:
+    """Sends each request to the endpoint of its principal's audience: a role never validates, let
+    alone runs, an operation against fields it may not see."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.endpoints: dict[Role, GraphQLEndpoint] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        role = scope.get("state", {}).get("principal", PUBLIC).role
+        endpoint = self.endpoints.get(role)
+        if endpoint is None:
+            endpoint = self.endpoints[role] = GraphQLEndpoint(self.graph, role)
+        await endpoint(scope, receive, send)
+
+
+def compose_plugins(settings: Settings, extra_plugins: Iterable[tuple[str, Any]] = ()) -> Composition:
+    manager, plugins = load_plugins(settings.plugins, extra=extra_plugins)
+    return compose(manager, plugins)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    engine: AsyncEngine | None = None,
+    settle_heap: bool = False,
+) -> Starlette:
+    """Build the ASGI app. Raises ``ConfigurationError`` when the plugins do not compose.
+    ``settle_heap``: a serving process's garbage-collection tuning (gateway.server.heap), for ``serve``."""
+    settings = settings or Settings()
+    composition = compose_plugins(settings, extra_plugins)
+    jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
+    owns_engine = engine is None
+    engine = engine or create_engine(settings.database_url, settings.db_pool_size)
+    observability = Observability(settings, engine)  # before the graph: it adds a schema extension
+    graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
+    rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            # Bounded: a database host that accepts connections and never answers must not hang the probe.
+            async with asyncio.timeout(settings.readiness_timeout), engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # any failure (a timeout too) means not ready; say which
+            log.warning("readiness check failed: %r", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok", "plugins": composition.plugin_names})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> Any:
+        if settle_heap:
+            graph.on_schema_built = heap.settle  # a role's schema, built on its first request
+            heap.tune()
+            heap.settle()
+        yield
+        observability.close()
+        await rate_limiter.aclose()
+        if owns_engine:
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", AudienceRouter(graph)),
+            *observability.routes,  # /metrics
+            graphiql_assets_mount(),
+        ],
+        middleware=[
+            *observability.middleware,  # outermost: refusals are counted and timed too
+            Middleware(RequestIdMiddleware),
+            # Outside everything that may touch the database (authentication too): an outage is a 503.
+            Middleware(DatabaseOutageMiddleware, retry_after=settings.unavailable_retry_after),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+            Middleware(CrossSiteGuardMiddleware),
+            Middleware(AuthMiddleware, engine=engine, jwt=jwt_authenticator),
+            Middleware(RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits(settings.rate_limits)),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.graph = graph
+    app.state.rate_limiter = rate_limiter
+    return app
+
+
+def create_worker_app() -> Starlette:
+    """The app of each ``serve --workers N`` process (uvicorn imports it by name, in a fresh
+    interpreter): settings and logging from the environment, to which ``serve`` exported its flags."""
+    from gateway.server.observability.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings, settle_heap=True)

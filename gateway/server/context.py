@@ -1,0 +1,261 @@
+"""The per-request context: who asks, the loaders made for this request, and the composition."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.auth.principal import PUBLIC, Principal, Role
+from gateway.db.tables import subject as subject_table
+from gateway.host.contributions import LoaderSpec
+from gateway.kernel.clock import today
+from gateway.kernel.settings import Settings
+from gateway.policy.publication import record_filter
+from gateway.records.publicity import current_rules
+from gateway.server.observability.metrics import loader_batch_observer
+
+if TYPE_CHECKING:
+    from gateway.server.schema import Graph
+
+log = logging.getLogger("gateway.db")
+
+_UNKNOWN = object()
+# Keys per statement: far under SQLite's and asyncpg's bind-parameter limits.
+MAX_LOADER_BATCH = 1_000
+
+
+# Set once per PostgreSQL session that serves reads (see open_read_connection).
+_GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+_GENERIC_PLANS_SET = "gateway.generic_plans"
+
+
+async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
+    """A pooled connection for reads only. On PostgreSQL it runs in autocommit: each statement is its
+    own transaction, so asyncpg sends no BEGIN before the first and no ROLLBACK when it goes back to
+    the pool (two round trips per connection use otherwise). SQLite's driver begins a transaction
+    only before a write, so a SELECT runs without one already; its default stays.
+
+    On PostgreSQL the session also plans each prepared statement once (``plan_cache_mode =
+    force_generic_plan``, set at the session's first read): the loaders' statements have one text
+    whatever the batch (``any_of``), but PostgreSQL would still plan a batch of one key afresh on every
+    execution, since its generic plan, costed for an array of unknown length, never looks cheaper than
+    a custom plan for one key (1 to 2 ms of planning per statement on the W1 profile). The generic
+    plans are the same index plans (BENCHMARKS.md, EXPLAIN)."""
+    connection = await engine.connect()
+    if connection.dialect.name == "postgresql":
+        try:
+            # Sets asyncpg's adapter to autocommit: no statement; reset when the pool takes it back.
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            raw = await connection.get_raw_connection()
+            if not raw.info.get(_GENERIC_PLANS_SET):
+                # Straight through the driver, once per session: not one of the request's statements.
+                await raw.driver_connection.execute(_GENERIC_PLANS)  # type: ignore[union-attr]
+                raw.info[_GENERIC_PLANS_SET] = True
+        except BaseException:
+            await connection.close()
+            raise
+    return connection
+
+
+class Loaders:
+    """One DataLoader per loader spec, made lazily and only for this request (no cross-request cache),
+    and the request's one read connection, opened by the first statement and closed by :meth:`close`
+    when the request ends (gateway.server.app)."""
+
+    def __init__(
+        self,
+        specs: Mapping[str, LoaderSpec],
+        engine: AsyncEngine,
+        *,
+        record_loaders: frozenset[str] = frozenset(),
+        principal: Principal | None = None,
+    ) -> None:
+        self._specs = specs
+        self._engine = engine
+        self._made: dict[str, DataLoader] = {}
+        self._batches: dict[str, Any] = {}  # name → the batch function (one statement per call)
+        self._loaded: dict[str, dict[Any, Any]] = {}  # name → key → value, for this request
+        # One load of a loader at a time, so that two loads of one level (a batch form and a per-key
+        # DataLoader, say) never ask for the same keys twice: the second finds them loaded.
+        self._loading: dict[str, asyncio.Lock] = {}
+        # Record sources pass through the publication filter here, so a plugin's own fields and the
+        # cross-domain records field show the same rows, and no plugin can forget the filter.
+        self._record_loaders = record_loaders
+        self._principal = principal
+        self._record_filter: Any = None
+        self._own_subject_id: object = _UNKNOWN
+        self._connection: AsyncConnection | None = None
+        self._closed = False
+        # (SQL, milliseconds) of each statement on the read connection, when someone asked for it
+        # before the first statement (an admin's query plan: gateway.server.extensions.plan_header).
+        self.statement_log: list[tuple[str, float]] | None = None
+        # asyncpg runs one statement at a time per connection (it refuses a second); the loaders of one
+        # level run concurrently (asyncio.gather), so they take turns.
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The request's read connection, for the time of a few statements: ``async with
+        info.context.loaders.connection() as conn: rows = (await conn.execute(query)).all()``.
+
+        One connection serves the whole request (loaders and list queries alike), taken from the pool
+        when first needed. Others wait while you hold it, so hold it only around your statements: do
+        not await a loader inside (that waits for the connection you hold). Reads only: a mutation
+        writes in its own transaction (``engine.begin()``).
+        """
+        async with self._lock:
+            if self._closed:
+                # Work left running after the answer (graphql-core settles a nulled object's other
+                # fields in the background) must not take a connection nobody would give back.
+                raise RuntimeError("this request is answered; its read connection is closed")
+            if self._connection is None:
+                self._connection = await open_read_connection(self._engine)
+                if self.statement_log is not None:
+                    _log_statements(self._connection, self.statement_log)
+            yield self._connection
+
+    async def close(self) -> None:
+        """Give the read connection back to the pool, if the request took one. Never raises: the
+        request's own outcome (an outage's 503 among them) must not be replaced by a failed close."""
+        connection, self._connection = self._connection, None
+        self._closed = True
+        if connection is None:
+            return
+        try:
+            await connection.close()
+        except Exception as exc:  # a dead connection: the pool has already invalidated it
+            log.warning("closing the request's read connection failed: %r", exc)
+
+    def get(self, name: str) -> DataLoader:
+        loader = self._made.get(name)
+        if loader is None:
+            spec = self._specs.get(name)
+            if spec is None:
+                raise KeyError(f"No loader named {name!r}; declared: {', '.join(sorted(self._specs))}")
+            batch = self._batch(spec)
+            self._batches[name] = batch
+            self._loading[name] = asyncio.Lock()
+            loader = DataLoader(batch_load_fn=self._remembering(name, batch), max_batch_size=MAX_LOADER_BATCH)
+            self._made[name] = loader
+        return loader
+
+    async def load(self, name: str, key: Any) -> Any:
+        return await self.get(name).load(key)
+
+    async def load_all(self, name: str, keys: Sequence[Any]) -> list[Any]:
+        """The values of ``keys`` (in order, repeats allowed) with one call of the loader's batch
+        function for the keys this request has not loaded yet (one per 1,000 keys): the planned
+        engine's way to load a whole level, with no future per key. Values loaded either way (here
+        or through ``get(name).load``) are kept for the request and not asked for again."""
+        self.get(name)
+        batch = self._batches[name]
+        known = self._loaded.setdefault(name, {})
+        if any(key not in known for key in keys):
+            async with self._loading[name]:
+                missing = list(dict.fromkeys(key for key in keys if key not in known))
+                for start in range(0, len(missing), MAX_LOADER_BATCH):
+                    chunk = missing[start : start + MAX_LOADER_BATCH]
+                    known.update(zip(chunk, await batch(chunk), strict=True))
+        return [known[key] for key in keys]
+
+    def _remembering(self, name: str, batch: Any) -> Any:
+        """The DataLoader's batch function: keys that load_all loaded already are not asked again."""
+        known = self._loaded.setdefault(name, {})
+
+        async def load_missing(keys: list[Any]) -> list[Any]:
+            if any(key not in known for key in keys):
+                async with self._loading[name]:
+                    missing = [key for key in keys if key not in known]
+                    if missing:
+                        known.update(zip(missing, await batch(missing), strict=True))
+            return [known[key] for key in keys]
+
+        return load_missing
+
+    def _batch(self, spec: LoaderSpec) -> Any:
+        filtered = spec.name in self._record_loaders
+        observe_batch_size = loader_batch_observer(spec.name)
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            observe_batch_size(len(keys))
+            async with self.connection() as connection:
+                found = await spec.load(connection, keys)
+                shown = await self._shown(connection) if filtered else None
+            values = [found.get(key, spec.default) for key in keys]
+            if shown is None:
+                return values
+            return [tuple(r for r in value if shown(key, r)) for key, value in zip(keys, values, strict=True)]
+
+        return batch
+
+    async def _shown(self, connection: Any) -> Any:
+        if self._record_filter is None:
+            self._record_filter = record_filter(
+                self._principal or PUBLIC, await self.own_subject_id(connection), today(), current_rules()
+            )
+        return self._record_filter
+
+    async def own_subject_id(self, connection: Any = None) -> int | None:
+        """For a subject principal, its subject's id (one statement, once per request); else None.
+        ``connection``: the request's, when the caller holds it already (a loader batch)."""
+        principal = self._principal or PUBLIC
+        if principal.role is not Role.SUBJECT or not principal.subject_lookup_hash:
+            return None
+        if self._own_subject_id is _UNKNOWN:
+            query = sa.select(subject_table.c.id).where(subject_table.c.lookup_hash == principal.subject_lookup_hash)
+            if connection is None:
+                async with self.connection() as conn:
+                    self._own_subject_id = (await conn.execute(query)).scalar_one_or_none()
+            else:
+                self._own_subject_id = (await connection.execute(query)).scalar_one_or_none()
+        return self._own_subject_id  # type: ignore[return-value]
+
+
+def _log_statements(connection: AsyncConnection, log_to: list[tuple[str, float]]) -> None:
+    """Append (SQL, ms) of every statement of this connection to ``log_to``, until it is closed."""
+    from sqlalchemy import event
+
+    sync = connection.sync_connection
+    started: list[float] = []
+
+    def before(*_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        log_to.append((statement, (time.perf_counter() - started.pop()) * 1000 if started else 0.0))
+
+    event.listen(sync, "before_cursor_execute", before)
+    event.listen(sync, "after_cursor_execute", after)
+
+
+@dataclass(slots=True)
+class GatewayContext:
+    graph: Graph
+    principal: Principal
+    request_id: str
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.graph.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.graph.engine
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The request's read connection, shared with the loaders (see :meth:`Loaders.connection`):
+        ``async with info.context.connection() as conn: ...``. For plugins' list queries."""
+        return self.loaders.connection()

@@ -1,0 +1,417 @@
+"""Composing the schema: the core's ``CreditSubject`` and queries, plus every plugin's fields.
+
+This module builds types at run time (their fields depend on the plugins loaded), so it does not
+use postponed annotations: the annotations below are evaluated with the composed classes in scope.
+"""
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.federation.schema import FederationAny
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema.name_converter import NameConverter
+from strawberry.types import Info
+
+from gateway.auth.principal import Role
+from gateway.db.tables import subject as subject_table
+from gateway.engine.eager import eager, selected_names
+from gateway.engine.executor import PLANNED_KEY, PlannedExecutor, install_plan_cache
+from gateway.features.audit.graphql import audit_query_fields
+from gateway.features.audit.recorder import QueryRecordExtension, record_subject_access
+from gateway.features.lifecycle.breach_records import BREACH_LOADER, BREACH_RECORDS, CommitmentBreach
+from gateway.features.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
+from gateway.features.partners.access import PartnerAccess, admit_subjects
+from gateway.features.partners.field_notes import describe_partner_fields
+from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
+from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
+from gateway.graph.datetimes import SCALAR_OVERRIDES
+from gateway.graph.entities import reference_keys, resolve_entities
+from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
+from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
+from gateway.host.composition import Composition
+from gateway.kernel.clock import Clock
+from gateway.kernel.errors import (
+    FORBIDDEN,
+    UNAUTHENTICATED,
+    BadUserInput,
+    GatewayError,
+    InvalidSubjectCode,
+    LimitExceeded,
+)
+from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
+from gateway.kernel.settings import Settings
+from gateway.policy.limits import ListSizes, role_limits
+from gateway.policy.publication import subject_visible, visible_subjects_clause
+from gateway.policy.visibility import Policies, visible_to
+from gateway.server.extensions.abuse_limits import AbuseLimits
+from gateway.server.extensions.error_logging import OperationBoundary, log_errors
+from gateway.server.extensions.error_policy import ErrorPolicy
+from gateway.server.extensions.operation_cache import operation_caches
+from gateway.server.extensions.operation_choice import OperationChoice
+from gateway.server.extensions.plan_header import QueryPlanExtension
+from gateway.server.extensions.text_input import TextInputCheck
+from gateway.server.persisted import PersistedOperations, QueryStore
+
+log = logging.getLogger(__name__)
+MAX_SEARCH_LENGTH = 100
+CORE_RECORD_LOADERS = (BREACH_RECORDS,)
+
+
+class CanWriteDomain(BasePermission):
+    """Only the admin and departments of ``domain`` may call a domain's mutations."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise GatewayError("This mutation needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
+        if not principal.may_write(self.domain):
+            raise GatewayError(
+                f"Client {principal.name!r} ({principal.role.value}) may not write to domain {self.domain!r}.",
+                FORBIDDEN,
+                domain=self.domain,
+            )
+        return True
+
+
+def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
+    namespace: dict[str, Any] = {"__module__": __name__}
+    for owned in composition.subject_fields:
+        resolver = owned.item.resolver
+        if inspect.iscoroutinefunction(resolver):
+            resolver = eager(resolver)  # a plain value when its records were prefetched (see _prefetch)
+        namespace[owned.item.name] = strawberry.field(
+            resolver=resolver, name=owned.item.name, description=owned.item.description
+        )
+
+    def resolve_reference(cls: type, info: Info, code: str) -> Any:
+        return _find_subject(cls, info, code)
+
+    namespace["resolve_reference"] = classmethod(resolve_reference)
+    cls = type("CreditSubject", (CreditSubjectBase,), namespace)
+    subject_cls = strawberry.federation.type(
+        cls, keys=["code"], description="A credit subject and what every domain holds about it."
+    )
+    for subject_field in subject_cls.__strawberry_definition__.fields:
+        if subject_field.python_name in namespace and not _is_nullable(subject_field.type):
+            owner = next(o.plugin for o in composition.subject_fields if o.item.name == subject_field.python_name)
+            from gateway.kernel.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"Plugin {owner!r}: CreditSubject.{subject_field.python_name} must be nullable, "
+                "so that a failing plugin yields null and the rest of the profile stands"
+            )
+    return subject_cls
+
+
+def _is_nullable(field_type: Any) -> bool:
+    from strawberry.types.base import StrawberryOptional
+
+    return isinstance(field_type, StrawberryOptional)
+
+
+async def _find_subject(cls: type, info: Info, code: str) -> Any:
+    settings: Settings = info.context.settings
+    parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
+    row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
+    if row is not None and not subject_visible(info.context.principal, row):
+        row = None  # a subject this principal may not see reads as unknown
+    # A partner is refused an unknown code exactly as a subject that has not authorised it.
+    (admitted,) = await admit_subjects(info, [parsed], [row])
+    if isinstance(admitted, Exception):
+        raise admitted  # a partner without this subject's authorisation
+    if admitted is None:
+        return None
+    record_subject_access(info, [row.id])
+    await _prefetch(info, [row.id])
+    return cls.from_row(row)
+
+
+async def _prefetch(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
+    """Load, in one statement each, the records the selected domain fields will read, so that their
+    resolvers find them loaded and complete without a task each (see eager). Under the planned engine
+    the domain fields' batch forms load them a level later in the same statements: nothing to do."""
+    if not subject_ids or info.context.extras.get(PLANNED_KEY):
+        return
+    graph = info.context.graph
+    loaders = info.context.loaders
+    for name in graph.prefetch_plan(info, path):
+        await loaders.load_all(name, subject_ids)
+
+
+def _query_type(composition: Composition, subject_cls: type) -> type:
+    async def subject(info: Info, code: str) -> Optional[subject_cls]:  # noqa: UP045 (runtime type)
+        return await _find_subject(subject_cls, info, code)
+
+    async def subjects(info: Info, codes: list[str]) -> list[Optional[subject_cls]]:  # noqa: UP045
+        settings: Settings = info.context.settings
+        if len(codes) > settings.max_batch_subjects:
+            raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
+        parsed: list[SubjectCode] = []
+        invalid: list[dict[str, Any]] = []
+        for index, code in enumerate(codes):
+            try:
+                parsed.append(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list))
+            except InvalidSubjectCode as exc:
+                invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
+        if invalid:
+            raise GatewayError(
+                f"{len(invalid)} of {len(codes)} codes are not valid subject codes",
+                "INVALID_SUBJECT_CODE",
+                invalid=invalid,
+            )
+        principal = info.context.principal
+        rows = [
+            row if row is not None and subject_visible(principal, row) else None
+            for row in await info.context.loaders.load_all(
+                SUBJECT_BY_HASH, [lookup_hash(code, settings.secret_key) for code in parsed]
+            )
+        ]
+        # A partner's unauthorised (or unknown) subjects become errors in place: the rest of the batch stands.
+        admitted = await admit_subjects(info, parsed, rows)
+        shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
+        record_subject_access(info, [row.id for row in shown])
+        await _prefetch(info, [row.id for row in shown])
+        return [row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted]
+
+    async def search_subjects(
+        info: Info,
+        name: str,
+        first: int | None = None,
+        after: Optional[str] = None,  # noqa: UP045
+    ) -> Connection[subject_cls]:
+        settings: Settings = info.context.settings
+        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        needle = name.strip()
+        if not needle or len(needle) > MAX_SEARCH_LENGTH:
+            raise BadUserInput(f"name must have 1 to {MAX_SEARCH_LENGTH} characters", argument="name")
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
+        principal = info.context.principal
+        query = query.where(visible_subjects_clause(principal, subject_table))
+        if principal.role is Role.PARTNER:
+            # A partner finds only the subjects that authorised it for this purpose: no fishing by name.
+            query = query.where(subject_table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
+        if after is not None:
+            last_name, last_id = decode_cursor(after, 2)
+            query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
+        query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
+        async with info.context.connection() as conn:
+            rows = (await conn.execute(query)).all()
+        record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
+        return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
+
+    namespace: dict[str, Any] = {
+        "subject": strawberry.field(resolver=subject, description="One subject by USCC or resident ID number."),
+        "subjects": strawberry.field(
+            resolver=subjects, description="Several subjects by code, in the order asked; null where unknown."
+        ),
+        "search_subjects": strawberry.field(
+            resolver=search_subjects, description="Subjects whose name contains the text, by name."
+        ),
+    }
+    namespace.update(audit_query_fields(subject_cls))  # me, queryRecords: the query record (gateway.features.audit)
+    namespace.update(PARTNER_QUERY_FIELDS)  # partners, authorizations (gateway.features.partners)
+    namespace.update(LIFECYCLE_QUERY_FIELDS)  # disputes, repairs, complaints, commitments (gateway.features.lifecycle)
+    for owned in composition.query_fields:
+        namespace[owned.item.name] = strawberry.field(
+            resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
+        )
+    return strawberry.type(type("Query", (), namespace))
+
+
+# The core's own mutations; each resolver checks its principal (several audiences share them).
+CORE_MUTATIONS: dict[str, Any] = {**PARTNER_MUTATION_FIELDS, **LIFECYCLE_MUTATION_FIELDS}
+
+
+def _mutation_type(composition: Composition) -> type:
+    namespace: dict[str, Any] = dict(CORE_MUTATIONS)
+    for owned in composition.mutation_fields:
+        namespace[owned.item.name] = strawberry.mutation(
+            resolver=owned.item.resolver,
+            name=owned.item.name,
+            description=owned.item.description,
+            extensions=[PermissionExtension([CanWriteDomain(owned.plugin)], use_directives=False)],
+        )
+    return strawberry.type(type("Mutation", (), namespace))
+
+
+def _mutation_names(mutation: type) -> list[str]:
+    """GraphQL names (grantAuthorization), as the visibility declarations spell them."""
+    names = NameConverter()
+    return [names.get_graphql_name(f) for f in mutation.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+
+
+class AudienceSchema(strawberry.federation.Schema):
+    """The schema one audience sees: fields its role may never see are absent, from introspection and
+    from validation alike (as Hasura gives each role its own schema)."""
+
+    def __init__(self, *args: Any, audience: Role, policies: Policies, **kwargs: Any) -> None:
+        # get_fields runs during the base initialiser, so these must be set first.
+        self.audience = audience
+        self.policies = policies
+        # The boundary first, so that its hook ends after every other (see gateway.server.extensions.error_logging).
+        kwargs["extensions"] = [OperationBoundary, OperationChoice, *kwargs.get("extensions", [])]
+        # Every DateTime in China time with its offset, as the rest of the API's dates (gateway.graph.datetimes).
+        kwargs.setdefault("scalar_overrides", SCALAR_OVERRIDES)
+        plan_cache_size = kwargs.pop("plan_cache_size", None)
+        if plan_cache_size is not None:  # the planned engine (gateway.engine) runs this audience's queries
+            kwargs["execution_context_class"] = PlannedExecutor
+        super().__init__(*args, **kwargs)
+        if plan_cache_size is not None:
+            self.plan_cache = install_plan_cache(self._schema, plan_cache_size)
+        describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
+        entity = self._schema.type_map.get("_Entity")
+        entity_names = [t.name for t in entity.types] if entity is not None else []
+        self._entity_reference_keys = reference_keys(self.schema_converter.type_map, entity_names)
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """``_entities`` with each representation checked first (gateway.graph.entities), at most as
+        many as a ``subjects`` batch takes. (Strawberry reads this signature for the field's type.)"""
+        base = super().entities_resolver
+        maximum = info.context.settings.max_batch_subjects
+        return resolve_entities(representations, self._entity_reference_keys, maximum, lambda valid: base(info, valid))
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Instead of strawberry's ERROR with a traceback for every error, a client's mistake included."""
+        log_errors(errors, execution_context)
+
+    def get_fields(self, type_definition: Any) -> list[Any]:
+        fields = super().get_fields(type_definition)
+        if type_definition.is_input:
+            return fields
+        return [f for f in fields if self.shows(type_definition, f)]
+
+    def shows(self, type_definition: Any, strawberry_field: Any) -> bool:
+        """Whether this audience sees a field; an interface's field follows the interface."""
+        interface = next(
+            (
+                i.name
+                for i in getattr(type_definition, "interfaces", ())
+                if any(f.python_name == strawberry_field.python_name for f in i.fields)
+            ),
+            None,
+        )
+        names = self.config.name_converter
+        # The GraphQL name: a specialised generic is MajorTaxViolationConnection, not Connection.
+        type_name = (
+            names.from_interface(type_definition)
+            if type_definition.is_interface
+            else names.from_object(type_definition)
+        )
+        return visible_to(
+            self.audience, self.policies.visibility(type_name, names.get_graphql_name(strawberry_field), interface)
+        )
+
+
+@dataclass(slots=True)
+class Graph:
+    """The composed, runnable graph: what a request needs besides its own principal."""
+
+    settings: Settings
+    engine: AsyncEngine
+    composition: Composition
+    subject_type: type
+    build_schema: Callable[[Role], strawberry.federation.Schema]
+    clock: Clock
+    audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
+    # Called after an audience schema is built (serve: gateway.server.heap.settle).
+    on_schema_built: Callable[[], None] | None = None
+
+    def schema_for(self, role: Role) -> strawberry.federation.Schema:
+        """The audience schema of a role, built on first use (most processes serve few roles)."""
+        schema = self.audiences.get(role)
+        if schema is None:
+            schema = self.audiences[role] = self.build_schema(role)
+            if self.on_schema_built is not None:
+                self.on_schema_built()
+        return schema
+
+    @property
+    def schema(self) -> strawberry.federation.Schema:
+        """The whole graph, as the admin sees it."""
+        return self.schema_for(Role.ADMIN)
+
+    @property
+    def record_loader_names(self) -> frozenset[str]:
+        """Every loader of records, whose rows pass the publication filter (gateway.server.context)."""
+        return frozenset(source.loader for source in self.composition.record_sources) | set(CORE_RECORD_LOADERS)
+
+    def prefetch_plan(self, info: Info, path: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The record loaders that the subject fields selected under this field read."""
+        names = selected_names(info._raw_info, path)
+        # Not for ``records``: its domain argument may narrow it to fewer loaders than all.
+        return tuple({self.loader_of_subject_field[name] for name in names if name in self.loader_of_subject_field})
+
+    @property
+    def loader_of_subject_field(self) -> dict[str, str]:
+        """A domain's subject field (``tax``) → the loader of its records (``tax.records``)."""
+        by_plugin = {source.domain: source.loader for source in self.composition.record_sources}
+        return {o.item.name: by_plugin[o.plugin] for o in self.composition.subject_fields if o.plugin in by_plugin}
+
+    @property
+    def core_record_loaders(self) -> tuple[str, ...]:
+        """The core's own records (broken commitments), merged into ``records`` in whatever domain."""
+        return CORE_RECORD_LOADERS
+
+    @property
+    def loader_specs(self) -> dict[str, Any]:
+        core = (*CORE_LOADERS, BREACH_LOADER)
+        return {**{spec.name: spec for spec in core}, **self.composition.loaders}
+
+
+def build_graph(
+    settings: Settings,
+    engine: AsyncEngine,
+    composition: Composition,
+    extensions: list[Callable[[], Any] | type] | None = None,
+) -> Graph:
+    subject_cls = _subject_type(composition)
+    query = _query_type(composition, subject_cls)
+    mutation = _mutation_type(composition)
+    mutation_names = _mutation_names(mutation)
+    policies = composition.policies
+    field_groups = FieldGroups(policies)
+
+    def build(role: Role) -> strawberry.federation.Schema:
+        # Persisted operations first: they supply the query text the limits then measure.
+        abuse = [
+            PersistedOperations.factory(QueryStore(settings.apq_cache_size)),
+            AbuseLimits.factory(
+                role_limits(settings.role_limits),
+                ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
+                settings.development_mode,
+            ),
+            # After the limits, which set the parser's max_tokens (part of the parse cache's key) and
+            # measure every request themselves: a cached document or validation skips no limit.
+            *operation_caches(),
+            # Control characters in any string argument are refused here, once, before any resolver
+            # (a database would store them unlike another, or fail on them).
+            TextInputCheck,
+        ]
+        # A role none of whose mutations are visible gets no Mutation type at all.
+        mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)
+        guard = [PartnerFieldGuard.factory(field_groups)] if role in GUARDED_ROLES else []
+        return AudienceSchema(
+            query=query,
+            mutation=mutation if mutations_seen else None,
+            types=[*(owned.item for owned in composition.types), CommitmentBreach],
+            extensions=[ErrorPolicy, *abuse, *guard, QueryRecordExtension, QueryPlanExtension, *(extensions or [])],
+            federation_version="2.11",
+            audience=role,
+            policies=policies,
+            plan_cache_size=settings.plan_cache_size if settings.execution_engine == "planned" else None,
+        )
+
+    graph = Graph(settings, engine, composition, subject_cls, build, Clock(settings.as_of))
+    check_partner_fields(graph.schema_for(Role.ADMIN), policies)  # also builds every type once: errors show at start
+    policies.warn_undeclared()
+    return graph
