@@ -1,13 +1,15 @@
 """The public plugin API: everything a domain plugin may import from the gateway.
 
 Built-in plugins import only from here (a test checks it), so a third-party domain can do all
-that a built-in one does. Hooks are documented in :mod:`gateway.host.hookspecs`.
+that a built-in one does. Hooks are documented in :mod:`gateway.hooks.specs`.
 """
 
+from gateway.auth.principal import Role
 from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.engine.batch import batch_resolver
 from gateway.formats.common import (
+    MAX_DOCUMENT_NUMBER,
     PARTY_TYPE_LABELS,
     Decision,
     Party,
@@ -42,7 +44,6 @@ from gateway.formats.importing import (
     list_entry_input,
     penalty_input,
 )
-from gateway.graph.enums import Polarity, RecordStatus, Severity
 from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
 from gateway.graph.records import (
     ENVELOPE_COLUMNS,
@@ -51,10 +52,11 @@ from gateway.graph.records import (
     envelope_kwargs,
     newest_decisions_first,
     newest_decisions_page,
+    published_page,
 )
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
-from gateway.host.contributions import (
+from gateway.hooks.contributions import (
     DemoContext,
     DemoSubject,
     ImportColumn,
@@ -63,14 +65,25 @@ from gateway.host.contributions import (
     MutationField,
     QueryField,
     RecordSource,
+    SubjectAccess,
     SubjectField,
 )
-from gateway.host.hookspecs import hookimpl
+from gateway.hooks.specs import hookimpl
 from gateway.kernel.clock import today
-from gateway.kernel.errors import BadUserInput, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.kernel.errors import BadUserInput, ConfigurationError, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
 from gateway.kernel.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
+from gateway.records.enums import Polarity, RecordStatus, Severity
 from gateway.records.publicity import published_clause, published_now
+from gateway.write.envelope_reader import (
+    QUERY_CHUNK,
+    EnvelopeFields,
+    EnvelopeInput,
+    KindCheck,
+    code_fits_kind,
+    query_chunks,
+    read_envelope_fields,
+)
 from gateway.write.submissions import (
     CreatedRecord,
     Envelope,
@@ -97,11 +110,13 @@ __all__ = [
     "LIST_COLUMNS",
     "LONG_TERM",
     "MAX_AMOUNT",
+    "MAX_DOCUMENT_NUMBER",
     "MAX_NAME",
     "MAX_TEXT",
     "NAMING_CONVENTION",
     "PARTY_TYPE_LABELS",
     "PENALTY_COLUMNS",
+    "QUERY_CHUNK",
     "SUBJECT_BY_ID",
     "AdministrativeLicense",
     "AdministrativeLicenseInput",
@@ -109,6 +124,7 @@ __all__ = [
     "AdministrativePenaltyInput",
     "BadUserInput",
     "CodeType",
+    "ConfigurationError",
     "Connection",
     "CreatedRecord",
     "CreditListEntry",
@@ -122,6 +138,8 @@ __all__ = [
     "DoublePublicity",
     "Edge",
     "Envelope",
+    "EnvelopeFields",
+    "EnvelopeInput",
     "FindExisting",
     "GatewayError",
     "ImportColumn",
@@ -129,6 +147,7 @@ __all__ = [
     "InvalidSubjectCode",
     "ItemError",
     "ItemReader",
+    "KindCheck",
     "LicenseCategory",
     "LicenseStatus",
     "LimitExceeded",
@@ -144,7 +163,9 @@ __all__ = [
     "RecordKind",
     "RecordSource",
     "RecordStatus",
+    "Role",
     "Severity",
+    "SubjectAccess",
     "SubjectCode",
     "SubjectField",
     "SubjectKind",
@@ -157,6 +178,7 @@ __all__ = [
     "any_of",
     "batch_resolver",
     "check_batch_size",
+    "code_fits_kind",
     "connection_from_rows",
     "credit_record",
     "decision_cursor",
@@ -185,7 +207,10 @@ __all__ = [
     "penalty_input",
     "published_clause",
     "published_now",
+    "published_page",
+    "query_chunks",
     "read_decision",
+    "read_envelope_fields",
     "read_party",
     "read_sub_area",
     "record_fingerprint",

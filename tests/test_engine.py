@@ -18,7 +18,7 @@ from strawberry.types import Info
 from gateway.api import LoaderSpec, SubjectField, batch_resolver, hookimpl
 from gateway.db.engine import count_statements
 from gateway.host.demo import demo_subjects, seed
-from gateway.server.extensions.document_memo import DOCUMENTS
+from gateway.kernel.document_memo import DOCUMENTS
 from gateway.testing import GatewayHarness
 
 ENGINES = ("planned", "graphql-core")

@@ -28,10 +28,10 @@ from pydantic import ValidationError
 from gateway.db.engine import create_engine
 from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.kernel.settings import Settings
-from gateway.server.observability import metrics
 from gateway.server.observability.listener import start_metrics_listener
 from gateway.server.observability.logs import log_handler
-from gateway.server.observability.multiprocess import MULTIPROCESS_ENV
+from gateway.telemetry import metrics
+from gateway.telemetry.multiprocess import MULTIPROCESS_ENV
 from gateway.testing import GatewayHarness, error_codes, free_port, served_gateway
 
 SHOWCASE = "91350100M000100Y43"
@@ -198,7 +198,7 @@ def test_workers_metrics_are_summed_through_the_multiprocess_files(
     worker = """
         import sqlalchemy as sa
         from gateway.auth.principal import Role
-        from gateway.server.observability import metrics
+        from gateway.telemetry import metrics
 
         assert metrics.MULTIPROCESS
         metrics.count_rate_limit_refusal(Role.PARTNER)
@@ -397,7 +397,7 @@ def test_the_gateway_runs_without_opentelemetry_installed(tmp_path: Path) -> Non
         sys.modules["opentelemetry"] = None  # as if not installed: every import of it fails
 
         from gateway.kernel.errors import ConfigurationError
-        from gateway.server.observability import tracing
+        from gateway.telemetry import tracing
         from gateway.testing import GatewayHarness
 
         assert not tracing.AVAILABLE

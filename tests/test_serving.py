@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.cli import main as cli
-from gateway.cli.main import MAX_WORKERS, available_cpus, default_workers
+from gateway.cli import serve as cli
+from gateway.cli.serve import MAX_WORKERS, available_cpus, default_workers
 from gateway.kernel.settings import Settings
 from gateway.server.observability.logs import TEXT_FORMAT, JsonFormatter, TextFormatter, log_handler
 from gateway.testing import GatewayHarness, free_port, served_gateway

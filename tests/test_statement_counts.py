@@ -46,9 +46,10 @@ async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarne
     hundred, body = await _count(seeded, codes)
     # The subject look-up, one statement per domain (tax, urban management, culture,
     # construction): each domain's field and the cross-domain records field share its loader,
-    # and one for the core's own records (broken commitments).
-    domains = len(seeded.graph.composition.record_sources)
-    assert domains == 4
+    # and one for the lifecycle's records of every domain (broken commitments).
+    sources = seeded.graph.composition.record_sources
+    domains = sum(1 for source in sources if not source.every_domain)
+    assert domains == 4 and len(sources) == 5
     assert one == hundred == 1 + domains + 1
     subjects = [s for s in body["data"]["subjects"] if s]
     assert sum(1 for s in subjects if s["tax"]["ratings"]) > 50

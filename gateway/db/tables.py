@@ -278,6 +278,3 @@ repair_application = sa.Table(
     sa.Index("ix_repair_application_subject", "subject_id", "id"),
     sa.Index("ix_repair_application_domain_state", "domain", "state"),
 )
-
-# The complaint and commitment tables live in their own module, on this metadata.
-from gateway.features.lifecycle import tables as _workflow_tables  # noqa: E402, F401  (registers its tables)

@@ -23,7 +23,7 @@ from gateway.formats.common import (
     read_party,
     read_sub_area,
 )
-from gateway.graph.enums import Polarity, Severity
+from gateway.records.enums import Polarity, Severity
 from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
 from gateway.write.validation import MAX_NAME, MAX_TEXT, ItemReader
 

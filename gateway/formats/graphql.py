@@ -26,10 +26,10 @@ from gateway.formats.double_publicity import (
     PenaltyCategory,
     split_categories,
 )
-from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
-from gateway.host.contributions import LoaderSpec
+from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today as clock_today
+from gateway.records.enums import RecordStatus, Severity
 
 PartyTypeEnum = strawberry.enum(PartyType, name="PartyType", description="行政相对人类别.")
 PenaltyCategoryEnum = strawberry.enum(PenaltyCategory, name="PenaltyCategory", description="处罚类别.")

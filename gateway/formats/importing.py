@@ -20,7 +20,7 @@ from gateway.formats.double_publicity import (
     PenaltyCategory,
 )
 from gateway.formats.graphql import AdministrativeLicenseInput, AdministrativePenaltyInput, CreditListEntryInput
-from gateway.host.contributions import ImportColumn
+from gateway.hooks.contributions import ImportColumn
 from gateway.kernel.parsing import optional, parse_date, parse_decimal, parse_enum, text
 
 _SEPARATORS = re.compile(r"[;；,，、/|]+")

@@ -2,20 +2,21 @@
 types implement, and helpers for plugins to read envelope rows into it."""
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import strawberry
+from sqlalchemy.sql.util import surface_selectables
 from strawberry.types import Info
 
 from gateway.db.tables import credit_record
 from gateway.engine.batch import batch_resolver
-from gateway.graph.enums import Polarity, RecordStatus, Severity
-from gateway.graph.pagination import decode_cursor
+from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.kernel.errors import BadUserInput
-from gateway.records.publicity import publication_key, published_now
+from gateway.records.enums import Polarity, RecordStatus, Severity
+from gateway.records.publicity import publication_key, published_clause, published_now
 
 SUBJECT_BY_ID = "core.subject_by_id"  # the core's loader of subject rows by id (gateway.graph.subject)
 
@@ -178,3 +179,85 @@ def newest_decisions_page(
         while len(_PAGE_STATEMENTS) > _PAGE_STATEMENTS_KEPT:
             _PAGE_STATEMENTS.popitem(last=False)
     return query, params
+
+
+NodeT = TypeVar("NodeT")
+# The parameters newest_decisions_page sets: a list's own parameters may not take these names.
+_PAGE_PARAMETERS = frozenset({"page_limit", "after_date", "after_id"})
+
+
+async def published_page(
+    info: Info,
+    name: Hashable,
+    build: Callable[[], sa.Select[Any]],
+    *,
+    first: int | None,
+    after: str | None,
+    node: Callable[[Any], NodeT],
+    params: Mapping[str, Any] | None = None,
+    keep: Callable[[Any], bool] | None = None,
+) -> Connection[NodeT]:
+    """A page of a plugin's list of published records, newest decision first: the one way a plugin
+    lists records itself, so that no list can forget the publication filter.
+
+    Receives the resolver's ``info``; the list's ``name`` (anything hashable, unique to the list: add
+    to it whatever ``build`` varies on, a list type say); ``build()``, the list's ``SELECT`` over
+    ``credit_record`` (its domain, category, joins and columns, *without* a publication filter:
+    this adds it); the ``first`` and ``after`` arguments as the client sent them; ``node(row)``,
+    which makes a row the edge's node; ``params``, values of ``build``'s own named parameters (a
+    date beyond the day's publication rule); ``keep(row)``, which rows of the page to show (a
+    listing without its detail row, say). Returns the :class:`Connection` of the page, its cursors
+    :func:`decision_cursor`'s.
+
+    What it does for the plugin:
+
+    - Only published records: ``build()``'s statement gets :func:`published_clause` (active, inside
+      its window, not withheld by the five-year rule, as of the request's day) whoever asks. A
+      published list shows every principal the same rows, the ones every principal's record filter
+      shows (gateway.policy.publication), so it has no other row filter to apply.
+    - A bounded page: ``first`` is checked with :func:`page_size` against the settings' default and
+      maximum (``LIMIT_EXCEEDED`` above it, ``BAD_USER_INPUT`` below zero or for a cursor it did
+      not issue).
+    - One statement on the request's read connection (``info.context.loaders.connection()``), the
+      one the loaders use, built once per list, day and "with or without a cursor" by
+      :func:`newest_decisions_page`: ``build`` must depend only on ``name``.
+
+    Example (the tax black list)::
+
+        def listed() -> sa.Select[Any]:
+            return (
+                sa.select(*ENVELOPE_COLUMNS, *VIOLATION_COLUMNS)
+                .select_from(credit_record.outerjoin(violation, violation.c.record_id == credit_record.c.id))
+                .where(credit_record.c.domain == "tax", credit_record.c.category == "MAJOR_TAX_VIOLATION")
+            )
+
+
+        async def resolve_major_tax_violations(
+            info: Info, first: int | None = None, after: str | None = None
+        ) -> Connection[MajorTaxViolation]:
+            return await published_page(
+                info, "tax.major_violations", listed, first=first, after=after, node=violation_from_row
+            )
+    """
+    settings = info.context.settings
+    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+    query, page_params = newest_decisions_page(("published", name), lambda: _published_only(build()), after, size)
+    if params:
+        clashing = _PAGE_PARAMETERS.intersection(params)
+        if clashing:
+            raise ValueError(f"{name!r}: the page sets the parameters {sorted(clashing)}; name yours otherwise")
+        page_params.update(params)
+    async with info.context.loaders.connection() as conn:
+        rows = (await conn.execute(query, page_params)).all()
+    if keep is not None:
+        rows = [row for row in rows if keep(row)]
+    return connection_from_rows(rows, size, node, decision_cursor)  # type: ignore[no-any-return]
+
+
+def _published_only(query: sa.Select[Any]) -> sa.Select[Any]:
+    """``query`` with the publication filter on its ``credit_record``, which it must select from (on an
+    alias the filter would add the table a second time, unjoined)."""
+    tables = {table for selectable in query.get_final_froms() for table in surface_selectables(selectable)}
+    if credit_record not in tables:
+        raise ValueError("a published list selects from credit_record (joined with whatever else it needs)")
+    return query.where(published_clause())

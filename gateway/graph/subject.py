@@ -12,14 +12,14 @@ from gateway.db.bulk import any_of
 from gateway.db.tables import subject as subject_table
 from gateway.engine.batch import batch_resolver
 from gateway.engine.eager import eager
-from gateway.graph.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 from gateway.graph.pagination import page_size
 from gateway.graph.records import SUBJECT_BY_ID, CreditRecord
-from gateway.host.contributions import LoaderSpec
+from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.errors import BadUserInput
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind
 from gateway.kernel.identifiers import region_of as _region_of
 from gateway.kernel.identifiers import registration_authority as _registration_authority
+from gateway.records.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 
 SUBJECT_BY_HASH = "core.subject_by_hash"
 DEFAULT_RECORDS = 50

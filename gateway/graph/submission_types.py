@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.host.contributions import MutationField
+from gateway.hooks.contributions import MutationField
 from gateway.write.submissions import ItemStatus, RecordKind, SubmissionPolicy, SubmittedItem, check_batch_size
 
 ItemStatusEnum = strawberry.enum(ItemStatus, name="SubmissionItemStatus")

@@ -16,8 +16,17 @@ import sqlalchemy as sa
 
 from gateway.db.migrate import MigrationSource
 from gateway.db.tables import metadata as core_metadata
-from gateway.host.contributions import Importer, LoaderSpec, MutationField, QueryField, RecordSource, SubjectField
-from gateway.host.loading import LoadedPlugin, call_each
+from gateway.graph.subject_type import compose_subject_type
+from gateway.hooks.contributions import (
+    Importer,
+    LoaderSpec,
+    MutationField,
+    QueryField,
+    RecordSource,
+    SubjectAccess,
+    SubjectField,
+)
+from gateway.host.loading import DEFAULT_PLUGINS, DEFAULT_PREFIX, LoadedPlugin, call_each
 from gateway.kernel.errors import ConfigurationError
 from gateway.policy.core import CORE_POLICIES
 from gateway.policy.visibility import Policies
@@ -52,6 +61,8 @@ class Composition:
     migrations: list[MigrationSource] = field(default_factory=list)
     importers: dict[str, dict[str, Importer]] = field(default_factory=dict)
     policies: Policies = field(default_factory=Policies)
+    subject_type: Any = None  # the composed CreditSubject (gateway.graph.subject_type)
+    subject_access: list[SubjectAccess] = field(default_factory=list)
 
     @property
     def plugin_names(self) -> list[str]:
@@ -114,6 +125,10 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
             if importer.name in comp.importers.setdefault(plugin, {}):
                 raise ConfigurationError(f"Plugin {plugin!r} declares importer {importer.name!r} twice")
             comp.importers[plugin][importer.name] = importer
+    for plugin, access in call_each(manager, "subject_access"):
+        if not isinstance(access, SubjectAccess):
+            raise ConfigurationError(f"Plugin {plugin!r}: hook subject_access must return a SubjectAccess")
+        comp.subject_access.append(access)
     for plugin, path in call_each(manager, "migrations"):
         versions = Path(path)
         if not versions.is_dir():
@@ -129,12 +144,29 @@ def _collect_fields(manager: pluggy.PluginManager, comp: Composition) -> None:
         ("mutation_fields", "Mutation field", comp.mutation_fields, frozenset()),
     ]
     for hook, namespace, target, reserved in namespaces:
+        if hook == "query_fields":  # query fields may return subjects: the type exists by now
+            comp.subject_type = compose_subject_type(comp.subject_fields)
         claims = _Claims(namespace, reserved)
-        for plugin, items in call_each(manager, hook):
+        arguments = {"subject_type": comp.subject_type} if hook == "query_fields" else {}
+        for plugin, items in call_each(manager, hook, **arguments):
             for item in _as_list(plugin, hook, items):
                 claims.claim(item.name, plugin)
                 target.append(Owned(plugin, item))
-        target.sort(key=lambda owned: owned.item.name)
+        target.sort(key=_field_order(target))
+
+
+def _field_order(owned_items: list[Any]) -> Any:
+    """The core's default plugins first, in their order and each in its own field order (the SDL
+    kept the order it had when the core declared them); then the domains' fields by name."""
+    defaults = [name for name, _module in DEFAULT_PLUGINS]
+    position = {id(owned): index for index, owned in enumerate(owned_items)}
+
+    def key(owned: Any) -> tuple[int, int, Any]:
+        if owned.plugin in defaults:
+            return (0, defaults.index(owned.plugin), position[id(owned)])
+        return (1, 0, owned.item.name)
+
+    return key
 
 
 def _collect_loaders(manager: pluggy.PluginManager, comp: Composition) -> None:
@@ -147,7 +179,7 @@ def _collect_loaders(manager: pluggy.PluginManager, comp: Composition) -> None:
             comp.loaders[spec.name] = spec
     for plugin, sources in call_each(manager, "record_sources"):
         for source in _as_list(plugin, "record_sources", sources):
-            if source.domain != plugin:
+            if source.domain != plugin and not plugin.startswith(DEFAULT_PREFIX):
                 raise ConfigurationError(
                     f"Plugin {plugin!r}: a record source must carry the plugin's own domain, not {source.domain!r}"
                 )
@@ -163,6 +195,8 @@ def _collect_types(manager: pluggy.PluginManager, comp: Composition) -> None:
     from gateway.graph.schema_types import core_type_names, reachable_types  # avoid an import cycle
 
     owners: dict[str, tuple[str, type]] = {name: (CORE, cls) for name, cls in core_type_names().items()}
+    if comp.subject_type is not None:  # the composed one, which query fields such as ``me`` return
+        owners["CreditSubject"] = (CORE, comp.subject_type)
     declared: dict[str, list[type]] = {}
     for plugin, types in call_each(manager, "graphql_types"):
         declared[plugin] = _as_list(plugin, "graphql_types", types)

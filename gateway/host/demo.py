@@ -3,7 +3,7 @@
 The same seed always yields the same subjects and records, and seeding a database twice changes
 nothing: subjects are inserted only when absent, and plugins write through their idempotent
 submission path, which leaves records the workflows changed meanwhile as they are
-(:mod:`gateway.host.demo_subjects`).
+(:mod:`gateway.write.seeding`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from stdnum.cn import ric, uscc
 
 from gateway.db.tables import subject
-from gateway.host.contributions import DemoContext, DemoSubject
-from gateway.host.demo_subjects import keeping_workflow_changes
+from gateway.hooks.contributions import DemoContext, DemoSubject
 from gateway.host.loading import call_each
 from gateway.kernel.identifiers import SubjectKind, lookup_hash, parse_subject_code
+from gateway.write.seeding import keeping_workflow_changes
 
 # The national standards' own example codes (GB 32100, GB 11643): documented examples resolve on the demo.
 ANCHOR_SUBJECTS: tuple[tuple[str, str, SubjectKind], ...] = (

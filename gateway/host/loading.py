@@ -1,20 +1,40 @@
-"""Finding and registering plugins: entry points of the group ``credit_gateway``, filtered by the
-allow-list, plus any plugin objects handed in directly (tests, embedding applications)."""
+"""Finding and registering plugins: the core's default plugins, entry points of the group
+``credit_gateway`` filtered by the allow-list, plus any plugin objects handed in directly (tests,
+embedding applications).
+
+The core's own features (the query record, partner access, the lifecycle workflows) are plugins
+too, registered first through the same manager and hooks, as Datasette registers its
+``DEFAULT_PLUGINS``: the code that assembles the schema names no feature. They are always loaded
+(the allow-list chooses domains) and are not domains: ``load_plugins`` returns only the others.
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import inspect
-from collections.abc import Iterable, Sequence
+import logging
+import os
+import reprlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 
-from gateway.host import hookspecs
+from gateway.hooks import specs as hookspecs
 from gateway.kernel.errors import ConfigurationError
 
 ENTRY_POINT_GROUP = "credit_gateway"
+# Module paths, imported by name so that the host layer imports no feature.
+DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("core.audit", "gateway.features.audit.plugin"),
+    ("core.partners", "gateway.features.partners.plugin"),
+    ("core.lifecycle", "gateway.features.lifecycle.plugin"),
+)
+DEFAULT_PREFIX = "core."
+TRACE_ENV = "CREDIT_GATEWAY_TRACE_PLUGINS"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +64,16 @@ def load_plugins(
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
+    for name, module in DEFAULT_PLUGINS:
+        manager.register(importlib.import_module(module), name=name)
+    if os.environ.get(TRACE_ENV, "").strip() not in ("", "0", "false"):
+        trace_hook_calls(manager)
     available = installed_entry_points()
     extra = list(extra)
     wanted = sorted(available) if allow_list is None else list(dict.fromkeys(allow_list))
+    reserved = [name for name in (*wanted, *dict(extra)) if name.startswith(DEFAULT_PREFIX)]
+    if reserved:
+        raise ConfigurationError(f"Plugin names starting {DEFAULT_PREFIX!r} are the core's own: {', '.join(reserved)}")
     unknown = [name for name in wanted if name not in available and name not in dict(extra)]
     if unknown:
         raise ConfigurationError(
@@ -84,18 +111,43 @@ def _register(manager: pluggy.PluginManager, name: str, plugin: Any, version: st
 
 
 def call_each(manager: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call one hook on every plugin separately, in plugin-name order, keeping who returned what.
+    """Call one hook through pluggy, once per plugin, keeping who returned what, in plugin-name order.
 
-    pluggy's own call merges results and orders them by registration; composition needs each
-    result attributed to its plugin (to name both parties of a clash) and an order that does not
-    depend on load order (so the SDL does not either).
+    Composition needs each result attributed to its plugin (to name both parties of a clash) and an
+    order that does not depend on load order (so the SDL does not either), which one merged pluggy
+    call cannot give. Each call still goes through pluggy's hook caller: wrappers of any plugin
+    (``wrapper=True`` impls) wrap it, and tracing sees it.
     """
-    results: list[tuple[str, Any]] = []
     hook = getattr(manager.hook, hook_name)
-    for impl in hook.get_hookimpls():
-        name = manager.get_name(impl.plugin)
-        args = {arg: kwargs[arg] for arg in impl.argnames}
-        result = impl.function(**args)
-        if result is not None:
-            results.append((name, result))
+    implementers = {id(impl.plugin): impl.plugin for impl in hook.get_hookimpls() if not _wraps(impl)}
+    results: list[tuple[str, Any]] = []
+    for plugin in implementers.values():
+        others = [p for key, p in implementers.items() if p is not plugin]
+        outcome = manager.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+        for result in outcome:
+            if result is not None:
+                results.append((manager.get_name(plugin), result))
     return sorted(results, key=lambda item: item[0])
+
+
+def _wraps(impl: pluggy.HookImpl) -> bool:
+    return bool(impl.wrapper or impl.hookwrapper)
+
+
+def trace_hook_calls(manager: pluggy.PluginManager) -> None:
+    """Log every hook call and what it returned (``CREDIT_GATEWAY_TRACE_PLUGINS=1``), at INFO on the
+    logger ``gateway.host.loading``: which plugins answered, with what, in which order."""
+
+    def before(hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(manager.get_name(impl.plugin) or "?" for impl in hook_impls)
+        log.info("hook %s(%s) -> %s", hook_name, ", ".join(kwargs), names)
+
+    def after(outcome: Any, hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+        try:
+            result = outcome.get_result()
+        except BaseException as exc:  # traced, then raised by pluggy as usual
+            log.info("hook %s raised %r", hook_name, exc)
+            return
+        log.info("hook %s returned %s", hook_name, reprlib.repr(result))
+
+    manager.add_hookcall_monitoring(before, after)

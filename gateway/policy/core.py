@@ -1,8 +1,7 @@
-"""The visibilities of the core's own types and fields (plugins declare theirs through a hook)."""
+"""The visibilities of the core's own types and fields. Plugins declare theirs through a hook, and so
+do the core's default plugins (the query record, partner access, the lifecycle)."""
 
-from gateway.features.lifecycle.graphql import LIFECYCLE_POLICIES
-from gateway.features.partners.graphql import PARTNER_POLICIES
-from gateway.policy.visibility import ADMIN, DEPARTMENT, PORTAL, PUBLIC, SUBJECT
+from gateway.policy.visibility import DEPARTMENT, PORTAL, PUBLIC
 
 CORE_POLICIES: dict[str, str] = {
     "Query.subject": PUBLIC,
@@ -12,15 +11,12 @@ CORE_POLICIES: dict[str, str] = {
     # The SDL is introspection by another name: for the machine clients that compose the graph.
     "Query._service": PORTAL,
     "_Service": PORTAL,
-    "Query.me": SUBJECT,
-    "Query.queryRecords": ADMIN,
     # Field by field: a type-level entry would also cover the fields plugins add to CreditSubject.
     **{
         f"CreditSubject.{name}": PUBLIC
         for name in ("code", "codeType", "name", "kind", "registrationAuthority", "region", "records")
     },
     "CreditRecord": PUBLIC,
-    "CommitmentBreach": PUBLIC,  # a record like any other: which ones are shown is decided per row
     "RegistrationAuthority": PUBLIC,
     "Region": PUBLIC,
     # Page wrappers show what their nodes' own visibilities allow; each is declared by its GraphQL name.
@@ -35,13 +31,4 @@ CORE_POLICIES: dict[str, str] = {
     "Mutation": DEPARTMENT,
     "SubmissionResult": DEPARTMENT,
     "SubmittedRecord": DEPARTMENT,
-    "Me": SUBJECT,
-    "QueryRecord": SUBJECT,
-    "QueryRecordConnection": SUBJECT,
-    "QueryRecordEdge": SUBJECT,
-    "QueryRecordDetail": ADMIN,
-    "QueryRecordDetailConnection": ADMIN,
-    "QueryRecordDetailEdge": ADMIN,
-    **PARTNER_POLICIES,
-    **LIFECYCLE_POLICIES,
 }

@@ -261,10 +261,10 @@ def measure_document(
 def measure_cached(
     schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any], sizes: ListSizes
 ) -> Measure:
-    """:func:`measure_document`, kept per document (gateway.server.extensions.document_memo): the measure depends
+    """:func:`measure_document`, kept per document (gateway.kernel.document_memo): the measure depends
     on the document and on the sizes the variables give to list arguments, which are part of the key.
     A document that nests too deeply is measured (and refused) every time, as the walk stops early."""
-    from gateway.server.extensions.document_memo import DOCUMENTS
+    from gateway.kernel.document_memo import DOCUMENTS
 
     names = DOCUMENTS.get(document, "size-variables", lambda: size_variable_names(document))
     key = ("measure", schema, sizes, tuple(_size_key(variables.get(name)) for name in names))

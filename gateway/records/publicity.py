@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from gateway.db.tables import credit_record
-from gateway.graph.enums import Polarity, RecordStatus
 from gateway.kernel.clock import today
 from gateway.kernel.rules import PublicityRules
+from gateway.records.enums import Polarity, RecordStatus
 
 NEGATIVE = Polarity.NEGATIVE.value
 

@@ -40,11 +40,11 @@ from gateway.server.http import (
     RateLimitMiddleware,
     RequestIdMiddleware,
 )
-from gateway.server.observability.observation import OBSERVATION_KEY
 from gateway.server.observability.wiring import Observability
 from gateway.server.outage import DatabaseOutageMiddleware
 from gateway.server.ratelimit import create_rate_limiter, rate_limits
 from gateway.server.schema import Graph, build_graph
+from gateway.telemetry.observation import OBSERVATION_KEY
 
 log = logging.getLogger("gateway")
 

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.tables import subject as subject_table
-from gateway.host.contributions import LoaderSpec
+from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today
 from gateway.kernel.settings import Settings
 from gateway.policy.publication import record_filter
 from gateway.records.publicity import current_rules
-from gateway.server.observability.metrics import loader_batch_observer
+from gateway.telemetry.metrics import loader_batch_observer
 
 if TYPE_CHECKING:
     from gateway.server.schema import Graph

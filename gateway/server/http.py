@@ -15,8 +15,8 @@ from gateway.auth.jwt_tokens import InvalidToken, JwtAuthenticator, looks_like_j
 from gateway.auth.keys import InvalidKey, authenticate
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.kernel.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED, error_body
-from gateway.server.observability.metrics import count_rate_limit_refusal
 from gateway.server.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_header
+from gateway.telemetry.metrics import count_rate_limit_refusal
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 

@@ -4,7 +4,6 @@ This module builds types at run time (their fields depend on the plugins loaded)
 use postponed annotations: the annotations below are evaluated with the composed classes in scope.
 """
 
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,20 +19,12 @@ from strawberry.types import Info
 
 from gateway.auth.principal import Role
 from gateway.db.tables import subject as subject_table
-from gateway.engine.eager import eager, selected_names
+from gateway.engine.eager import selected_names
 from gateway.engine.executor import PLANNED_KEY, PlannedExecutor, install_plan_cache
-from gateway.features.audit.graphql import audit_query_fields
-from gateway.features.audit.recorder import QueryRecordExtension, record_subject_access
-from gateway.features.lifecycle.breach_records import BREACH_LOADER, BREACH_RECORDS, CommitmentBreach
-from gateway.features.lifecycle.graphql import LIFECYCLE_MUTATION_FIELDS, LIFECYCLE_QUERY_FIELDS
-from gateway.features.partners.access import PartnerAccess, admit_subjects
-from gateway.features.partners.field_notes import describe_partner_fields
-from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_QUERY_FIELDS
-from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
 from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
-from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH, CreditSubjectBase
+from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
 from gateway.host.composition import Composition
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
@@ -60,7 +51,6 @@ from gateway.server.persisted import PersistedOperations, QueryStore
 
 log = logging.getLogger(__name__)
 MAX_SEARCH_LENGTH = 100
-CORE_RECORD_LOADERS = (BREACH_RECORDS,)
 
 
 class CanWriteDomain(BasePermission):
@@ -82,42 +72,6 @@ class CanWriteDomain(BasePermission):
         return True
 
 
-def _subject_type(composition: Composition) -> type[CreditSubjectBase]:
-    namespace: dict[str, Any] = {"__module__": __name__}
-    for owned in composition.subject_fields:
-        resolver = owned.item.resolver
-        if inspect.iscoroutinefunction(resolver):
-            resolver = eager(resolver)  # a plain value when its records were prefetched (see _prefetch)
-        namespace[owned.item.name] = strawberry.field(
-            resolver=resolver, name=owned.item.name, description=owned.item.description
-        )
-
-    def resolve_reference(cls: type, info: Info, code: str) -> Any:
-        return _find_subject(cls, info, code)
-
-    namespace["resolve_reference"] = classmethod(resolve_reference)
-    cls = type("CreditSubject", (CreditSubjectBase,), namespace)
-    subject_cls = strawberry.federation.type(
-        cls, keys=["code"], description="A credit subject and what every domain holds about it."
-    )
-    for subject_field in subject_cls.__strawberry_definition__.fields:
-        if subject_field.python_name in namespace and not _is_nullable(subject_field.type):
-            owner = next(o.plugin for o in composition.subject_fields if o.item.name == subject_field.python_name)
-            from gateway.kernel.errors import ConfigurationError
-
-            raise ConfigurationError(
-                f"Plugin {owner!r}: CreditSubject.{subject_field.python_name} must be nullable, "
-                "so that a failing plugin yields null and the rest of the profile stands"
-            )
-    return subject_cls
-
-
-def _is_nullable(field_type: Any) -> bool:
-    from strawberry.types.base import StrawberryOptional
-
-    return isinstance(field_type, StrawberryOptional)
-
-
 async def _find_subject(cls: type, info: Info, code: str) -> Any:
     settings: Settings = info.context.settings
     parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
@@ -125,14 +79,30 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
     if row is not None and not subject_visible(info.context.principal, row):
         row = None  # a subject this principal may not see reads as unknown
     # A partner is refused an unknown code exactly as a subject that has not authorised it.
-    (admitted,) = await admit_subjects(info, [parsed], [row])
+    (admitted,) = await _admit(info, [parsed], [row])
     if isinstance(admitted, Exception):
         raise admitted  # a partner without this subject's authorisation
     if admitted is None:
         return None
-    record_subject_access(info, [row.id])
+    _served(info, [row.id])
     await _prefetch(info, [row.id])
     return cls.from_row(row)
+
+
+async def _admit(info: Info, codes: list[SubjectCode], rows: list[Any]) -> list[Any]:
+    """Each plugin's ``SubjectAccess.admit`` in turn (partner access: a partner's unauthorised subjects
+    become errors in place)."""
+    for access in info.context.graph.composition.subject_access:
+        if access.admit is not None:
+            rows = await access.admit(info, codes, rows)
+    return rows
+
+
+def _served(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
+    """Each plugin's ``SubjectAccess.served`` (the query record notes every subject served)."""
+    for access in info.context.graph.composition.subject_access:
+        if access.served is not None:
+            access.served(info, subject_ids, path)
 
 
 async def _prefetch(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
@@ -176,9 +146,9 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             )
         ]
         # A partner's unauthorised (or unknown) subjects become errors in place: the rest of the batch stands.
-        admitted = await admit_subjects(info, parsed, rows)
+        admitted = await _admit(info, parsed, rows)
         shown = [row for row in admitted if row is not None and not isinstance(row, Exception)]
-        record_subject_access(info, [row.id for row in shown])
+        _served(info, [row.id for row in shown])
         await _prefetch(info, [row.id for row in shown])
         return [row if row is None or isinstance(row, Exception) else subject_cls.from_row(row) for row in admitted]
 
@@ -197,16 +167,16 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
         query = sa.select(subject_table).where(subject_table.c.name.like(f"%{escaped}%", escape="\\"))
         principal = info.context.principal
         query = query.where(visible_subjects_clause(principal, subject_table))
-        if principal.role is Role.PARTNER:
-            # A partner finds only the subjects that authorised it for this purpose: no fishing by name.
-            query = query.where(subject_table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
+        for access in info.context.graph.composition.subject_access:
+            if access.narrow_search is not None:  # a partner finds only who authorised it (partner access)
+                query = access.narrow_search(info, query, subject_table)
         if after is not None:
             last_name, last_id = decode_cursor(after, 2)
             query = query.where(sa.tuple_(subject_table.c.name, subject_table.c.id) > (str(last_name), int(last_id)))
         query = query.order_by(subject_table.c.name, subject_table.c.id).limit(size + 1)
         async with info.context.connection() as conn:
             rows = (await conn.execute(query)).all()
-        record_subject_access(info, [row.id for row in rows[:size]], path=("edges", "node"))
+        _served(info, [row.id for row in rows[:size]], ("edges", "node"))
         return connection_from_rows(rows, size, subject_cls.from_row, lambda row: (row.name, row.id))
 
     namespace: dict[str, Any] = {
@@ -218,9 +188,6 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
             resolver=search_subjects, description="Subjects whose name contains the text, by name."
         ),
     }
-    namespace.update(audit_query_fields(subject_cls))  # me, queryRecords: the query record (gateway.features.audit)
-    namespace.update(PARTNER_QUERY_FIELDS)  # partners, authorizations (gateway.features.partners)
-    namespace.update(LIFECYCLE_QUERY_FIELDS)  # disputes, repairs, complaints, commitments (gateway.features.lifecycle)
     for owned in composition.query_fields:
         namespace[owned.item.name] = strawberry.field(
             resolver=owned.item.resolver, name=owned.item.name, description=owned.item.description
@@ -228,18 +195,15 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
     return strawberry.type(type("Query", (), namespace))
 
 
-# The core's own mutations; each resolver checks its principal (several audiences share them).
-CORE_MUTATIONS: dict[str, Any] = {**PARTNER_MUTATION_FIELDS, **LIFECYCLE_MUTATION_FIELDS}
-
-
 def _mutation_type(composition: Composition) -> type:
-    namespace: dict[str, Any] = dict(CORE_MUTATIONS)
+    namespace: dict[str, Any] = {}
     for owned in composition.mutation_fields:
+        gate = [CanWriteDomain(owned.plugin)] if owned.item.domain_gated else []
         namespace[owned.item.name] = strawberry.mutation(
             resolver=owned.item.resolver,
             name=owned.item.name,
             description=owned.item.description,
-            extensions=[PermissionExtension([CanWriteDomain(owned.plugin)], use_directives=False)],
+            extensions=[PermissionExtension(gate, use_directives=False)] if gate else [],
         )
     return strawberry.type(type("Mutation", (), namespace))
 
@@ -268,7 +232,6 @@ class AudienceSchema(strawberry.federation.Schema):
         super().__init__(*args, **kwargs)
         if plan_cache_size is not None:
             self.plan_cache = install_plan_cache(self._schema, plan_cache_size)
-        describe_partner_fields(self._schema, policies)  # each partner:<group> field names its group
         entity = self._schema.type_map.get("_Entity")
         entity_names = [t.name for t in entity.types] if entity is not None else []
         self._entity_reference_keys = reference_keys(self.schema_converter.type_map, entity_names)
@@ -343,7 +306,11 @@ class Graph:
     @property
     def record_loader_names(self) -> frozenset[str]:
         """Every loader of records, whose rows pass the publication filter (gateway.server.context)."""
-        return frozenset(source.loader for source in self.composition.record_sources) | set(CORE_RECORD_LOADERS)
+        return frozenset(source.loader for source in self.composition.record_sources)
+
+    def find_subject(self, cls: type, info: Info, code: str) -> Any:
+        """One subject by code under the request's access rules (``CreditSubject.resolve_reference``)."""
+        return _find_subject(cls, info, code)
 
     def prefetch_plan(self, info: Info, path: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The record loaders that the subject fields selected under this field read."""
@@ -359,13 +326,12 @@ class Graph:
 
     @property
     def core_record_loaders(self) -> tuple[str, ...]:
-        """The core's own records (broken commitments), merged into ``records`` in whatever domain."""
-        return CORE_RECORD_LOADERS
+        """Records merged into ``records`` in whatever domain (``RecordSource(every_domain=True)``)."""
+        return tuple(source.loader for source in self.composition.record_sources if source.every_domain)
 
     @property
     def loader_specs(self) -> dict[str, Any]:
-        core = (*CORE_LOADERS, BREACH_LOADER)
-        return {**{spec.name: spec for spec in core}, **self.composition.loaders}
+        return {**{spec.name: spec for spec in CORE_LOADERS}, **self.composition.loaders}
 
 
 def build_graph(
@@ -374,12 +340,12 @@ def build_graph(
     composition: Composition,
     extensions: list[Callable[[], Any] | type] | None = None,
 ) -> Graph:
-    subject_cls = _subject_type(composition)
+    subject_cls = composition.subject_type
     query = _query_type(composition, subject_cls)
     mutation = _mutation_type(composition)
     mutation_names = _mutation_names(mutation)
     policies = composition.policies
-    field_groups = FieldGroups(policies)
+    hooks = composition.manager.hook
 
     def build(role: Role) -> strawberry.federation.Schema:
         # Persisted operations first: they supply the query text the limits then measure.
@@ -399,19 +365,22 @@ def build_graph(
         ]
         # A role none of whose mutations are visible gets no Mutation type at all.
         mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)
-        guard = [PartnerFieldGuard.factory(field_groups)] if role in GUARDED_ROLES else []
-        return AudienceSchema(
+        # The default plugins' and others' (the partner field guard, the query record), in hook order.
+        contributed = [item for items in hooks.schema_extensions(role=role, policies=policies) for item in items]
+        schema = AudienceSchema(
             query=query,
             mutation=mutation if mutations_seen else None,
-            types=[*(owned.item for owned in composition.types), CommitmentBreach],
-            extensions=[ErrorPolicy, *abuse, *guard, QueryRecordExtension, QueryPlanExtension, *(extensions or [])],
+            types=[owned.item for owned in composition.types],
+            extensions=[ErrorPolicy, *abuse, *contributed, QueryPlanExtension, *(extensions or [])],
             federation_version="2.11",
             audience=role,
             policies=policies,
             plan_cache_size=settings.plan_cache_size if settings.execution_engine == "planned" else None,
         )
+        hooks.schema_built(schema=schema, role=role, policies=policies)
+        return schema
 
     graph = Graph(settings, engine, composition, subject_cls, build, Clock(settings.as_of))
-    check_partner_fields(graph.schema_for(Role.ADMIN), policies)  # also builds every type once: errors show at start
+    graph.schema_for(Role.ADMIN)  # builds every type once, and runs the schema_built checks: errors show at start
     policies.warn_undeclared()
     return graph

@@ -1,6 +1,6 @@
 """Bulk import of a domain's records from CSV or JSON Lines, streamed with bounded memory.
 
-Rows are read one at a time, parsed by the plugin's :class:`~gateway.host.contributions.Importer`
+Rows are read one at a time, parsed by the plugin's :class:`~gateway.hooks.contributions.Importer`
 columns, and written in batches through the record kind's partial submission: valid rows are
 committed, every invalid row is written to the report with its row number and reason, and a row
 whose record is already held identically counts as unchanged, so re-running a file adds nothing.
@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.host.contributions import ImportColumn, Importer
+from gateway.hooks.contributions import ImportColumn, Importer
 from gateway.kernel.errors import CONFLICT, GatewayError
 from gateway.kernel.text_checks import problem
 from gateway.write.submissions import SubmissionPolicy

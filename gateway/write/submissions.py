@@ -27,12 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.db.bulk import insert_returning_ids
 from gateway.db.tables import credit_record, subject
-from gateway.host import demo_subjects as seeding
 from gateway.kernel.clock import today as clock_today
 from gateway.kernel.errors import CONFLICT, DUPLICATE_RECORD, INVALID_SUBMISSION, GatewayError, LimitExceeded
 from gateway.kernel.identifiers import SubjectCode, SubjectKind, lookup_hash
 from gateway.kernel.rules import PublicityRules
 from gateway.records.publicity import lifecycle_values
+from gateway.write import seeding
 
 
 class ItemStatus(enum.StrEnum):

@@ -17,19 +17,20 @@ transaction, one look-up and at most one insert per batch.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.api import (
+    MAX_DOCUMENT_NUMBER,
     MAX_NAME,
     MAX_TEXT,
     CreatedRecord,
-    Decision,
     Envelope,
+    EnvelopeFields,
     ItemError,
     ItemReader,
     Polarity,
@@ -45,6 +46,8 @@ from gateway.api import (
     document_key_finder,
     keys_in,
     lookup_hash,
+    query_chunks,
+    read_envelope_fields,
     record_fingerprint,
     subject,
 )
@@ -62,45 +65,14 @@ from plugins.construction.types import (
     RegisteredPractitionerInput,
 )
 
-MAX_DOCUMENT_NUMBER = 128  # credit_record.document_number
 MAX_SPECIALTY = 100
-QUERY_CHUNK = 500  # keys per look-up statement, well under every driver's bind-parameter limit
 
-T = TypeVar("T")
 AnyInput = (
     ConstructionQualificationInput
     | ConstructionConductRecordInput
     | ConstructionBlacklistEntryInput
     | RegisteredPractitionerInput
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Common:
-    """The validated envelope-level values every construction record carries."""
-
-    code: SubjectCode
-    subject_hash: str
-    kind: SubjectKind
-    name: str
-    deciding_authority: str
-    deciding_authority_code: str
-    source_unit: str
-    source_unit_code: str
-    decision_date: datetime.date
-
-    def envelope(
-        self, record_type: str, category: str, polarity: str, severity: str | None, document_number: str
-    ) -> Envelope:
-        decision = Decision(
-            document_number,
-            self.decision_date,
-            self.deciding_authority,
-            self.deciding_authority_code,
-            self.source_unit,
-            self.source_unit_code,
-        )
-        return decision.envelope(rules.DOMAIN, record_type, category, polarity, severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +102,7 @@ def _read_common(
     accepted: frozenset[SubjectKind],
     refusal: str = "",
     party_type: SubjectKind | None = None,
-) -> _Common | None:
+) -> EnvelopeFields | None:
     """The envelope-level values, or ``None`` when any of them is invalid.
 
     The subject's kind is ``party_type`` when the input states it (the code must fit it), else the
@@ -139,54 +111,36 @@ def _read_common(
     Not the shared formats' ``read_party`` and ``read_decision``, on purpose: construction inputs name
     the subject ``subjectCode``/``subjectName``, state its kind as a ``SubjectKind`` (so a party may be
     an OTHER_ORGANIZATION), require the authority's code, and refuse dates before the Construction Law.
+    The core's ``read_envelope_fields`` reads inputs named so; this hands it construction's rules.
     """
-    code = item.subject_code("subjectCode", raw.subject_code, policy.uscc_allow_list)
-    kind = None
-    if code is not None:
-        kind = party_type if party_type is not None else policy.kinds.get(code.value, code.default_kind)
+
+    def check_kind(code: SubjectCode, kind: SubjectKind) -> str | None:
         if kind not in code.allowed_kinds():
-            item.fail("subjectCode", f"{_describe(code)} does not fit a party of type {kind.value}")
-        elif kind not in accepted:
-            item.fail("subjectCode", refusal)
-    name = item.string("subjectName", raw.subject_name, MAX_NAME)
-    authority = item.string("decidingAuthority", raw.deciding_authority, MAX_NAME)
-    authority_code = item.uscc("decidingAuthorityCode", raw.deciding_authority_code, policy.uscc_allow_list)
-    source_unit = item.string("sourceUnit", raw.source_unit, MAX_NAME)
-    source_unit_code = item.uscc("sourceUnitCode", raw.source_unit_code, policy.uscc_allow_list)
-    if raw.decision_date > today:
-        item.fail("decisionDate", f"must not be in the future (today is {today.isoformat()})")
-    elif raw.decision_date < rules.EARLIEST_DECISION:
-        item.fail(
-            "decisionDate",
-            f"must not be before {rules.EARLIEST_DECISION.isoformat()}, when the Construction Law took effect",
-        )
-    if item.failed or code is None or kind is None:
-        return None
-    # Every field read without a failure holds a value; the assert tells the type checker so.
-    assert name and authority and authority_code and source_unit and source_unit_code
-    return _Common(
-        code,
-        lookup_hash(code, policy.secret_key),
-        kind,
-        name,
-        authority,
-        authority_code,
-        source_unit,
-        source_unit_code,
-        raw.decision_date,
+            return f"{_describe(code)} does not fit a party of type {kind.value}"
+        return refusal if kind not in accepted else None
+
+    return read_envelope_fields(
+        item,
+        raw,
+        policy,
+        today=today,
+        stated_kind=party_type,
+        check_kind=check_kind,
+        earliest=rules.EARLIEST_DECISION,
+        too_early=f"must not be before {rules.EARLIEST_DECISION.isoformat()}, when the Construction Law took effect",
     )
 
 
 def _submission(
-    common: _Common, envelope: Envelope, detail: dict[str, Any], fingerprinted: Mapping[str, Any] | None = None
+    common: EnvelopeFields,
+    envelope: Envelope,
+    detail: dict[str, Any],
+    fingerprinted: Mapping[str, Any] | None = None,
 ) -> Submission:
     """The fingerprint covers the detail row, or ``fingerprinted`` where the row holds more than its
     values (a registration's employer counts by its lookup hash, not by its name)."""
-    return Submission(
-        subject_code=common.code,
-        subject_name=common.name,
-        subject_kind=common.kind,
-        envelope=envelope,
+    return common.submission(
+        envelope,
         key=(common.source_unit_code, envelope.document_number),
         fingerprint=record_fingerprint(
             envelope, common.subject_hash, detail if fingerprinted is None else fingerprinted
@@ -225,6 +179,7 @@ def validate_qualifications(inputs: Sequence[ConstructionQualificationInput], po
             continue
         assert number and specialty
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.QUALIFICATION_RECORD_TYPE,
             rules.QUALIFICATION_CATEGORY,
             Polarity.NEUTRAL.value,
@@ -271,6 +226,7 @@ def validate_conduct_records(inputs: Sequence[ConstructionConductRecordInput], p
             continue
         assert number and facts and content and publicity is not None
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.CONDUCT_RECORD_TYPE,
             rules.conduct_category(conduct),
             rules.conduct_polarity(conduct).value,
@@ -313,6 +269,7 @@ def validate_blacklist_entries(
             continue
         assert number and facts
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.BLACKLIST_RECORD_TYPE,
             rules.BLACKLIST_CATEGORY,
             Polarity.NEGATIVE.value,
@@ -374,6 +331,7 @@ def validate_registrations(inputs: Sequence[RegisteredPractitionerInput], policy
             continue
         assert number
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.REGISTRATION_RECORD_TYPE,
             rules.REGISTRATION_CATEGORY,
             Polarity.NEUTRAL.value,
@@ -389,11 +347,6 @@ def validate_registrations(inputs: Sequence[RegisteredPractitionerInput], policy
         # The employer is resolved to employer_subject_id when written.
         built.append(_submission(common, envelope, {**detail, "employer": employer}, fingerprinted))
     return Validated(built, errors)
-
-
-def _chunks(values: Sequence[T], size: int = QUERY_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 # A registration's detail columns, and its employer's lookup hash in place of the employer's id.
@@ -412,7 +365,7 @@ async def find_existing_registrations(
         .outerjoin(employer, employer.c.id == construction_registration.c.employer_subject_id)
     )
     found: dict[Hashable, tuple[int, Hashable]] = {}
-    for chunk in _chunks(keys):
+    for chunk in query_chunks(keys):
         query = (
             sa.select(
                 credit_record,
@@ -440,7 +393,7 @@ async def ensure_employers(conn: AsyncConnection, employers: Sequence[Employer])
     chunk, at most one insert), as the core registers the subjects of records."""
     wanted = {e.lookup_hash: e for e in employers}
     ids: dict[str, int] = {}
-    for chunk in _chunks(list(wanted)):
+    for chunk in query_chunks(list(wanted)):
         rows = await conn.execute(
             sa.select(subject.c.lookup_hash, subject.c.id).where(subject.c.lookup_hash.in_(list(chunk)))
         )

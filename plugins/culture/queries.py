@@ -14,14 +14,10 @@ from gateway.api import (
     CreditListEntry,
     ListType,
     batch_resolver,
-    connection_from_rows,
     credit_record,
-    decision_cursor,
     format_record,
     list_category,
-    newest_decisions_page,
-    page_size,
-    published_clause,
+    published_page,
     subject,
 )
 from gateway.api import today as clock_today
@@ -78,18 +74,17 @@ async def resolve_culture_red_black_list(
 ) -> CultureRedBlackListConnection:
     """Entries on the list today (not removed, neither revoked nor repaired), newest listing first,
     keyset-paged; one statement with the listed subjects' names."""
-    settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    # The day is part of the statement's key (newest_decisions_page keeps it per day) and a parameter.
-    query, params = newest_decisions_page(
-        ("culture.red_black_list", list_type), lambda: _listed(list_type), after, size
-    )
-    params["listed_on"] = clock_today()
-    async with info.context.connection() as conn:
+    page = await published_page(
+        info,
+        ("culture.red_black_list", list_type),  # the list type is the one thing _listed varies on
+        lambda: _listed(list_type),
+        first=first,
+        after=after,
+        node=lambda row: row,  # rows become nodes here and edges below: the edge also names the subject
+        params={"listed_on": clock_today()},  # a parameter: the statement is kept for the day
         # Every listing has its entry (written in one transaction); a row without one is not on the list.
-        rows = [row for row in (await conn.execute(query, params)).all() if row.list_list_type is not None]
-    # Rows become nodes here and edges below: the edge also names the listed subject.
-    page = connection_from_rows(rows, size, lambda row: row, decision_cursor)
+        keep=lambda row: row.list_list_type is not None,
+    )
     edges = [
         CultureRedBlackListEdge(
             cursor=edge.cursor,
@@ -118,11 +113,10 @@ def _listed(list_type: ListType) -> sa.Select[Any]:
             )
         )
         .where(
-            # domain, category and status (in published_clause) first, then the page order: the columns
+            # domain and category, and the status published_page adds, then the page order: the columns
             # of ix_credit_record_page, which the planner walks from the cursor, stopping after the page.
             credit_record.c.domain == rules.DOMAIN,
             credit_record.c.category == list_category(list_type),  # the category is the list type's
-            published_clause(),
             # Removed entries (and any of the other list type) are left out by an anti-join, not by a filter
             # on the outer-joined entry: such a filter makes the join inner, and the planner, which cannot
             # know that the category implies an entry, then expects a handful of rows and reads and sorts

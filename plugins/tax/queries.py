@@ -6,17 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from strawberry.types import Info
 
-from gateway.api import (
-    ENVELOPE_COLUMNS,
-    Connection,
-    batch_resolver,
-    connection_from_rows,
-    credit_record,
-    decision_cursor,
-    newest_decisions_page,
-    page_size,
-    published_clause,
-)
+from gateway.api import ENVELOPE_COLUMNS, Connection, batch_resolver, credit_record, published_page
 from plugins.tax import rules
 from plugins.tax.loaders import RECORDS, VIOLATION_COLUMNS, violation_from_row
 from plugins.tax.tables import tax_major_violation
@@ -46,13 +36,14 @@ async def resolve_major_tax_violations(
     info: Info, first: int | None = None, after: str | None = None
 ) -> Connection[MajorTaxViolation]:
     """The listings in force (neither repaired nor revoked), newest decision first, keyset-paged."""
-    settings = info.context.settings
-    size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    query, params = newest_decisions_page("tax.major_violations", _violations_listed, after, size)
-    async with info.context.connection() as conn:
-        rows = (await conn.execute(query, params)).all()
-    return connection_from_rows(
-        [row for row in rows if row.violation_type is not None], size, violation_from_row, decision_cursor
+    return await published_page(
+        info,
+        "tax.major_violations",
+        _violations_listed,
+        first=first,
+        after=after,
+        node=violation_from_row,
+        keep=lambda row: row.violation_type is not None,  # a listing without its detail is not listed
     )
 
 
@@ -66,10 +57,6 @@ def _violations_listed() -> sa.Select[Any]:
         .select_from(
             credit_record.outerjoin(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id)
         )
-        # domain, category and status (in published_clause) first, then the page order: the index's columns.
-        .where(
-            credit_record.c.domain == rules.DOMAIN,
-            credit_record.c.category == rules.VIOLATION_CATEGORY,
-            published_clause(),
-        )
+        # domain and category, and the status published_page adds, then the page order: the index's columns.
+        .where(credit_record.c.domain == rules.DOMAIN, credit_record.c.category == rules.VIOLATION_CATEGORY)
     )

@@ -12,10 +12,9 @@ the record.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.api import (
     CENT,
     MAX_AMOUNT,
-    MAX_NAME,
+    MAX_DOCUMENT_NUMBER,
     MAX_TEXT,
     CreatedRecord,
     Envelope,
+    EnvelopeFields,
     ItemError,
     ItemReader,
     RecordKind,
@@ -35,17 +35,19 @@ from gateway.api import (
     Submission,
     SubmissionPolicy,
     Validated,
+    code_fits_kind,
     credit_record,
+    detail_writer,
+    document_key_finder,
     keys_in,
-    lookup_hash,
+    query_chunks,
+    read_envelope_fields,
+    record_fingerprint,
     subject,
 )
 from plugins.tax import rules
 from plugins.tax.tables import tax_credit_rating, tax_major_violation
 from plugins.tax.types import MajorTaxViolationInput, TaxCreditRatingInput
-
-MAX_DOCUMENT_NUMBER = 128  # credit_record.document_number
-QUERY_CHUNK = 500  # keys per look-up statement, well under every driver's bind-parameter limit
 
 ENVELOPE_FINGERPRINT = (
     "lookup_hash",
@@ -56,55 +58,17 @@ ENVELOPE_FINGERPRINT = (
     "source_unit",
     "source_unit_code",
 )
+# A rating is keyed by (subject, year), so its fingerprint covers every envelope value, the source
+# unit and its code included. A listing is keyed by (source unit code, document number) like the
+# shared formats, and fingerprinted as they are (gateway.api.record_fingerprint).
 RATING_FINGERPRINT = (*ENVELOPE_FINGERPRINT, "year", "grade", "score", "direct_assignment_reason")
-VIOLATION_FINGERPRINT = (
-    *ENVELOPE_FINGERPRINT,
-    "violation_type",
-    "facts",
-    "amount_involved",
-    "tax_due",
-    "legal_basis",
-    "penalty",
-)
-
-T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class _Common:
-    """The validated envelope-level values every tax record carries."""
-
-    code: SubjectCode
-    subject_hash: str
-    kind: SubjectKind
-    name: str
-    deciding_authority: str
-    deciding_authority_code: str
-    source_unit: str
-    source_unit_code: str
-    decision_date: datetime.date
-
-    def envelope(
-        self,
-        record_type: str,
-        category: str,
-        polarity: str,
-        severity: str | None,
-        document_number: str | None,
-    ) -> Envelope:
-        return Envelope(
-            domain=rules.DOMAIN,
-            record_type=record_type,
-            category=category,
-            polarity=polarity,
-            severity=severity,
-            decision_date=self.decision_date,
-            document_number=document_number,
-            deciding_authority=self.deciding_authority,
-            deciding_authority_code=self.deciding_authority_code,
-            source_unit=self.source_unit,
-            source_unit_code=self.source_unit_code,
-        )
+def _not_a_person(code: SubjectCode, kind: SubjectKind) -> str | None:
+    """Persons are not rated: a rating's subject is an organisation or an individual business."""
+    if code.is_natural_person:
+        return "must denote an organisation or individual business, not a natural person"
+    return code_fits_kind(code, kind)
 
 
 def _read_common(
@@ -114,40 +78,17 @@ def _read_common(
     today: datetime.date,
     *,
     persons: bool,
-) -> _Common | None:
+) -> EnvelopeFields | None:
     """The envelope-level values, or ``None`` when any of them is invalid. ``persons`` says whether
-    the record may be about a natural person."""
-    code = item.subject_code("subjectCode", raw.subject_code, policy.uscc_allow_list)
-    kind = None
-    if code is not None:
-        kind = policy.kinds.get(code.value, code.default_kind)
-        if code.is_natural_person and not persons:
-            item.fail("subjectCode", "must denote an organisation or individual business, not a natural person")
-        elif kind not in code.allowed_kinds():
-            item.fail("subjectCode", f"a code of this form cannot denote a subject of kind {kind.value}")
-    name = item.string("subjectName", raw.subject_name, MAX_NAME)
-    authority = item.string("decidingAuthority", raw.deciding_authority, MAX_NAME)
-    authority_code = item.uscc("decidingAuthorityCode", raw.deciding_authority_code, policy.uscc_allow_list)
-    source_unit = item.string("sourceUnit", raw.source_unit, MAX_NAME)
-    source_unit_code = item.uscc("sourceUnitCode", raw.source_unit_code, policy.uscc_allow_list)
-    if raw.decision_date > today:
-        item.fail("decisionDate", f"must not be in the future (today is {today.isoformat()})")
-    elif raw.decision_date.year < rules.FIRST_RATED_YEAR:
-        item.fail("decisionDate", f"must not be before {rules.FIRST_RATED_YEAR}, when tax credit records began")
-    if item.failed or code is None or kind is None:
-        return None
-    # Every field read without a failure holds a value; the assert tells the type checker so.
-    assert name and authority and authority_code and source_unit and source_unit_code
-    return _Common(
-        code,
-        lookup_hash(code, policy.secret_key),
-        kind,
-        name,
-        authority,
-        authority_code,
-        source_unit,
-        source_unit_code,
-        raw.decision_date,
+    the record may be about a natural person; tax records begin with the first rated year."""
+    return read_envelope_fields(
+        item,
+        raw,
+        policy,
+        today=today,
+        check_kind=code_fits_kind if persons else _not_a_person,
+        earliest=datetime.date(rules.FIRST_RATED_YEAR, 1, 1),
+        too_early=f"must not be before {rules.FIRST_RATED_YEAR}, when tax credit records began",
     )
 
 
@@ -160,17 +101,12 @@ def _fingerprint(values: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, 
     return tuple(_normal(values[name]) for name in names)
 
 
-def _submission(
-    common: _Common, envelope: Envelope, key: Hashable, detail: dict[str, Any], fingerprint: Sequence[str]
-) -> Submission:
+def _rating_submission(common: EnvelopeFields, envelope: Envelope, year: int, detail: dict[str, Any]) -> Submission:
     values = {**envelope.values(), **detail, "lookup_hash": common.subject_hash}
-    return Submission(
-        subject_code=common.code,
-        subject_name=common.name,
-        subject_kind=common.kind,
-        envelope=envelope,
-        key=key,
-        fingerprint=_fingerprint(values, fingerprint),
+    return common.submission(
+        envelope,
+        key=(common.subject_hash, year),
+        fingerprint=_fingerprint(values, RATING_FINGERPRINT),
         detail=detail,
     )
 
@@ -198,6 +134,7 @@ def validate_ratings(inputs: Sequence[TaxCreditRatingInput], policy: SubmissionP
             built.append(None)
             continue
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.RATING_RECORD_TYPE,
             rules.RATING_CATEGORY,
             rules.rating_polarity(grade).value,
@@ -205,7 +142,7 @@ def validate_ratings(inputs: Sequence[TaxCreditRatingInput], policy: SubmissionP
             None,  # ratings have no document number: (subject, year) identifies them
         )
         detail = {"year": raw.year, "grade": grade.value, "score": score, "direct_assignment_reason": reason}
-        built.append(_submission(common, envelope, (common.subject_hash, raw.year), detail, RATING_FINGERPRINT))
+        built.append(_rating_submission(common, envelope, raw.year, detail))
     return Validated(built, errors)
 
 
@@ -231,6 +168,7 @@ def validate_violations(inputs: Sequence[MajorTaxViolationInput], policy: Submis
             built.append(None)
             continue
         envelope = common.envelope(
+            rules.DOMAIN,
             rules.VIOLATION_RECORD_TYPE,
             rules.VIOLATION_CATEGORY,
             rules.VIOLATION_POLARITY.value,
@@ -246,13 +184,9 @@ def validate_violations(inputs: Sequence[MajorTaxViolationInput], policy: Submis
             "penalty": penalty,
         }
         key = (common.source_unit_code, document_number)
-        built.append(_submission(common, envelope, key, detail, VIOLATION_FINGERPRINT))
+        fingerprint = record_fingerprint(envelope, common.subject_hash, detail)
+        built.append(common.submission(envelope, key=key, fingerprint=fingerprint, detail=detail))
     return Validated(built, errors)
-
-
-def _chunks(values: Sequence[T], size: int = QUERY_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 _FINGERPRINT_ENVELOPE_COLUMNS = (
@@ -274,7 +208,7 @@ async def find_existing_ratings(
     joined = tax_credit_rating.join(credit_record, credit_record.c.id == tax_credit_rating.c.record_id).join(
         subject, subject.c.id == tax_credit_rating.c.subject_id
     )
-    for chunk in _chunks(keys):
+    for chunk in query_chunks(keys):
         query = (
             sa.select(credit_record.c.id, *_FINGERPRINT_ENVELOPE_COLUMNS, *_detail_columns(tax_credit_rating))
             .select_from(joined)
@@ -286,41 +220,6 @@ async def find_existing_ratings(
             if (m["lookup_hash"], m["year"]) not in wanted:
                 continue
             found[(m["lookup_hash"], m["year"])] = (m["id"], _fingerprint(m, RATING_FINGERPRINT))
-    return found
-
-
-async def find_existing_violations(
-    conn: AsyncConnection, keys: Sequence[Hashable]
-) -> Mapping[Hashable, tuple[int, Hashable]]:
-    """Records already held for (source unit code, document number) keys. The envelope is searched
-    whatever its domain, since the core's unique constraint spans domains: a document number taken
-    by another kind of record is reported as a clash, not as a failed insert."""
-    found: dict[Hashable, tuple[int, Hashable]] = {}
-    joined = credit_record.outerjoin(tax_major_violation, tax_major_violation.c.record_id == credit_record.c.id).join(
-        subject, subject.c.id == credit_record.c.subject_id
-    )
-    for chunk in _chunks(keys):
-        query = (
-            sa.select(
-                credit_record.c.id,
-                credit_record.c.record_type,
-                *_FINGERPRINT_ENVELOPE_COLUMNS,
-                *_detail_columns(tax_major_violation),
-            )
-            .select_from(joined)
-            .where(keys_in((credit_record.c.source_unit_code, credit_record.c.document_number), chunk))
-        )
-        wanted = set(chunk)
-        for row in (await conn.execute(query)).all():
-            m = row._mapping
-            if (m["source_unit_code"], m["document_number"]) not in wanted:
-                continue
-            fingerprint: Hashable = (
-                _fingerprint(m, VIOLATION_FINGERPRINT)
-                if m["record_type"] == rules.VIOLATION_RECORD_TYPE
-                else ("held by another record type", m["record_type"])
-            )
-            found[(m["source_unit_code"], m["document_number"])] = (m["id"], fingerprint)
     return found
 
 
@@ -336,11 +235,12 @@ async def write_rating_details(conn: AsyncConnection, created: Sequence[CreatedR
     )
 
 
-async def write_violation_details(conn: AsyncConnection, created: Sequence[CreatedRecord]) -> None:
-    await conn.execute(
-        tax_major_violation.insert(), [{"record_id": c.record_id, **c.submission.detail} for c in created]
-    )
-
-
 RATINGS = RecordKind("ratings", validate_ratings, find_existing_ratings, write_rating_details)
-VIOLATIONS = RecordKind("violations", validate_violations, find_existing_violations, write_violation_details)
+# Held records by (source unit code, document number) whatever their domain and type (the envelope's
+# unique constraint spans domains): a number taken by another kind of record is a clash, not a failed insert.
+VIOLATIONS = RecordKind(
+    "violations",
+    validate_violations,
+    document_key_finder(tax_major_violation),
+    detail_writer(tax_major_violation),
+)

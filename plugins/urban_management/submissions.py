@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from gateway.api import (
+    MAX_DOCUMENT_NUMBER,
     MAX_NAME,
     MAX_TEXT,
     Decision,
@@ -35,7 +36,6 @@ from plugins.urban_management import rules
 from plugins.urban_management.tables import urban_inspection
 from plugins.urban_management.types import UrbanInspectionInput
 
-MAX_DOCUMENT_NUMBER = 128  # credit_record.document_number
 MAX_SUB_AREA = 64
 
 # The shared formats, as this domain holds them (each property access builds a new RecordKind).

@@ -23,7 +23,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.availability import is_database_unavailable
 from gateway.features.audit.chain import DENIED, VIEWED, Access, append, chain_key
 from gateway.kernel.errors import AUDIT_UNAVAILABLE
-from gateway.server.observability.metrics import timed_query_record_append
+from gateway.telemetry.metrics import timed_query_record_append
 
 log = logging.getLogger("gateway.features.audit")
 

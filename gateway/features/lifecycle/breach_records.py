@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.features.lifecycle.commitment_store import load_breach_records
 from gateway.graph.records import CreditRecord, envelope_kwargs
-from gateway.host.contributions import LoaderSpec
+from gateway.hooks.contributions import LoaderSpec
 
-BREACH_RECORDS = "core.commitment_breaches"
+BREACH_RECORDS = "core.lifecycle.commitment_breaches"
 
 
 @strawberry.type(description="A broken credit commitment (信用承诺), recorded as a negative record in its domain.")

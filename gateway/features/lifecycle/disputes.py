@@ -38,9 +38,9 @@ from gateway.features.lifecycle.record_access import (
 )
 from gateway.features.lifecycle.transitions import Actor, advance, create, load
 from gateway.features.lifecycle.workflow import DISPUTE
-from gateway.graph.enums import RecordStatus, Severity
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.kernel.errors import CONFLICT, BadUserInput, GatewayError
+from gateway.records.enums import RecordStatus, Severity
 from gateway.records.publicity import lifecycle_values
 
 MAX_EVIDENCE = 500

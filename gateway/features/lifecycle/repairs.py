@@ -32,9 +32,9 @@ from gateway.features.lifecycle.common import (
 from gateway.features.lifecycle.record_access import check_domain, check_subject_owns, record_row, scoped
 from gateway.features.lifecycle.transitions import Actor, advance, create, load
 from gateway.features.lifecycle.workflow import REPAIR
-from gateway.graph.enums import Polarity, RecordStatus
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.kernel.errors import CONFLICT, BadUserInput, GatewayError
+from gateway.records.enums import Polarity, RecordStatus
 from gateway.records.publicity import window_for
 
 REPAIR_NOT_ELIGIBLE = "REPAIR_NOT_ELIGIBLE"

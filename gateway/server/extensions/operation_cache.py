@@ -16,7 +16,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, parse, validate
 from strawberry.extensions import SchemaExtension
 
-from gateway.server.extensions.document_memo import DOCUMENTS
+from gateway.kernel.document_memo import DOCUMENTS
 
 OPERATION_CACHE_SIZE = 1_000  # distinct operations kept: clients send few, so nearly all are hits
 
@@ -40,7 +40,7 @@ class OperationParseCache(SchemaExtension):
 
 class DocumentValidationCache(SchemaExtension):
     """Validation errors per (schema, document, rules), kept with the document (see
-    gateway.server.extensions.document_memo): strawberry's ValidationCache hashes the whole document instead."""
+    gateway.kernel.document_memo): strawberry's ValidationCache hashes the whole document instead."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context

@@ -32,9 +32,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from gateway.kernel.document_memo import DOCUMENTS
 from gateway.kernel.errors import BadUserInput
 from gateway.kernel.text_checks import problem
-from gateway.server.extensions.document_memo import DOCUMENTS
 
 
 def _index(path: str, position: int) -> str:

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.auth.principal import Role
 from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, error_body
-from gateway.server.observability.metrics import render
+from gateway.telemetry.metrics import render
 
 
 def _refusal(status: int, message: str, code: str) -> JSONResponse:

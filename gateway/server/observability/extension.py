@@ -15,8 +15,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gateway.auth.principal import Role
-from gateway.server.observability import tracing
-from gateway.server.observability.observation import OBSERVATION_KEY, Observation
+from gateway.telemetry import tracing
+from gateway.telemetry.observation import OBSERVATION_KEY, Observation
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer

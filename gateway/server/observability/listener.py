@@ -11,7 +11,7 @@ from prometheus_client import start_http_server
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from gateway.server.observability.metrics import exposition_registry
+from gateway.telemetry.metrics import exposition_registry
 
 
 class _Exposition(Collector):

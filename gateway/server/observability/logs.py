@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gateway.server.observability.tracing import current_trace_id
+from gateway.telemetry.tracing import current_trace_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [trace %(trace_id)s]: %(message)s"
 NO_TRACE = "-"

@@ -23,10 +23,10 @@ from gateway.kernel.errors import (
     SERVICE_UNAVAILABLE,
     UNAUTHENTICATED,
 )
-from gateway.server.observability import tracing
-from gateway.server.observability.metrics import BoundedLabels, RequestMetrics
-from gateway.server.observability.observation import OBSERVATION_KEY, OK, Observation
 from gateway.server.ratelimit import RATE_LIMITED
+from gateway.telemetry import tracing
+from gateway.telemetry.metrics import BoundedLabels, RequestMetrics
+from gateway.telemetry.observation import OBSERVATION_KEY, OK, Observation
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer

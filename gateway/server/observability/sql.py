@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.server.observability import tracing
-from gateway.server.observability.metrics import SQL_SECONDS, SQL_STATEMENTS
+from gateway.telemetry import tracing
+from gateway.telemetry.metrics import SQL_SECONDS, SQL_STATEMENTS
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer

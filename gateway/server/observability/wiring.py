@@ -10,12 +10,12 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from gateway.kernel.settings import Settings
-from gateway.server.observability import metrics
 from gateway.server.observability.endpoint import metrics_endpoint
 from gateway.server.observability.extension import schema_extensions
 from gateway.server.observability.middleware import ObservabilityMiddleware
 from gateway.server.observability.sql import instrument_engine
-from gateway.server.observability.tracing import start_tracing
+from gateway.telemetry import metrics
+from gateway.telemetry.tracing import start_tracing
 
 GRAPHQL_PATHS = frozenset({"/graphql"})
 

@@ -19,19 +19,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import sqlalchemy as sa
 
-from gateway.host.contributions import (
+from gateway.auth.principal import Role
+from gateway.hooks.contributions import (
     DemoContext,
     Importer,
     LoaderSpec,
     MutationField,
     QueryField,
     RecordSource,
+    SubjectAccess,
     SubjectField,
 )
+from gateway.policy.visibility import Policies
 
 PROJECT_NAME = "credit_gateway"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -78,7 +82,7 @@ def graphql_types() -> Sequence[type] | None:
 def subject_fields() -> Sequence[SubjectField] | None:
     """Fields the plugin adds to ``CreditSubject``.
 
-    Returns: :class:`~gateway.host.contributions.SubjectField` items; resolvers take ``root`` (the
+    Returns: :class:`~gateway.hooks.contributions.SubjectField` items; resolvers take ``root`` (the
     subject) and ``info``, return a nullable type, and read data only through loaders
     (``info.context.loaders.load("tax.records", root.id)``). A field name claimed twice stops the start.
 
@@ -87,10 +91,13 @@ def subject_fields() -> Sequence[SubjectField] | None:
 
 
 @hookspec
-def query_fields() -> Sequence[QueryField] | None:
+def query_fields(subject_type: type) -> Sequence[QueryField] | None:
     """Top-level ``Query`` fields, such as a domain's black list.
 
-    Returns: :class:`~gateway.host.contributions.QueryField` items. List-valued fields must be paged
+    Receives (optional: take it only if a field returns subjects): ``subject_type``, the composed
+    ``CreditSubject`` class with every plugin's fields, for a resolver that returns subjects
+    (``subject_type.from_row(row)``).
+    Returns: :class:`~gateway.hooks.contributions.QueryField` items. List-valued fields must be paged
     with a bounded ``first`` (``gateway.api.page_size``).
 
     Example: ``return [QueryField("majorTaxViolations", resolve_list, "The tax black list.")]``
@@ -101,7 +108,7 @@ def query_fields() -> Sequence[QueryField] | None:
 def mutation_fields() -> Sequence[MutationField] | None:
     """Submission mutations of the plugin's domain.
 
-    Returns: :class:`~gateway.host.contributions.MutationField` items. The core admits only the admin
+    Returns: :class:`~gateway.hooks.contributions.MutationField` items. The core admits only the admin
     and departments of this plugin's domain; resolvers validate every item, write in one
     transaction, and are idempotent on the record's natural key.
 
@@ -113,7 +120,7 @@ def mutation_fields() -> Sequence[MutationField] | None:
 def loaders() -> Sequence[LoaderSpec] | None:
     """Batch loaders, made afresh for every request.
 
-    Returns: :class:`~gateway.host.contributions.LoaderSpec` items named ``"<plugin>.<what>"``; each
+    Returns: :class:`~gateway.hooks.contributions.LoaderSpec` items named ``"<plugin>.<what>"``; each
     ``load(connection, keys)`` runs one statement however many keys it gets.
 
     Example: ``return [LoaderSpec("tax.records", load_tax_records, default=())]``
@@ -124,7 +131,7 @@ def loaders() -> Sequence[LoaderSpec] | None:
 def record_sources() -> Sequence[RecordSource] | None:
     """Where ``CreditSubject.records`` finds this domain's records.
 
-    Returns: :class:`~gateway.host.contributions.RecordSource` items naming a loader keyed by subject
+    Returns: :class:`~gateway.hooks.contributions.RecordSource` items naming a loader keyed by subject
     id that yields objects implementing ``CreditRecord``.
 
     Example: ``return [RecordSource(domain="tax", loader="tax.records")]``
@@ -151,7 +158,7 @@ def field_policies() -> Mapping[str, str] | None:
 def importers() -> Sequence[Importer] | None:
     """Bulk import of the plugin's records from CSV (UTF-8 or GB18030) and JSON Lines files.
 
-    Returns: :class:`~gateway.host.contributions.Importer` items, each naming a record kind, the
+    Returns: :class:`~gateway.hooks.contributions.Importer` items, each naming a record kind, the
     columns (with the Chinese headings departments export) and the input class rows become.
     ``credit-gateway import --domain <plugin> [--kind <name>] FILE`` then streams the file,
     commits valid rows, reports each invalid row with its row number, and adds nothing on re-runs.
@@ -168,7 +175,7 @@ def importers() -> Sequence[Importer] | None:
 def seed_demo_data(demo: DemoContext) -> Awaitable[None] | None:
     """Write the plugin's demo records for ``credit-gateway serve --demo``.
 
-    Receives: ``demo``, a :class:`~gateway.host.contributions.DemoContext` with the demo subjects, an
+    Receives: ``demo``, a :class:`~gateway.hooks.contributions.DemoContext` with the demo subjects, an
     engine, the reference date and ``demo.rng(name)`` for deterministic draws.
     Returns: nothing, or an awaitable. Seeding twice must change nothing: write through the
     plugin's idempotent submission path.
@@ -178,4 +185,58 @@ def seed_demo_data(demo: DemoContext) -> Awaitable[None] | None:
         @hookimpl
         async def seed_demo_data(demo):
             await submit_ratings(demo.engine, build_demo_ratings(demo))
+    """
+
+
+@hookspec
+def schema_extensions(role: Role, policies: Policies) -> Sequence[Any] | None:
+    """Strawberry schema extensions for the schema of one audience: code that runs around every
+    operation (``on_operation``, ``on_execute``) or field (``resolve``) of that audience.
+
+    Receives (take only what you need): ``role``, the audience (a :class:`gateway.api.Role`);
+    ``policies``, every field's declared visibility.
+    Returns: ``SchemaExtension`` classes or factories, run in hook order (``tryfirst`` plugins
+    first) after the core's limits and before its query-plan extension. A field-wrapping extension
+    under the planned engine must say which fields it wraps (``planned_field_wrapped``), or the
+    audience's operations run on graphql-core.
+
+    Example::
+
+        @hookimpl
+        def schema_extensions(role):
+            return [RequestTimer] if role is Role.PARTNER else []
+    """
+
+
+@hookspec
+def schema_built(schema: Any, role: Role, policies: Policies) -> None:
+    """Called once each audience's schema is built, before it serves a request: to check it (a
+    bad declaration stops the start) or to annotate it (descriptions).
+
+    Receives (take only what you need): ``schema``, the built ``strawberry.federation.Schema``
+    (its graphql-core schema is ``schema._schema``); ``role``; ``policies``.
+    Returns: nothing. Raise ``ConfigurationError`` to stop the start with a message.
+
+    Example::
+
+        @hookimpl
+        def schema_built(schema, role):
+            if role is Role.ADMIN and "Query.myList" not in str(schema):
+                raise ConfigurationError("myList is missing")
+    """
+
+
+@hookspec
+def subject_access() -> SubjectAccess | None:
+    """The plugin's say over which subjects a request is handed, and what it does with those served.
+
+    Returns: a :class:`~gateway.hooks.contributions.SubjectAccess` with any of ``admit``,
+    ``narrow_search`` and ``served``. The core's default plugins use it: partner access admits a
+    partner only to the subjects that authorised it, and the query record notes every subject served.
+
+    Example::
+
+        @hookimpl
+        def subject_access():
+            return SubjectAccess(served=lambda info, ids, path: count_views(info, ids))
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.server.observability.metrics import outcome_label
+from gateway.telemetry.metrics import outcome_label
 
 OBSERVATION_KEY = "observation"  # in scope["state"]
 OK = "OK"

@@ -1,4 +1,4 @@
-"""What a plugin contributes, as returned from its hooks (see :mod:`gateway.host.hookspecs`).
+"""What a plugin contributes, as returned from its hooks (see :mod:`gateway.hooks.specs`).
 
 Each is a small frozen description; the core does the wiring (permissions, loaders per request,
 deterministic ordering), so a plugin cannot forget it.
@@ -46,11 +46,16 @@ class QueryField:
 @dataclass(frozen=True, slots=True)
 class MutationField:
     """A ``Mutation`` field. The core lets only the admin and departments of the plugin's own domain
-    call it, so a submission is never anonymous and never crosses domains."""
+    call it, so a submission is never anonymous and never crosses domains.
+
+    ``domain_gated=False`` is for a mutation that several audiences share (a subject files a dispute,
+    the admin closes it): the core adds no gate, and the resolver must check its caller itself.
+    """
 
     name: str
     resolver: Callable[..., Any]
     description: str
+    domain_gated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +75,15 @@ class LoaderSpec:
 @dataclass(frozen=True, slots=True)
 class RecordSource:
     """Declares that the loader named ``loader``, keyed by subject id, returns the domain's records
-    (objects implementing ``CreditRecord``) for ``CreditSubject.records`` to merge."""
+    (objects implementing ``CreditRecord``) for ``CreditSubject.records`` to merge.
+
+    ``every_domain=True`` is for records that belong to whichever domain each one names (a broken
+    commitment is a record of the commitment's domain): they are merged whatever ``domain`` a query asks.
+    """
 
     domain: str
     loader: str
+    every_domain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +142,40 @@ class DemoContext:
         if name not in self._rngs:
             self._rngs[name] = random.Random(f"{self.seed}:{name}")
         return self._rngs[name]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccess:
+    """A plugin's say over the subjects a request is handed (hook ``subject_access``). Each part is
+    optional; the core calls every plugin's part, in plugin-name order, wherever it hands out subjects
+    (``subject``, ``subjects``, ``searchSubjects``, ``_entities``).
+
+    - ``admit(info, codes, rows)``: the subject rows as looked up (``None`` where unknown), in the
+      order asked; returns the list to serve, each kept, replaced by ``None`` or by an ``Exception``
+      that becomes that item's error. Keep what an earlier plugin already made an ``Exception``.
+    - ``narrow_search(info, query, table)``: a ``sa.Select`` over the subject table, returned with the
+      conditions this plugin adds for the request's principal (a partner finds only who authorised it).
+    - ``served(info, subject_ids, path)``: called with the subjects served and the response path below
+      the field, to record or count them (the query record uses it).
+    """
+
+    admit: Callable[[Any, Sequence[Any], Sequence[Any]], Awaitable[list[Any]]] | None = None
+    narrow_search: Callable[[Any, Any, Any], Any] | None = None
+    served: Callable[[Any, Sequence[int], tuple[str, ...]], None] | None = None
+
+
+def fields_of(
+    strawberry_fields: Mapping[str, Any], kind: type[QueryField] | type[MutationField], **options: Any
+) -> list[Any]:
+    """``QueryField``/``MutationField`` items from a mapping of Python names to ``strawberry.field``
+    objects, for a module that declares its fields the strawberry way (the core's own features do)."""
+    from strawberry.schema.name_converter import NameConverter
+
+    names = NameConverter()
+    items = []
+    for python_name, declared in strawberry_fields.items():
+        declared.python_name = python_name
+        name = names.get_graphql_name(declared)
+        resolver = declared.base_resolver.wrapped_func
+        items.append(kind(name, resolver, declared.description or "", **options))
+    return items

@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 
 from gateway.auth.principal import Role
-from gateway.server.observability.multiprocess import MULTIPROCESS_ENV
+from gateway.telemetry.multiprocess import MULTIPROCESS_ENV
 
 OTHER = "other"  # every operation name (or code) beyond the bounded set
 T = TypeVar("T")

@@ -1,0 +1,45 @@
+"""The query record (查询记录) as a default plugin: ``me`` and ``queryRecords``, their visibilities,
+and the extension that writes the record of every operation that served subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.features.audit.graphql import audit_query_fields
+from gateway.features.audit.recorder import QueryRecordExtension, record_subject_access
+from gateway.hooks.contributions import QueryField, SubjectAccess, fields_of
+from gateway.hooks.specs import hookimpl
+from gateway.policy.visibility import ADMIN, SUBJECT
+
+POLICIES: dict[str, str] = {
+    "Query.me": SUBJECT,
+    "Query.queryRecords": ADMIN,
+    "Me": SUBJECT,
+    "QueryRecord": SUBJECT,
+    "QueryRecordConnection": SUBJECT,
+    "QueryRecordEdge": SUBJECT,
+    "QueryRecordDetail": ADMIN,
+    "QueryRecordDetailConnection": ADMIN,
+    "QueryRecordDetailEdge": ADMIN,
+}
+
+
+@hookimpl
+def query_fields(subject_type: type) -> Sequence[QueryField]:
+    return fields_of(audit_query_fields(subject_type), QueryField)
+
+
+@hookimpl
+def field_policies() -> Mapping[str, str]:
+    return POLICIES
+
+
+@hookimpl
+def schema_extensions() -> Sequence[Any]:
+    return [QueryRecordExtension]
+
+
+@hookimpl
+def subject_access() -> SubjectAccess:
+    return SubjectAccess(served=record_subject_access)  # every subject served goes to the query record

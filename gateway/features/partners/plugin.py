@@ -1,0 +1,57 @@
+"""Partner access as a default plugin: the partners' queries and authorisation mutations, their
+visibilities, the field guard of the audiences that see partner-grantable fields, and the check
+and notes of those fields on every built schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.auth.principal import Role
+from gateway.features.partners.access import PartnerAccess, admit_subjects
+from gateway.features.partners.field_notes import describe_partner_fields
+from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_POLICIES, PARTNER_QUERY_FIELDS
+from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
+from gateway.hooks.contributions import MutationField, QueryField, SubjectAccess, fields_of
+from gateway.hooks.specs import hookimpl
+from gateway.policy.visibility import Policies
+
+
+@hookimpl
+def query_fields() -> Sequence[QueryField]:
+    return fields_of(PARTNER_QUERY_FIELDS, QueryField)
+
+
+@hookimpl
+def mutation_fields() -> Sequence[MutationField]:
+    # Subjects grant and revoke, the admin records paper: each resolver checks its caller.
+    return fields_of(PARTNER_MUTATION_FIELDS, MutationField, domain_gated=False)
+
+
+@hookimpl
+def field_policies() -> Mapping[str, str]:
+    return PARTNER_POLICIES
+
+
+@hookimpl(tryfirst=True)  # the guard wraps fields before any other plugin's extension sees them
+def schema_extensions(role: Role, policies: Policies) -> Sequence[Any]:
+    return [PartnerFieldGuard.factory(FieldGroups(policies))] if role in GUARDED_ROLES else []
+
+
+@hookimpl
+def schema_built(schema: Any, role: Role, policies: Policies) -> None:
+    describe_partner_fields(schema._schema, policies)  # each partner:<group> field names its group
+    if role is Role.ADMIN:  # the admin's schema has every field: check the groups once, at start
+        check_partner_fields(schema, policies)
+
+
+def _authorized_only(info: Any, query: Any, table: Any) -> Any:
+    """A partner finds only the subjects that authorised it for this purpose: no fishing by name."""
+    if info.context.principal.role is not Role.PARTNER:
+        return query
+    return query.where(table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
+
+
+@hookimpl
+def subject_access() -> SubjectAccess:
+    return SubjectAccess(admit=admit_subjects, narrow_search=_authorized_only)

@@ -1,0 +1,1 @@
+"""Metrics and tracing: counters and spans that any layer may record; the server exposes them."""
