@@ -68,10 +68,11 @@ from gateway.hooks.contributions import (
     SubjectAccess,
     SubjectField,
 )
-from gateway.hooks.specs import hookimpl
+from gateway.hooks.specs import CommandLine, DatabaseOption, PluginsOption, command_group, hookimpl
 from gateway.kernel.clock import today
 from gateway.kernel.errors import BadUserInput, ConfigurationError, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_AMOUNT, MAX_NAME, MAX_TEXT
 from gateway.kernel.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
 from gateway.records.enums import Polarity, RecordStatus, Severity
 from gateway.records.publicity import published_clause, published_now
@@ -99,7 +100,7 @@ from gateway.write.submissions import (
     reject,
     submit,
 )
-from gateway.write.validation import CENT, MAX_AMOUNT, MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.validation import CENT, ItemReader
 
 __all__ = [
     "CENT",
@@ -124,6 +125,7 @@ __all__ = [
     "AdministrativePenaltyInput",
     "BadUserInput",
     "CodeType",
+    "CommandLine",
     "ConfigurationError",
     "Connection",
     "CreatedRecord",
@@ -132,6 +134,7 @@ __all__ = [
     "CreditLists",
     "CreditRecord",
     "CreditSubjectBase",
+    "DatabaseOption",
     "Decision",
     "DemoContext",
     "DemoSubject",
@@ -158,6 +161,7 @@ __all__ = [
     "Party",
     "PartyType",
     "PenaltyCategory",
+    "PluginsOption",
     "Polarity",
     "QueryField",
     "RecordKind",
@@ -179,6 +183,7 @@ __all__ = [
     "batch_resolver",
     "check_batch_size",
     "code_fits_kind",
+    "command_group",
     "connection_from_rows",
     "credit_record",
     "decision_cursor",

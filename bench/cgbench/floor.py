@@ -89,7 +89,7 @@ class _View:
 
 
 def _published(row: Row, day: date) -> bool:
-    # The product's own rule (gateway/policy/publication.py applies it to every domain's records).
+    # The product's own rule (gateway/policy/access.py applies it to every domain's records).
     return is_published(_View(row), day, current_rules())
 
 

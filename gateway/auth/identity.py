@@ -17,9 +17,8 @@ from typing import Any, Protocol, runtime_checkable
 from gateway.auth.principal import Principal, Role
 from gateway.kernel.errors import ConfigurationError, InvalidSubjectCode
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_IDENTITY_NAME as MAX_NAME
 from gateway.kernel.settings import Settings
-
-MAX_NAME = 200
 
 
 class UnknownIdentity(Exception):

@@ -22,6 +22,8 @@ import jwt
 from gateway.auth.identity import PrincipalResolver, UnknownIdentity, load_principal_resolver
 from gateway.auth.principal import Principal
 from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.limits import MAX_JWT_LENGTH as MAX_TOKEN_LENGTH
+from gateway.kernel.limits import MIN_SHARED_KEY_LENGTH
 from gateway.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,6 @@ SHARED_KEY_ALGORITHMS = frozenset({"HS256"})
 JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
 REQUIRED_CLAIMS = ("exp", "iss", "aud", "sub")
 LEEWAY_SECONDS = 30
-MIN_SHARED_KEY_LENGTH = 32
-MAX_TOKEN_LENGTH = 8192
 JWKS_CACHE_SECONDS = 300.0  # how long a fetched key set is trusted
 JWKS_MIN_REFRESH_SECONDS = 30.0  # an unknown key id refetches at most this often
 JWKS_TIMEOUT_SECONDS = 5.0

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.auth.principal import Principal, Role
 from gateway.db.tables import api_client
+from gateway.kernel.limits import MAX_KEY_LENGTH
 
 KEY_SCHEME = "cg"
-MAX_KEY_LENGTH = 128
 
 
 def _digest(key: str) -> str:

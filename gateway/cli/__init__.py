@@ -1,1 +1,1 @@
-"""cli."""
+"""The `credit-gateway` command: one module per command group, registered in `main.py`."""

@@ -7,9 +7,8 @@ from gateway.auth.keys import ClientInfo, create_client
 from gateway.auth.principal import Role
 from gateway.kernel.errors import InvalidSubjectCode
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_CLIENT_NAME as MAX_NAME
 from gateway.kernel.settings import Settings
-
-MAX_NAME = 200
 
 
 async def create_client_checked(

@@ -1,5 +1,6 @@
-"""``credit-gateway clients``: API clients, their keys, operations and contracts. The checks behind
-``clients create`` are in gateway.cli.clients."""
+"""``credit-gateway clients``: API clients, their keys and operations. The checks behind
+``clients create`` are in gateway.cli.clients; ``clients contract`` (a partner's contract) is added to
+this group by the partners feature (gateway.features.partners.commands, through ``cli_commands``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gateway.cli.common import DatabaseOption, PluginsOption, build_settings, console, fail, run_coroutine
+from gateway.cli.common import DatabaseOption, build_settings, console, fail, run_coroutine
 
 clients_app = typer.Typer(help="API clients and their keys.", no_args_is_help=True)
 
@@ -117,35 +118,3 @@ def clients_restrict(
     for path, digest in zip(operations, digests, strict=True):
         console.print(f"{digest}  {path}")
     console.print(f"client {client_id} is restricted to its registered operations")
-
-
-@clients_app.command("contract")
-def clients_contract(
-    client_id: Annotated[int, typer.Argument(help="The partner client's id.")],
-    groups: Annotated[
-        str, typer.Option("--groups", "-g", help="Comma-separated field groups, e.g. tax.rating (replaces the old).")
-    ],
-    database_url: DatabaseOption = None,
-    plugins: PluginsOption = None,
-) -> None:
-    """Set a partner's contract: the field groups it may be authorised to see."""
-    from gateway.db.engine import create_engine
-    from gateway.features.partners.store import set_contract
-    from gateway.kernel.errors import GatewayError
-    from gateway.server.app import compose_plugins
-
-    settings = build_settings(database_url, plugins)
-    known = compose_plugins(settings).policies.partner_groups()
-
-    async def run() -> Any:
-        engine = create_engine(settings.database_url)
-        try:
-            return await set_contract(engine, client_id, [g.strip() for g in groups.split(",") if g.strip()], known)
-        finally:
-            await engine.dispose()
-
-    try:
-        partner = run_coroutine(run())
-    except GatewayError as exc:
-        raise fail(exc.message) from exc
-    console.print(f"partner {partner.id} ({partner.name}): contract {', '.join(sorted(partner.contract_groups))}")

@@ -16,9 +16,9 @@ from gateway.cli.common import DatabaseOption, PluginsOption, build_settings, co
 from gateway.cli.db import pending_migrations, safe_url, upgrade
 from gateway.cli.demo import seed
 from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.limits import MAX_WORKERS
 from gateway.kernel.settings import Settings
 
-MAX_WORKERS = 64
 WORKERS_ENV = "CREDIT_GATEWAY_WORKERS"
 
 

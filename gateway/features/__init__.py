@@ -1,1 +1,2 @@
-"""features."""
+"""The core's own features, each a default plugin registered through the same hooks as a domain
+(`gateway.host.loading.DEFAULT_PLUGINS`): the query record, partner access, the lifecycle workflows."""

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.db.bulk import keys_in
 from gateway.db.tables import credit_record, subject
 from gateway.kernel.identifiers import SubjectCode, SubjectKind, lookup_hash
+from gateway.kernel.limits import MAX_DOCUMENT_NUMBER, MAX_NAME
 from gateway.write.submissions import CreatedRecord, Envelope, FindExisting, Submission, SubmissionPolicy, WriteDetails
-from gateway.write.validation import MAX_NAME, ItemReader
+from gateway.write.validation import ItemReader
 
-MAX_DOCUMENT_NUMBER = 128
 KEY_CHUNK = 500
 
 

@@ -23,12 +23,12 @@ from gateway.formats.common import (
     read_party,
     read_sub_area,
 )
+from gateway.kernel.limits import MAX_MEASURES, MAX_NAME, MAX_TEXT
 from gateway.records.enums import Polarity, Severity
 from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
-from gateway.write.validation import MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.validation import ItemReader
 
 LIST_ENTRY_TYPE = "CreditListEntry"
-MAX_MEASURES = 20
 
 
 class ListType(enum.StrEnum):

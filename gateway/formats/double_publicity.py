@@ -29,15 +29,15 @@ from gateway.formats.common import (
     read_party,
     read_sub_area,
 )
+from gateway.kernel.limits import MAX_AMOUNT_WAN, MAX_NAME, MAX_TEXT
 from gateway.records.enums import Polarity, Severity
 from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
-from gateway.write.validation import MAX_NAME, MAX_TEXT, ItemReader
+from gateway.write.validation import ItemReader
 
 PENALTY_TYPE = "AdministrativePenalty"
 LICENSE_TYPE = "AdministrativeLicense"
 PENALTY_CATEGORY = "ADMINISTRATIVE_PENALTY"
 LICENSE_CATEGORY = "ADMINISTRATIVE_LICENSE"
-MAX_AMOUNT_WAN = Decimal(10**9)  # 万元: ten trillion yuan, far above any real penalty
 SIX_DECIMALS = Decimal("0.000001")  # 万元 to six decimals is exact to the cent
 
 

@@ -1,1 +1,2 @@
-"""The GraphQL graph: core types, request context, and the schema composed from plugins."""
+"""The shared GraphQL vocabulary: CreditSubject and CreditRecord, pages, arguments and the composed
+subject type. The schema itself is assembled in `gateway.server.schema`."""

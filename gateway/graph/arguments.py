@@ -8,8 +8,7 @@ from typing import Literal, overload
 
 from gateway.auth.principal import Principal, Role
 from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
-
-MAX_TEXT = 2_000  # free text: a dispute's reason, a complaint's matter, a commitment's content, notes
+from gateway.kernel.limits import MAX_ARGUMENT_TEXT as MAX_TEXT
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -7,8 +7,8 @@ import orjson
 import strawberry
 
 from gateway.kernel.errors import BadUserInput, LimitExceeded
+from gateway.kernel.limits import MAX_CURSOR_LENGTH
 
-MAX_CURSOR_LENGTH = 512
 NodeT = TypeVar("NodeT")
 
 

@@ -214,7 +214,7 @@ async def published_page(
     - Only published records: ``build()``'s statement gets :func:`published_clause` (active, inside
       its window, not withheld by the five-year rule, as of the request's day) whoever asks. A
       published list shows every principal the same rows, the ones every principal's record filter
-      shows (gateway.policy.publication), so it has no other row filter to apply.
+      shows (gateway.policy.access), so it has no other row filter to apply.
     - A bounded page: ``first`` is checked with :func:`page_size` against the settings' default and
       maximum (``LIMIT_EXCEEDED`` above it, ``BAD_USER_INPUT`` below zero or for a cursor it did
       not issue).

@@ -17,12 +17,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pluggy
 import sqlalchemy as sa
+import typer
 
 from gateway.auth.principal import Role
 from gateway.hooks.contributions import (
@@ -35,11 +37,47 @@ from gateway.hooks.contributions import (
     SubjectAccess,
     SubjectField,
 )
+from gateway.kernel.settings import Settings
 from gateway.policy.visibility import Policies
 
 PROJECT_NAME = "credit_gateway"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+# The options every database command takes, for plugin commands (``cli_commands``) to take them too:
+# the same flags and help as the core's (gateway.cli.common), which plugins may not import.
+DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Overrides CREDIT_GATEWAY_DATABASE_URL.")]
+PluginsOption = Annotated[str | None, typer.Option("--plugins", help="Comma-separated plugin allow-list.")]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    """What the command line lends a plugin's commands (``cli_commands``), so that they behave like the
+    core's: it lives in ``gateway.cli``, which no plugin or feature may import.
+
+    ``settings(database_url, plugins)``: the settings from the environment with those flags on top;
+    ``run(coroutine)``: run it to completion, a ``ConfigurationError`` becoming a plain failure (exit 1);
+    ``check_database(settings)``: an awaitable failing plainly (``ConfigurationError``) when the database
+    cannot be reached; ``policies(settings)``: the field visibility declared by the allow-listed plugins
+    (which composes them); ``print(text)``: the command line's console (rich markup);
+    ``fail(message, code=1)``: print ``error: message`` on stderr and return the ``typer.Exit`` to raise.
+    """
+
+    settings: Callable[..., Settings]
+    run: Callable[[Coroutine[Any, Any, Any]], Any]
+    check_database: Callable[[Settings], Awaitable[None]]
+    policies: Callable[[Settings], Policies]
+    print: Callable[..., None]
+    fail: Callable[..., typer.Exit]
+
+
+def command_group(app: typer.Typer, name: str) -> typer.Typer:
+    """The command group ``name`` already on ``app`` (``credit-gateway clients``, say), for a plugin to add
+    a command to it. Raises ``LookupError`` when there is none."""
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    raise LookupError(f"the command line has no group {name!r}")
 
 
 @hookspec
@@ -239,4 +277,66 @@ def subject_access() -> SubjectAccess | None:
         @hookimpl
         def subject_access():
             return SubjectAccess(served=lambda info, ids, path: count_views(info, ids))
+    """
+
+
+@hookspec
+def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    """Add the plugin's commands to ``credit-gateway``: called when the command line starts, before it
+    parses its arguments, without settings or a database (open those in the commands themselves).
+
+    Receives (take only what you need): ``app``, the root ``typer.Typer``, to register commands
+    (``app.command("name")(function)``) or groups (``app.add_typer(group, name="name")``) on, or to
+    find an existing group with :func:`command_group`; ``cli``, a :class:`CommandLine` (settings from
+    the flags, the database check, plain failures, the console).
+    Returns: nothing. Every installed plugin is loaded (the allow-list is a serving setting). A plugin
+    that fails to load, or whose ``cli_commands`` raises, is named in a warning on stderr and loses what
+    it added at the root; the other commands still work. Commands are listed in registration order:
+    the core's, then the default plugins', then installed plugins' by name.
+
+    Example::
+
+        @hookimpl
+        def cli_commands(app, cli):
+            @app.command("tax-report", help="Count the tax ratings.")
+            def tax_report(database_url: DatabaseOption = None) -> None:
+                cli.print(cli.run(count_ratings(cli.settings(database_url))))
+    """
+
+
+@hookspec
+def startup(app: Any, graph: Any) -> Awaitable[None] | None:
+    """Called when the server starts (the ASGI lifespan's startup), once the graph is built and before
+    the first request: to open what the plugin needs while serving (a client, a background task).
+
+    Receives (take only what you need): ``app``, the ``starlette.applications.Starlette`` app (put
+    shared state on ``app.state``); ``graph``, the composed graph (``graph.settings``, ``graph.engine``,
+    ``graph.composition``).
+    Returns: nothing, or an awaitable, which is awaited before the next plugin's ``startup``. Plugins
+    start in hook order (``tryfirst`` first). An exception stops the start with an error naming the
+    plugin; the plugins already started are shut down first.
+
+    Example::
+
+        @hookimpl
+        async def startup(app, graph):
+            app.state.tax_client = await TaxBureauClient.connect(graph.settings.secret_key)
+    """
+
+
+@hookspec
+def shutdown(app: Any, graph: Any) -> Awaitable[None] | None:
+    """Called when the server stops (the ASGI lifespan's shutdown), before the core closes its engine:
+    to flush and close what ``startup`` opened.
+
+    Receives (take only what you need): ``app``, the ``starlette.applications.Starlette`` app;
+    ``graph``, the composed graph.
+    Returns: nothing, or an awaitable, which is awaited. Plugins stop in the reverse of hook order; an
+    exception is logged (logger ``gateway.host.loading``) and the other plugins still stop.
+
+    Example::
+
+        @hookimpl
+        async def shutdown(app):
+            await app.state.tax_client.aclose()
     """

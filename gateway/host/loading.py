@@ -16,7 +16,8 @@ import inspect
 import logging
 import os
 import reprlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,12 +63,7 @@ def load_plugins(
     Raises :class:`ConfigurationError` for an allow-list name that is not installed, or a plugin
     that fails to import.
     """
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
-    for name, module in DEFAULT_PLUGINS:
-        manager.register(importlib.import_module(module), name=name)
-    if os.environ.get(TRACE_ENV, "").strip() not in ("", "0", "false"):
-        trace_hook_calls(manager)
+    manager = _default_manager()
     available = installed_entry_points()
     extra = list(extra)
     wanted = sorted(available) if allow_list is None else list(dict.fromkeys(allow_list))
@@ -94,6 +90,93 @@ def load_plugins(
         if allow_list is None or name in allow_list:
             loaded.append(_register(manager, name, plugin, "local", _module_name(plugin)))
     return manager, sorted(loaded, key=lambda p: p.name)
+
+
+def _default_manager() -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs and the core's default plugins (traced when asked)."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    for name, module in DEFAULT_PLUGINS:
+        manager.register(importlib.import_module(module), name=name)
+    if os.environ.get(TRACE_ENV, "").strip() not in ("", "0", "false"):
+        trace_hook_calls(manager)
+    return manager
+
+
+def installed_plugin_manager() -> tuple[pluggy.PluginManager, dict[str, str]]:
+    """The default plugins and every installed plugin, registered but not composed: for code that only
+    calls hooks, with no settings or database (the command line's ``cli_commands``).
+
+    The allow-list is a serving setting and is not read. A plugin that fails to import or register is
+    left out rather than raised: the second item names each one with the reason, for the caller to warn.
+    """
+    manager = _default_manager()
+    broken: dict[str, str] = {}
+    for name, ep in sorted(installed_entry_points().items()):
+        try:
+            if name.startswith(DEFAULT_PREFIX):
+                raise ConfigurationError(f"names starting {DEFAULT_PREFIX!r} are the core's own")
+            plugin = ep.load()
+            _register(manager, name, plugin, _version_of(ep), ep.value)
+        except Exception as exc:  # one broken plugin must not take the others (or the caller) down
+            broken[name] = f"{type(exc).__name__}: {exc}"
+    return manager, broken
+
+
+def each_implementation(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
+    """Each plugin implementing ``hook_name`` with a caller of its implementation alone, in hook order
+    (pluggy's call order: ``tryfirst`` first, then the most recently registered first).
+
+    For hooks whose implementations must be called one at a time (one failing must not stop the
+    others, or each must be awaited before the next); the calls still go through pluggy (wrappers,
+    tracing).
+    """
+    impls = [impl for impl in getattr(manager.hook, hook_name).get_hookimpls() if not _wraps(impl)]
+    plugins = [impl.plugin for impl in reversed(impls)]  # get_hookimpls lists them in reverse call order
+    return [
+        (
+            manager.get_name(plugin) or _module_name(plugin),
+            manager.subset_hook_caller(hook_name, remove_plugins=[p for p in plugins if p is not plugin]),
+        )
+        for plugin in plugins
+    ]
+
+
+@asynccontextmanager
+async def plugins_running(manager: pluggy.PluginManager, **kwargs: Any) -> AsyncIterator[None]:
+    """Run every plugin's ``startup`` (hook order, each awaited before the next) on entry and every
+    ``shutdown`` (reverse order) on exit. A failing startup raises ``ConfigurationError`` naming its
+    plugin, once the plugins it followed are shut down; a failing shutdown is logged, and the others
+    still run."""
+    started: list[str] = []
+    for name, call in each_implementation(manager, "startup"):
+        try:
+            await _settle(call(**kwargs))
+        except Exception as exc:
+            await _shut_down(manager, kwargs, only=set(started))
+            raise ConfigurationError(f"Plugin {name!r} failed to start: {type(exc).__name__}: {exc}") from exc
+        started.append(name)
+    try:
+        yield
+    finally:
+        await _shut_down(manager, kwargs)
+
+
+async def _shut_down(manager: pluggy.PluginManager, kwargs: Mapping[str, Any], only: set[str] | None = None) -> None:
+    for name, call in reversed(each_implementation(manager, "shutdown")):
+        if only is not None and name not in only:
+            continue
+        try:
+            await _settle(call(**kwargs))
+        except Exception:  # the others still close what they opened
+            log.exception("plugin %r failed to shut down", name)
+
+
+async def _settle(results: list[Any]) -> None:
+    """Await what a hook call returned, when it is awaitable (``async def`` implementations)."""
+    for result in results:
+        if inspect.isawaitable(result):
+            await result
 
 
 def _module_name(plugin: Any) -> str:

@@ -19,8 +19,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from gateway.kernel.errors import InvalidSubjectCode
-
-MAX_CODE_LENGTH = 32  # longer input is rejected before any parsing work
+from gateway.kernel.limits import MAX_CODE_LENGTH
 
 
 class CodeType(enum.StrEnum):

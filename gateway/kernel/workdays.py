@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.limits import MAX_SPAN_DAYS, MAX_WORKING_DAYS
 
 log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_WORKING_DAYS = 3650  # ten years of working days: far beyond any legal deadline, and it bounds the loop
-MAX_SPAN_DAYS = 7305  # twenty calendar years: the bound for counting working days between two dates
 _CACHE_SIZE = 4096  # about eleven years of days; the cache is simply emptied when full
 
 _KINDS = {"workday": True, "holiday": False}

@@ -34,13 +34,9 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from gateway.auth.principal import Role
 from gateway.kernel.errors import ConfigurationError
+from gateway.kernel.limits import MAX_NESTING
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
-# How deep the walk follows selections, inline fragments and fragment spreads together. graphql-core's
-# parser stops at 200 levels within one definition, but a chain of fragments spreading each other
-# has no such bound, and both the walk and validation recurse along it: past this, the document is
-# refused before anything recurses further. No legitimate query comes near it (the depth limits are 25 at most).
-MAX_NESTING = 100
 # Arguments that say how many items a list field returns: pages (`first`), batches (`codes`),
 # federation look-ups (`representations`).
 SIZE_ARGUMENTS = ("first", "codes", "representations")

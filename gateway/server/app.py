@@ -25,7 +25,7 @@ from gateway.auth.principal import PUBLIC, Role
 from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine
 from gateway.host.composition import Composition, compose
-from gateway.host.loading import load_plugins
+from gateway.host.loading import load_plugins, plugins_running
 from gateway.kernel.clock import serve_as_of
 from gateway.kernel.errors import BAD_REQUEST, error_body
 from gateway.kernel.settings import Settings
@@ -61,14 +61,19 @@ class GraphQLEndpoint(GraphQL):
         self.graph = graph
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
-        serve_as_of(self.graph.clock.today())
-        serve_rules(self.graph.settings.publicity)
+        # The day and the rules travel in the context (and its loaders). The two calls below mirror
+        # them for code reached without a context: record types' computed fields, plugins' SQL helpers.
+        day, rules = self.graph.clock.today(), self.graph.settings.publicity
+        serve_as_of(day)
+        serve_rules(rules)
         state = request.scope.get("state", {})
         loaders = Loaders(
             self.graph.loader_specs,
             self.graph.engine,
             record_loaders=self.graph.record_loader_names,
             principal=state.get("principal", PUBLIC),
+            day=day,
+            rules=rules,
         )
         request.scope[_LOADERS_KEY] = loaders
         return GatewayContext(
@@ -78,6 +83,8 @@ class GraphQLEndpoint(GraphQL):
             loaders=loaders,
             request=request,
             response=response,
+            day=day,
+            rules=rules,
         )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -194,11 +201,15 @@ def create_app(
             graph.on_schema_built = heap.settle  # a role's schema, built on its first request
             heap.tune()
             heap.settle()
-        yield
-        observability.close()
-        await rate_limiter.aclose()
-        if owns_engine:
-            await engine.dispose()
+        try:
+            # Each plugin's startup, then (on shutdown, or when one fails to start) their shutdowns.
+            async with plugins_running(composition.manager, app=app, graph=graph):
+                yield
+        finally:  # a failed start too: close what the core opened
+            observability.close()
+            await rate_limiter.aclose()
+            if owns_engine:
+                await engine.dispose()
 
     app = Starlette(
         routes=[

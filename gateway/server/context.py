@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -18,8 +19,10 @@ from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.tables import subject as subject_table
 from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today
+from gateway.kernel.limits import MAX_LOADER_BATCH
+from gateway.kernel.rules import PublicityRules
 from gateway.kernel.settings import Settings
-from gateway.policy.publication import record_filter
+from gateway.policy.access import record_filter
 from gateway.records.publicity import current_rules
 from gateway.telemetry.metrics import loader_batch_observer
 
@@ -29,8 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.db")
 
 _UNKNOWN = object()
-# Keys per statement: far under SQLite's and asyncpg's bind-parameter limits.
-MAX_LOADER_BATCH = 1_000
 
 
 # Set once per PostgreSQL session that serves reads (see open_read_connection).
@@ -78,6 +79,8 @@ class Loaders:
         *,
         record_loaders: frozenset[str] = frozenset(),
         principal: Principal | None = None,
+        day: dt.date | None = None,
+        rules: PublicityRules | None = None,
     ) -> None:
         self._specs = specs
         self._engine = engine
@@ -91,6 +94,10 @@ class Loaders:
         # cross-domain records field show the same rows, and no plugin can forget the filter.
         self._record_loaders = record_loaders
         self._principal = principal
+        # The request's day and publicity rules, handed in by the request context (gateway.server.app);
+        # without them (a loader used outside a request), today's date and the default rules.
+        self._day = day
+        self._rules = rules
         self._record_filter: Any = None
         self._own_subject_id: object = _UNKNOWN
         self._connection: AsyncConnection | None = None
@@ -200,7 +207,10 @@ class Loaders:
     async def _shown(self, connection: Any) -> Any:
         if self._record_filter is None:
             self._record_filter = record_filter(
-                self._principal or PUBLIC, await self.own_subject_id(connection), today(), current_rules()
+                self._principal or PUBLIC,
+                await self.own_subject_id(connection),
+                self._day or today(),
+                self._rules or current_rules(),
             )
         return self._record_filter
 
@@ -246,6 +256,10 @@ class GatewayContext:
     request: Any = None
     response: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The day the request is served as of (the graph's clock, in China) and the publicity rules it is
+    # served under: set once when the request starts, so that every part of one response agrees.
+    day: dt.date | None = None
+    rules: PublicityRules | None = None
 
     @property
     def settings(self) -> Settings:

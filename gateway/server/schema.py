@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.federation.schema import FederationAny
-from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.permission import PermissionExtension
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import Info
 
@@ -28,17 +28,16 @@ from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
 from gateway.host.composition import Composition
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
-    FORBIDDEN,
-    UNAUTHENTICATED,
     BadUserInput,
     GatewayError,
     InvalidSubjectCode,
     LimitExceeded,
 )
 from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_SEARCH_LENGTH
 from gateway.kernel.settings import Settings
+from gateway.policy.access import CanWriteDomain, subject_visible, visible_subjects_clause
 from gateway.policy.limits import ListSizes, role_limits
-from gateway.policy.publication import subject_visible, visible_subjects_clause
 from gateway.policy.visibility import Policies, visible_to
 from gateway.server.extensions.abuse_limits import AbuseLimits
 from gateway.server.extensions.error_logging import OperationBoundary, log_errors
@@ -50,26 +49,6 @@ from gateway.server.extensions.text_input import TextInputCheck
 from gateway.server.persisted import PersistedOperations, QueryStore
 
 log = logging.getLogger(__name__)
-MAX_SEARCH_LENGTH = 100
-
-
-class CanWriteDomain(BasePermission):
-    """Only the admin and departments of ``domain`` may call a domain's mutations."""
-
-    def __init__(self, domain: str) -> None:
-        self.domain = domain
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        if not principal.is_authenticated:
-            raise GatewayError("This mutation needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
-        if not principal.may_write(self.domain):
-            raise GatewayError(
-                f"Client {principal.name!r} ({principal.role.value}) may not write to domain {self.domain!r}.",
-                FORBIDDEN,
-                domain=self.domain,
-            )
-        return True
 
 
 async def _find_subject(cls: type, info: Info, code: str) -> Any:

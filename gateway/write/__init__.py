@@ -1,1 +1,2 @@
-"""write."""
+"""The write path: the shared submission pipeline, item validation, the envelope reader plugins use,
+bulk import, and the demo seeding mode."""

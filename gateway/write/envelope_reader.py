@@ -48,8 +48,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from gateway.kernel.identifiers import SubjectCode, SubjectKind, lookup_hash
+from gateway.kernel.limits import MAX_NAME
 from gateway.write.submissions import Envelope, Submission, SubmissionPolicy
-from gateway.write.validation import MAX_NAME, ItemReader
+from gateway.write.validation import ItemReader
 
 # Keys per look-up statement: two IN lists of 500 stay well under every driver's bind-parameter limit.
 QUERY_CHUNK = 500

@@ -38,11 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.hooks.contributions import ImportColumn, Importer
 from gateway.kernel.errors import CONFLICT, GatewayError
+from gateway.kernel.limits import MAX_LINE_BYTES
 from gateway.kernel.text_checks import problem
 from gateway.write.submissions import SubmissionPolicy
 
 DEFAULT_BATCH = 500
-MAX_LINE_BYTES = 1_000_000  # a JSON line or CSV field above this is refused, not read into memory
 SNIFF_BYTES = 64 * 1024
 ENCODINGS = ("utf-8", "gb18030")
 # A batch that concurrent writers keep making fail is tried this often, then reported row by row.

@@ -11,11 +11,9 @@ from decimal import Decimal
 
 from gateway.kernel.errors import InvalidSubjectCode
 from gateway.kernel.identifiers import CodeType, SubjectCode, parse_subject_code
+from gateway.kernel.limits import MAX_AMOUNT
 from gateway.write.submissions import ItemError
 
-MAX_NAME = 200  # names of subjects, authorities and units
-MAX_TEXT = 2_000  # free text: facts, legal basis, reasons
-MAX_AMOUNT = Decimal(10**15)
 CENT = Decimal("0.01")
 
 

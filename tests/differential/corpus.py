@@ -33,7 +33,7 @@ CORPUS = Path(__file__).with_name("corpus.jsonl")
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_ENV = "CREDIT_GATEWAY_RECORD_OPERATIONS"  # gateway.testing.RECORD_OPERATIONS_ENV (no import: a script)
 MAX_QUERY_CHARS = 20_000
-SUITE = ["tests", "-q", "-p", "no:randomly", "--ignore=tests/reliability", "--ignore=tests/differential"]
+SUITE = ["tests", "plugins", "-q", "-p", "no:randomly", "--ignore=tests/reliability", "--ignore=tests/differential"]
 
 
 def load(path: Path = CORPUS) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@
   index 1 raises in its ``value``, which nulls the whole ``items`` list but only one of ``looseItems``;
 - ``asyncLabel`` is a coroutine, to mix sync and async resolvers in one level.
 
-Registered as an extra plugin (as tests/test_plugins.py does), through the hooks of ``gateway.api``.
+Registered as an extra plugin (as tests/host/test_plugins.py does), through the hooks of ``gateway.api``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ the command line (which loads only installed plugins), as a real entry point in 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import sys
+import uuid
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import strawberry
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 from stdnum.cn import uscc
 from strawberry.types import Info
@@ -302,35 +305,35 @@ def install_entry_point(monkeypatch: pytest.MonkeyPatch, where: Path, name: str,
     monkeypatch.syspath_prepend(str(where))
 
 
-# PostgreSQL: the session's database keeps what earlier tests wrote and migrated; start from nothing
-# of this domain's (and no records, which this domain's would clash with) so that each step has work.
-_FORGET_FIXTURE_DOMAIN = (
-    "DROP TABLE IF EXISTS hookfix_record",
-    f"DROP TABLE IF EXISTS alembic_version_{DOMAIN}",
-    "DO $$ BEGIN IF to_regclass('credit_record') IS NOT NULL THEN "
-    "TRUNCATE credit_record, subject RESTART IDENTITY CASCADE; END IF; END $$",
-)
-
-
 def cli_database(backend: str, database_url: str | None, tmp_path: Path) -> str:
-    """A database for the command line: a new SQLite file, or the session's PostgreSQL database
-    without anything of this domain's."""
+    """A database of its own for the command line: a new SQLite file, or a new PostgreSQL database on
+    the session's server, dropped when the session ends. Its own, because ``db upgrade`` of this
+    domain leaves a table with a foreign key to ``credit_record`` that would stop later tests from
+    downgrading the session's database."""
     if backend != "postgres" or database_url is None:
         return f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    asyncio.run(_run_statements(database_url, _FORGET_FIXTURE_DOMAIN))
-    return database_url
+    # Created and dropped from the server's maintenance database: the session's own is gone at exit.
+    url = make_url(database_url).set(database="postgres")
+    name = f"cg_hooks_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_on_server(url, f'CREATE DATABASE "{name}"'))
+    atexit.register(lambda: asyncio.run(_on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
-async def _run_statements(url: str, statements: Sequence[str]) -> None:
-    from gateway.db.engine import create_engine
+async def _on_server(url: URL, statement: str) -> None:
+    import asyncpg
 
-    engine = create_engine(url)
+    conn = await asyncpg.connect(
+        user=url.username,
+        password=url.password,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        database=url.database,
+    )
     try:
-        async with engine.begin() as conn:
-            for statement in statements:
-                await conn.execute(sa.text(statement))
+        await conn.execute(statement)
     finally:
-        await engine.dispose()
+        await conn.close()
 
 
 def count_rows(url: str, table: str) -> int:

@@ -1,15 +1,19 @@
 """The query record (查询记录) as a default plugin: ``me`` and ``queryRecords``, their visibilities,
-and the extension that writes the record of every operation that served subjects."""
+the extension that writes the record of every operation that served subjects, and ``credit-gateway
+audit`` (its chain's check)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import typer
+
+from gateway.features.audit.commands import add_audit_commands
 from gateway.features.audit.graphql import audit_query_fields
 from gateway.features.audit.recorder import QueryRecordExtension, record_subject_access
 from gateway.hooks.contributions import QueryField, SubjectAccess, fields_of
-from gateway.hooks.specs import hookimpl
+from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import ADMIN, SUBJECT
 
 POLICIES: dict[str, str] = {
@@ -43,3 +47,8 @@ def schema_extensions() -> Sequence[Any]:
 @hookimpl
 def subject_access() -> SubjectAccess:
     return SubjectAccess(served=record_subject_access)  # every subject served goes to the query record
+
+
+@hookimpl
+def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    add_audit_commands(app, cli)

@@ -23,6 +23,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.availability import is_database_unavailable
 from gateway.features.audit.chain import DENIED, VIEWED, Access, append, chain_key
 from gateway.kernel.errors import AUDIT_UNAVAILABLE
+from gateway.kernel.limits import MAX_QUERY_PURPOSE as MAX_PURPOSE
 from gateway.telemetry.metrics import timed_query_record_append
 
 log = logging.getLogger("gateway.features.audit")
@@ -30,7 +31,6 @@ log = logging.getLogger("gateway.features.audit")
 RECORDER_KEY = "gateway.features.audit.recorder"  # in GatewayContext.extras
 SUBJECT_TYPE = "CreditSubject"
 PURPOSE_HEADER = "x-purpose"
-MAX_PURPOSE = 200
 
 
 class QueryRecorder:

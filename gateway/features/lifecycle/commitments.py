@@ -7,7 +7,6 @@ disclosure (see :mod:`gateway.features.lifecycle.commitment_store`). Whether a c
 also derived from the clock (``isExpired``), since nobody may have taken the EXPIRE action yet.
 """
 
-import datetime as dt
 from typing import Any
 
 import strawberry
@@ -29,9 +28,9 @@ from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import CodeType, lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_COMMITMENT_VALIDITY as MAX_VALIDITY
 from gateway.kernel.settings import Settings
 
-MAX_VALIDITY = dt.timedelta(days=3_653)  # ten years: a commitment is not for ever
 MAKERS = (Role.SUBJECT, Role.DEPARTMENT, Role.ADMIN)
 ASSESSORS = (Role.DEPARTMENT, Role.ADMIN)
 

@@ -28,10 +28,10 @@ from gateway.features.lifecycle.transitions import Actor, advance, create
 from gateway.features.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS, INVALID_TRANSITION
 from gateway.kernel.errors import CONFLICT, FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import SubjectCode
+from gateway.kernel.limits import MAX_COMPLAINT_TOKEN_LENGTH as MAX_TOKEN_LENGTH
 
 SUBSTANTIATED, UNSUBSTANTIATED = COMPLAINT_CONCLUSIONS
 LINK_RECORD = "LINK_RECORD"  # logged like a transition, though the state stays CONCLUDED
-MAX_TOKEN_LENGTH = 100
 
 
 def token_hash(token: str) -> str:

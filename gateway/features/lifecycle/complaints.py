@@ -32,9 +32,9 @@ from gateway.features.lifecycle.complaint_types import (
 from gateway.features.lifecycle.transitions import Actor
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
+from gateway.kernel.limits import MAX_CONTACT
 from gateway.kernel.settings import Settings
 
-MAX_CONTACT = 200
 COMPLAINTS_PER_REQUEST = 1  # a complainant files one at a time; aliases cannot file a hundred
 TRACKING_PER_REQUEST = 5
 COMPLAINANT = "complainant"  # the actor name of every filing

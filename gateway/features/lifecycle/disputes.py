@@ -40,10 +40,10 @@ from gateway.features.lifecycle.transitions import Actor, advance, create, load
 from gateway.features.lifecycle.workflow import DISPUTE
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.kernel.errors import CONFLICT, BadUserInput, GatewayError
+from gateway.kernel.limits import MAX_EVIDENCE
 from gateway.records.enums import RecordStatus, Severity
 from gateway.records.publicity import lifecycle_values
 
-MAX_EVIDENCE = 500
 # Who may take each step (the roles each mutation requires): allowedActions offers a principal only its own.
 TAKERS = {
     "FORWARD": (Role.ADMIN,),

@@ -22,8 +22,7 @@ from gateway.auth.principal import Principal
 from gateway.db.tables import workflow_transition
 from gateway.features.lifecycle.workflow import Workflow
 from gateway.kernel.errors import CONFLICT, NOT_FOUND, GatewayError
-
-MAX_NOTE = 2_000
+from gateway.kernel.limits import MAX_NOTE
 
 
 @dataclass(frozen=True, slots=True)

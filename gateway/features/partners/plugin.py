@@ -1,19 +1,22 @@
 """Partner access as a default plugin: the partners' queries and authorisation mutations, their
-visibilities, the field guard of the audiences that see partner-grantable fields, and the check
-and notes of those fields on every built schema."""
+visibilities, the field guard of the audiences that see partner-grantable fields, the check
+and notes of those fields on every built schema, and ``credit-gateway clients contract``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import typer
+
 from gateway.auth.principal import Role
 from gateway.features.partners.access import PartnerAccess, admit_subjects
+from gateway.features.partners.commands import add_partner_commands
 from gateway.features.partners.field_notes import describe_partner_fields
 from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_POLICIES, PARTNER_QUERY_FIELDS
 from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
 from gateway.hooks.contributions import MutationField, QueryField, SubjectAccess, fields_of
-from gateway.hooks.specs import hookimpl
+from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import Policies
 
 
@@ -55,3 +58,8 @@ def _authorized_only(info: Any, query: Any, table: Any) -> Any:
 @hookimpl
 def subject_access() -> SubjectAccess:
     return SubjectAccess(admit=admit_subjects, narrow_search=_authorized_only)
+
+
+@hookimpl
+def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    add_partner_commands(app, cli)  # `contract` joins the core's `clients` group

@@ -14,12 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.auth.principal import Role
 from gateway.db.tables import api_client, partner_authorization
 from gateway.kernel.errors import CONFLICT, DUPLICATE_RECORD, NOT_FOUND, BadUserInput, GatewayError, LimitExceeded
+from gateway.kernel.limits import MAX_AUTHORIZATION_PURPOSE as MAX_PURPOSE
+from gateway.kernel.limits import MAX_CURRENT_PER_SUBJECT, MAX_GROUPS, MAX_REFERENCE
 
-MAX_GROUPS = 50
-MAX_PURPOSE = 200
-MAX_REFERENCE = 100
-# A subject's current grants are few (a handful of banks); the cap keeps one key from filling the table.
-MAX_CURRENT_PER_SUBJECT = 100
 GRANTED_BY_SUBJECT = "subject"
 GRANTED_BY_ADMIN = "admin"
 

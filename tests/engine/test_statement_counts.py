@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from gateway.db.engine import count_statements
 from gateway.host.demo import seed
 from gateway.testing import GatewayHarness
+from testsupport.paths import ROOT
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROFILE = """query($c: [String!]!) { subjects(codes: $c) {
   name kind region { name }
   urbanManagement { penalties { documentNumber fineAmount subArea } licenses { certificateName } inspections { result }

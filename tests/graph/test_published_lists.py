@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from factories import tax_violation
 
 from gateway.api import ENVELOPE_COLUMNS, credit_record, published_page
 from gateway.db.engine import count_statements
@@ -21,6 +20,7 @@ from gateway.kernel.errors import BadUserInput, LimitExceeded
 from gateway.records.publicity import serve_rules
 from gateway.server.context import Loaders
 from gateway.testing import GatewayHarness, error_codes
+from testsupport.factories import tax_violation
 
 SUBMIT = """mutation($v: [MajorTaxViolationInput!]!) { submitMajorTaxViolations(violations: $v) { created } }"""
 LIST = """query($first: Int, $after: String) { majorTaxViolations(first: $first, after: $after) {

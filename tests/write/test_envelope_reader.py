@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from factories import TAX_BUREAU_CODE, VIOLATOR_CODE
 from stdnum.cn import uscc
 
 import gateway.api
@@ -35,6 +34,7 @@ from gateway.write import envelope_reader
 from plugins.tax import rules as tax_rules
 from plugins.tax.submissions import RATINGS, VIOLATIONS
 from plugins.tax.types import MajorTaxViolationInput, TaxCreditRatingInput
+from testsupport.factories import TAX_BUREAU_CODE, VIOLATOR_CODE
 
 PERSON = "11010519491231002X"
 INDIVIDUAL_BUSINESS = "92350100MA2Y00001" + uscc.calc_check_digit("92350100MA2Y00001")

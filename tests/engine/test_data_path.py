@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from factories import tax_violation
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_
@@ -19,6 +18,7 @@ from gateway.db.engine import count_statements
 from gateway.graph.pagination import encode_cursor
 from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness
+from testsupport.factories import tax_violation
 
 PROFILES = """query($c: [String!]!) { subjects(codes: $c) {
   name

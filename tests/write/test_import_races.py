@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from factories import TAX_BUREAU_CODE as BUREAU
 
 from gateway.db.engine import create_engine
 from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness
 from gateway.write.importing import import_file
 from gateway.write.submissions import SubmissionPolicy
+from testsupport.factories import TAX_BUREAU_CODE as BUREAU
 
 pytestmark = pytest.mark.postgres
 

@@ -4,11 +4,11 @@ drift from them: the queries every audience has, each audience's further queries
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from graphql import ObjectTypeDefinitionNode, parse
 
-ROOT = Path(__file__).resolve().parent.parent
+from testsupport.paths import ROOT
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 HEADER = "| audience | more queries | mutations |"
 NAME = re.compile(r"`([_a-z][A-Za-z_]*)")  # a field named in backticks (``complaint(trackingToken:)`` too)

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from factories import TAX_BUREAU_CODE, tax_violation
 
 from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness, error_codes
+from testsupport.factories import TAX_BUREAU_CODE, tax_violation
 
 SUBMIT_RATINGS = """mutation($r: [TaxCreditRatingInput!]!) {
   submitTaxCreditRatings(ratings: $r) { created unchanged records { index status recordId } } }"""

@@ -15,8 +15,9 @@ from gateway.cli.main import app
 from gateway.host.loading import installed_entry_points
 from gateway.kernel.settings import Settings
 from gateway.server.app import compose_plugins
+from testsupport.paths import ROOT
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "imports"
+SAMPLES = ROOT / "samples" / "imports"
 # Judged as of a fixed day, so validity dates in the samples never age into a different result.
 AS_OF = "2026-11-01"
 

@@ -39,13 +39,10 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
     }
     sdl = core.graph.schema.as_str()
     assert "tax" not in sdl
-    # Only the core's own mutations (authorisations, the lifecycle workflows): no domain's.
-    from strawberry.schema.name_converter import NameConverter
-
-    from gateway.server.schema import CORE_MUTATIONS
-
+    # Only the core's own mutations (authorisations, the lifecycle workflows: its default plugins'): no domain's.
     mutation = core.graph.schema._schema.mutation_type
-    core_names = {NameConverter().apply_naming_config(name) for name in CORE_MUTATIONS}
+    core_names = {owned.item.name for owned in core.graph.composition.mutation_fields}
+    assert {owned.plugin for owned in core.graph.composition.mutation_fields} == {"core.partners", "core.lifecycle"}
     assert set(mutation.fields) == core_names and "grantAuthorization" in core_names
 
 

@@ -1,5 +1,8 @@
 """Shared fixtures: the real app over HTTP on SQLite, and on PostgreSQL when
-CREDIT_GATEWAY_TEST_DATABASE_URL is set (CI sets it and fails the run if those tests skip)."""
+CREDIT_GATEWAY_TEST_DATABASE_URL is set (CI sets it and fails the run if those tests skip).
+
+At the repository root so that both tests/ and each built-in plugin's own plugins/<name>/tests get
+them; helpers the tests import (factories, paths) live in testsupport/, outside the installed package."""
 
 from __future__ import annotations
 

@@ -297,7 +297,7 @@ async def test_concurrent_appends_keep_one_chain(seeded: GatewayHarness) -> None
 
 async def test_a_failed_append_withholds_the_response(seeded: GatewayHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(*_: Any) -> None:
-        # Not an outage (an unreachable database is a 503 SERVICE_UNAVAILABLE: tests/test_outage.py).
+        # Not an outage (an unreachable database is a 503 SERVICE_UNAVAILABLE: tests/server/test_outage.py).
         raise RuntimeError("the append failed")
 
     monkeypatch.setattr(gateway.features.audit.recorder, "append", broken)

@@ -13,8 +13,9 @@ import pytest
 from gateway.db.engine import count_statements
 from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
+from testsupport.paths import ROOT
 
-HERE = Path(__file__).parent / "federation"
+HERE = ROOT / "tests" / "federation"
 
 
 @pytest.fixture(scope="module")

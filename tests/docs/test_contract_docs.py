@@ -4,8 +4,6 @@ front; money fields say their unit (万元 or yuan)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from graphql import build_schema
 
 from gateway.cli.schema_export import render_all
@@ -13,6 +11,7 @@ from gateway.features.partners.field_notes import partner_note
 from gateway.kernel.settings import Settings
 from gateway.server.app import compose_plugins
 from gateway.testing import GatewayHarness
+from testsupport.paths import ROOT
 
 
 def test_the_partner_file_shows_every_grantable_field_with_its_group() -> None:
@@ -50,5 +49,5 @@ def test_amounts_say_their_unit() -> None:
         for name in ("fineAmount", "confiscatedAmount"):
             assert "万元 (ten thousand yuan" in (fields[name].description or ""), (type_name, name)
     assert "in yuan (not 万元" in (schema.type_map["ConstructionConductRecord"].fields["fineAmount"].description or "")
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`fineAmount` and `confiscatedAmount`" in readme and "万元 (ten thousand yuan)" in readme

@@ -10,9 +10,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from factories import VIOLATOR_CODE, tax_violation
 
 from gateway.testing import GatewayHarness, error_codes
+from testsupport.factories import VIOLATOR_CODE, tax_violation
 
 COMPANY = VIOLATOR_CODE  # the subject of the one record
 PURPOSE = {"X-Purpose": "loan application"}

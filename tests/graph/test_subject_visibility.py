@@ -1,6 +1,6 @@
 """Subject visibility, one rule at every entry point: role × entry point × subject kind.
 
-The rule (gateway.policy.publication): organisations are shown to everyone; a natural person only to
+The rule (gateway.policy.access): organisations are shown to everyone; a natural person only to
 the admin, departments, partners (then bounded by the person's authorisation) and the person itself.
 Each entry point that returns subjects is asked for an organisation and for a person by every kind
 of caller, and must answer the same way: shown, or indistinguishable from unknown (null, absent from
@@ -20,7 +20,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.tables import subject as subject_table
 from gateway.host.demo import seed
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
-from gateway.policy.publication import subject_visible, visible_subjects_clause
+from gateway.policy.access import subject_visible, visible_subjects_clause
 from gateway.testing import GatewayHarness
 
 ORGANISATION = ("91110000600037341L", "北京京华建设集团有限公司")

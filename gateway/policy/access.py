@@ -1,7 +1,13 @@
-"""The record-level filter point: which subjects and which records a principal is shown.
+"""Who may see which subjects and records, and who may write to a domain.
 
-Field visibility (one schema per audience) says which *fields* a role may ever see; this module
-says which *rows*. Natural persons are not shown to the public or the portal (lists that publish
+Field visibility (one schema per audience, gateway.policy.visibility) says which *fields* a role may
+ever see; partner access (gateway.features.partners) narrows what a partner sees to what subjects
+authorised. This module holds the rest: the rules for *rows*, and for *writes*.
+
+Writes: only the admin and the departments of a domain call the domain's submission mutations
+(:class:`CanWriteDomain`, which the core puts on every domain-gated ``MutationField``).
+
+Rows: natural persons are not shown to the public or the portal (lists that publish
 them do so through their own fields); a subject is shown itself. Records: the admin sees every
 record, a department every record of its own domain, a subject every record about itself, everyone
 else the published ones: ACTIVE (not repaired, not revoked), inside its publicity window, and not
@@ -16,8 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from strawberry.permission import BasePermission
+from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, GatewayError
 from gateway.kernel.identifiers import CodeType
 from gateway.kernel.rules import PublicityRules
 from gateway.records.publicity import is_published, is_withheld
@@ -75,3 +84,22 @@ def record_filter(
     if role is Role.SUBJECT:
         return lambda sid, record: published(record) or (sid == own_subject_id and not is_withheld(record, day, rules))
     return lambda _sid, record: published(record)
+
+
+class CanWriteDomain(BasePermission):
+    """Only the admin and departments of ``domain`` may call a domain's mutations."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise GatewayError("This mutation needs an API key (Authorization: Bearer <key>).", UNAUTHENTICATED)
+        if not principal.may_write(self.domain):
+            raise GatewayError(
+                f"Client {principal.name!r} ({principal.role.value}) may not write to domain {self.domain!r}.",
+                FORBIDDEN,
+                domain=self.domain,
+            )
+        return True

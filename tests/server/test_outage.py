@@ -24,12 +24,12 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
-from factories import VIOLATOR_CODE, tax_violation
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gateway.db.availability import is_database_unavailable
 from gateway.testing import GatewayHarness, error_codes, free_port
+from testsupport.factories import VIOLATOR_CODE, tax_violation
 
 pytestmark = pytest.mark.postgres
 

@@ -1,0 +1,87 @@
+"""Every fixed bound on input and work, in one place: the sizes of codes, keys, texts, cursors,
+batches and nesting that no request may exceed whatever the configuration says.
+
+The configurable limits (page sizes, batch sizes, request bytes, per-role query limits and rate
+limits) are settings (``gateway.kernel.settings``, README "Configuration"); the query limits' rules
+are in ``gateway.policy.limits``. A test keeps any other module from defining its own ``MAX_*``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+# --- identifiers and keys ----------------------------------------------------------------------
+# Characters of an API client's name.
+MAX_CLIENT_NAME = 200
+# Characters of a subject code: longer input is rejected before any parsing work.
+MAX_CODE_LENGTH = 32
+# Characters of an API key.
+MAX_KEY_LENGTH = 128
+# Characters of a bearer JWT.
+MAX_JWT_LENGTH = 8192
+# Bytes of an HS256 shared key (shorter ones are refused at start).
+MIN_SHARED_KEY_LENGTH = 32
+# Characters of a name taken from an identity provider's token.
+MAX_IDENTITY_NAME = 200
+
+# --- reading -----------------------------------------------------------------------------------
+# Worker processes of `serve --workers`.
+MAX_WORKERS = 64
+# Characters of a page cursor.
+MAX_CURSOR_LENGTH = 512
+# Characters of a searchSubjects name.
+MAX_SEARCH_LENGTH = 100
+# Keys per loader statement: far under SQLite's and asyncpg's bind-parameter limits.
+MAX_LOADER_BATCH = 1_000
+# How deep the limits' walk follows selections, inline fragments and fragment spreads together.
+# graphql-core's parser stops at 200 levels within one definition, but a chain of fragments spreading
+# each other has no such bound, and both the walk and validation recurse along it: past this, the
+# document is refused before anything recurses further. The depth limits are 25 at most.
+MAX_NESTING = 100
+
+# --- writing -----------------------------------------------------------------------------------
+# 万元 of a penalty amount: ten trillion yuan, far above any real penalty.
+MAX_AMOUNT_WAN = Decimal(10**9)
+# Measures named in one list entry.
+MAX_MEASURES = 20
+# Characters of the names of subjects, authorities and units.
+MAX_NAME = 200
+# Characters of free text: facts, legal basis, reasons.
+MAX_TEXT = 2_000
+# Yuan of any amount in a record.
+MAX_AMOUNT = Decimal(10**15)
+# Characters of a decision's document number.
+MAX_DOCUMENT_NUMBER = 128
+# Bytes of a JSON line or CSV field: above this it is refused, not read into memory.
+MAX_LINE_BYTES = 1_000_000
+# Characters of free-text arguments: a dispute's reason, a complaint's matter, a commitment's content, notes.
+MAX_ARGUMENT_TEXT = 2_000
+
+# --- features ----------------------------------------------------------------------------------
+# Characters of the X-Purpose header kept in the query record.
+MAX_QUERY_PURPOSE = 200
+# Field groups in one authorisation or contract.
+MAX_GROUPS = 50
+# Characters of an authorisation's purpose.
+MAX_AUTHORIZATION_PURPOSE = 200
+# Characters of a paper authorisation's reference number.
+MAX_REFERENCE = 100
+# Current grants of one subject: a handful of banks in practice; the cap keeps one key from filling the table.
+MAX_CURRENT_PER_SUBJECT = 100
+# Characters of a complainant's contact.
+MAX_CONTACT = 200
+# Characters of a dispute's evidence reference.
+MAX_EVIDENCE = 500
+# Characters of a complaint's follow-up token.
+MAX_COMPLAINT_TOKEN_LENGTH = 100
+# Characters of a workflow step's note.
+MAX_NOTE = 2_000
+# Ten years: a commitment is not for ever.
+MAX_COMMITMENT_VALIDITY = dt.timedelta(days=3_653)
+
+# --- working days ------------------------------------------------------------------------------
+# Working days a deadline may count: ten years, far beyond any legal deadline, and it bounds the loop.
+MAX_WORKING_DAYS = 3650
+# Calendar days between two dates whose working days are counted: twenty years.
+MAX_SPAN_DAYS = 7305
