@@ -99,8 +99,22 @@ class Decision:
         )
 
 
-def read_decision(reader: ItemReader, policy: SubmissionPolicy, raw: Any) -> Decision | None:
-    """Document number, decision date (not in the future), authority and source unit with their codes."""
+def read_decision(
+    reader: ItemReader,
+    policy: SubmissionPolicy,
+    raw: Any,
+    *,
+    decided_on: date | None = None,
+    date_field: str = "decisionDate",
+) -> Decision | None:
+    """Document number, decision date (not in the future), authority and source unit with their codes.
+
+    A format whose date has another name (an inspection's ``inspectionDate``) passes it as ``decided_on``,
+    and ``date_field`` for the error to name it: ``read_decision(item, policy, raw,
+    decided_on=raw.inspection_date, date_field="inspectionDate")``.
+    """
+    if decided_on is None:
+        decided_on = raw.decision_date
     number = reader.string("documentNumber", raw.document_number, MAX_DOCUMENT_NUMBER)
     authority = reader.string("decidingAuthority", raw.deciding_authority, MAX_NAME)
     authority_code = (
@@ -111,13 +125,13 @@ def read_decision(reader: ItemReader, policy: SubmissionPolicy, raw: Any) -> Dec
     unit = reader.string("sourceUnit", raw.source_unit, MAX_NAME)
     unit_code = reader.uscc("sourceUnitCode", raw.source_unit_code, policy.uscc_allow_list)
     today = policy.reference_date()
-    if raw.decision_date > today:
-        reader.fail("decisionDate", f"must not be in the future (today is {today.isoformat()})")
+    if decided_on > today:
+        reader.fail(date_field, f"must not be in the future (today is {today.isoformat()})")
     if reader.failed & {"documentNumber", "decidingAuthority", "decidingAuthorityCode", "sourceUnit", "sourceUnitCode"}:
         return None
     if number is None or authority is None or unit is None or unit_code is None:
         return None
-    return Decision(number, raw.decision_date, authority, authority_code, unit, unit_code)
+    return Decision(number, decided_on, authority, authority_code, unit, unit_code)
 
 
 def normal(value: Any) -> Any:

@@ -14,10 +14,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from gateway.api import (
-    MAX_DOCUMENT_NUMBER,
     MAX_NAME,
     MAX_TEXT,
-    Decision,
     ItemError,
     ItemReader,
     Party,
@@ -28,6 +26,7 @@ from gateway.api import (
     Validated,
     detail_writer,
     document_key_finder,
+    read_decision,
     read_party,
     read_sub_area,
     record_fingerprint,
@@ -66,23 +65,11 @@ def validate_inspections(inputs: Sequence[UrbanInspectionInput], policy: Submiss
     """Validate inspection results, reporting every problem of every item."""
     errors: list[ItemError] = []
     built: list[Submission | None] = []
-    today = policy.reference_date()
     for index, raw in enumerate(inputs):
         item = ItemReader(index, errors)
         party = _read_party(item, raw, policy)
-        # The decision fields as read_decision reads them, but for the date: an inspection's is
-        # inspectionDate, and a date in the future must be reported against that field.
-        number = item.string("documentNumber", raw.document_number, MAX_DOCUMENT_NUMBER)
-        authority = item.string("decidingAuthority", raw.deciding_authority, MAX_NAME)
-        authority_code = (
-            item.uscc("decidingAuthorityCode", raw.deciding_authority_code, policy.uscc_allow_list)
-            if (raw.deciding_authority_code or "").strip()
-            else None
-        )
-        source_unit = item.string("sourceUnit", raw.source_unit, MAX_NAME)
-        source_unit_code = item.uscc("sourceUnitCode", raw.source_unit_code, policy.uscc_allow_list)
-        if raw.inspection_date > today:
-            item.fail("inspectionDate", f"must not be in the future (today is {today.isoformat()})")
+        # The shared decision fields; an inspection's date is its inspectionDate.
+        decision = read_decision(item, policy, raw, decided_on=raw.inspection_date, date_field="inspectionDate")
         sub_area = _read_sub_area(item, raw.sub_area)
         inspection_item = item.string("inspectionItem", raw.inspection_item, MAX_NAME)
         findings = item.string("findings", raw.findings, MAX_TEXT)
@@ -91,13 +78,12 @@ def validate_inspections(inputs: Sequence[UrbanInspectionInput], policy: Submiss
         result = rules.InspectionResult(raw.result)
         for field_name, message in rules.deadline_problems(result, raw.inspection_date, raw.rectification_deadline):
             item.fail(field_name, message)
-        if item.failed or party is None:
+        if item.failed or party is None or decision is None:
             built.append(None)
             continue
         # Every field read without a failure holds a value; the assert tells the type checker so.
-        assert number and authority and source_unit and source_unit_code and sub_area
+        assert sub_area
         severity = rules.inspection_severity(result)
-        decision = Decision(number, raw.inspection_date, authority, authority_code, source_unit, source_unit_code)
         envelope = decision.envelope(
             rules.DOMAIN,
             rules.INSPECTION_RECORD_TYPE,
@@ -122,7 +108,7 @@ def validate_inspections(inputs: Sequence[UrbanInspectionInput], policy: Submiss
                 subject_name=party.name,
                 subject_kind=party.kind,
                 envelope=envelope,
-                key=(source_unit_code, number),
+                key=(decision.source_unit_code, decision.document_number),
                 fingerprint=record_fingerprint(envelope, party.subject_hash, detail),
                 detail=detail,
             )
