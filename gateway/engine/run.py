@@ -13,6 +13,9 @@ runs no further level: the errors of its own fields are reported (graphql-core r
 fields together and reports each), those of deeper fields cannot arise. graphql-core may report a
 few of the latter, from fields its scheduling happened to run before the null; the specification
 leaves them open, and the differential tests compare everything else.
+
+Over 400 lines on purpose: the level loop, error bubbling and value completion share the slot
+representation and its hot-path invariants; the plan (plan.py) and the executor live apart.
 """
 
 from __future__ import annotations

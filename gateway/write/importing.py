@@ -14,6 +14,9 @@ Each run writes its own report: it is written aside and moved over ``FILE.report
 and a run that rejects nothing removes a previous run's report (and says so), so that the report
 beside a file is never an older run's. A batch that a concurrent import of the same records makes
 fail (two imports of one file, say) is retried; it is reported row by row only if it keeps failing.
+
+Over 400 lines on purpose: streaming, decoding (UTF-8 or GB18030), parsing, batching and the report are
+one pipeline with one bounded-memory invariant, kept together so that it can be checked in one reading.
 """
 
 from __future__ import annotations

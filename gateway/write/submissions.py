@@ -9,6 +9,9 @@ plugin's natural key, and a callback that writes the detail row. This module:
 * skips items whose natural key already holds an identical record (idempotent re-submission),
   and rejects items whose key holds a different one (corrections go through the dispute workflow);
 * inserts the rest in one transaction, a few statements per batch rather than per item.
+
+Over 400 lines on purpose: validation, locking, the natural-key lookup and the one transaction are one
+sequence whose steps share their invariants; split, each part would need the others to be read.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ relative to ``demo.today``, and written through the same validation and ``submit
 mutations, so seeding twice with the same reference date changes nothing (every item comes back
 UNCHANGED). The showcase enterprise ``91350100M000100Y43`` always has a qualification, a good and a
 bad conduct record and a registered practitioner.
+
+Over 400 lines on purpose: it is data (the demo's records), written out so a reader sees what the demo holds.
 """
 
 from __future__ import annotations

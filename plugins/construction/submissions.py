@@ -12,6 +12,9 @@ registered by another domain), not to the record.
 A registration names two subjects: the practitioner (the record's subject, created by the core)
 and the employer, which :func:`write_registration_details` finds or creates in the same
 transaction, one look-up and at most one insert per batch.
+
+Over 400 lines on purpose: one module per domain's write path, as in every built-in; construction has
+four record kinds (qualifications, registrations, conduct records, black-list entries).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ to ``demo.today``, and written through the same validation and ``submit()`` path
 seeding twice with the same reference date changes nothing (every item comes back UNCHANGED).
 The standard's example code always holds a licence, a penalty and a current red-list entry, so that
 its green channel is open.
+
+Over 400 lines on purpose: it is data (the demo's records), written out so a reader sees what the demo holds.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Everything is drawn from ``demo.rng("urban_management")`` in the order of ``demo.subjects`` and dated
 relative to ``demo.today``, and written through the same record kinds as the mutations, so seeding
 twice with the same reference date changes nothing (every item comes back UNCHANGED).
+
+Over 400 lines on purpose: it is data (the demo's records), written out so a reader sees what the demo holds.
 """
 
 from __future__ import annotations
