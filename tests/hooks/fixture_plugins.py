@@ -281,17 +281,28 @@ records_plugin = RecordsPlugin()  # what the temporary entry point names
 
 @asynccontextmanager
 async def started(database_url: str | None, *plugins: tuple[str, Any]) -> AsyncIterator[GatewayHarness]:
-    """The real gateway with only ``plugins`` on a migrated, empty database, the demo subjects in it."""
+    """The real gateway with only ``plugins`` on a migrated, empty database, the demo subjects in it.
+
+    On PostgreSQL the database is a new one, dropped afterwards: the fixture plugins' tables (with
+    foreign keys to the core's) must not outlive the test in the session's shared database."""
     from gateway.host.demo import demo_subjects, seed_subjects
 
-    async with GatewayHarness.start(
-        plugins=[name for name, _ in plugins], database_url=database_url, extra_plugins=plugins
-    ) as gw:
-        if database_url is not None:
-            await gw.truncate()  # PostgreSQL: the database is shared by the session's tests
-        gw.clock.travel_to(date.today())
-        await seed_subjects(gw.engine, demo_subjects(20), gw.settings.secret_key)
-        yield gw
+    own = None
+    if database_url is not None:
+        own = make_url(database_url).set(database=f"cg_hooks_{uuid.uuid4().hex[:12]}")
+        await _on_server(own.set(database="postgres"), f'CREATE DATABASE "{own.database}"')
+    try:
+        async with GatewayHarness.start(
+            plugins=[name for name, _ in plugins],
+            database_url=own.render_as_string(hide_password=False) if own is not None else None,
+            extra_plugins=plugins,
+        ) as gw:
+            gw.clock.travel_to(date.today())
+            await seed_subjects(gw.engine, demo_subjects(20), gw.settings.secret_key)
+            yield gw
+    finally:
+        if own is not None:
+            await _on_server(own.set(database="postgres"), f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
 
 
 def install_entry_point(monkeypatch: pytest.MonkeyPatch, where: Path, name: str, attribute: str) -> None:
