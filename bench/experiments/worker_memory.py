@@ -52,6 +52,13 @@ def status_kb(pid: int) -> dict[str, int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid``: the server's CPU, which the other load on the machine disturbs less than
+    wall-clock time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -102,15 +109,18 @@ async def measure(args: argparse.Namespace, pid: int, base: str, keys: dict[str,
             for i in queue:
                 await post(client, *mix[i % 3])
 
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(connection() for _ in range(args.concurrency)))
         report["load_seconds"] = round(time.perf_counter() - began, 2)
+        report["load_cpu_ms_per_request"] = round((cpu_seconds(pid) - cpu) * 1000 / args.requests, 2)
         report["load"] = status_kb(pid)
         times = []
+        cpu = cpu_seconds(pid)
         for _ in range(args.timed):  # one at a time: the latency of W1 with a warm process
             began = time.perf_counter()
             await post(client, *w1)
             times.append((time.perf_counter() - began) * 1000)
+        report["w1_cpu_ms"] = round((cpu_seconds(pid) - cpu) * 1000 / args.timed, 2)
         report["w1_ms"] = {
             "median": round(statistics.median(times), 2),
             "mean": round(statistics.fmean(times), 2),

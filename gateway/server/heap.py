@@ -27,5 +27,9 @@ def settle() -> None:
 
 
 def tune() -> None:
+    import os  # EXPERIMENT ONLY
+    if os.environ.get("CG_GC"):
+        gc.set_threshold(*map(int, os.environ["CG_GC"].split(",")))
+        return
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
