@@ -6,15 +6,13 @@ them; helpers the tests import (factories, paths) live in testsupport/, outside 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from gateway.testing import GatewayHarness
+from testsupport.postgres import configured_url, throwaway_database
 
 PG_ENV = "CREDIT_GATEWAY_TEST_DATABASE_URL"
 
@@ -29,32 +27,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throw-away database on the configured server, dropped after the session."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
-    name = f"cg_test_{uuid.uuid4().hex[:12]}"
-    import asyncio
-
-    import asyncpg
-
-    url = make_url(base)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(
-            user=url.username,
-            password=url.password,
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            database=url.database,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway_database(configured_url(), "cg_test") as url:
+        yield url
 
 
 @pytest.fixture

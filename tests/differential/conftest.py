@@ -7,47 +7,20 @@ tests truncate), dropped at the end of the session.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from differential.pair import EnginePair
 from differential.probe_plugin import PROBE
-
-PG_ENV = "CREDIT_GATEWAY_TEST_DATABASE_URL"
+from testsupport.postgres import configured_url, throwaway_database
 
 
 @pytest.fixture(scope="session")
 def differential_postgres_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
-    url = make_url(base)
-    name = f"cg_differential_{uuid.uuid4().hex[:12]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(
-            user=url.username,
-            password=url.password,
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            database=url.database,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    # Sync, outside the session's event loop (a fixture asked for inside it could not asyncio.run).
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway_database(configured_url(), "cg_differential") as url:
+        yield url
 
 
 class Pairs:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import sys
-import uuid
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 from stdnum.cn import uscc
 from strawberry.types import Info
@@ -57,6 +55,7 @@ from gateway.api import (
     parse_date,
 )
 from gateway.testing import GatewayHarness
+from testsupport.postgres import throwaway_database, throwaway_database_async
 
 DOMAIN = "hookfix"
 LOADER = f"{DOMAIN}.records"
@@ -287,22 +286,17 @@ async def started(database_url: str | None, *plugins: tuple[str, Any]) -> AsyncI
     foreign keys to the core's) must not outlive the test in the session's shared database."""
     from gateway.host.demo import demo_subjects, seed_subjects
 
-    own = None
-    if database_url is not None:
-        own = make_url(database_url).set(database=f"cg_hooks_{uuid.uuid4().hex[:12]}")
-        await _on_server(own.set(database="postgres"), f'CREATE DATABASE "{own.database}"')
-    try:
-        async with GatewayHarness.start(
-            plugins=[name for name, _ in plugins],
-            database_url=own.render_as_string(hide_password=False) if own is not None else None,
-            extra_plugins=plugins,
-        ) as gw:
-            gw.clock.travel_to(date.today())
-            await seed_subjects(gw.engine, demo_subjects(20), gw.settings.secret_key)
-            yield gw
-    finally:
-        if own is not None:
-            await _on_server(own.set(database="postgres"), f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+    async with AsyncExitStack() as stack:
+        if database_url is not None:
+            database_url = await stack.enter_async_context(throwaway_database_async(database_url, "cg_hooks"))
+        gw = await stack.enter_async_context(
+            GatewayHarness.start(
+                plugins=[name for name, _ in plugins], database_url=database_url, extra_plugins=plugins
+            )
+        )
+        gw.clock.travel_to(date.today())
+        await seed_subjects(gw.engine, demo_subjects(20), gw.settings.secret_key)
+        yield gw
 
 
 def install_entry_point(monkeypatch: pytest.MonkeyPatch, where: Path, name: str, attribute: str) -> None:
@@ -323,28 +317,10 @@ def cli_database(backend: str, database_url: str | None, tmp_path: Path) -> str:
     downgrading the session's database."""
     if backend != "postgres" or database_url is None:
         return f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    # Created and dropped from the server's maintenance database: the session's own is gone at exit.
-    url = make_url(database_url).set(database="postgres")
-    name = f"cg_hooks_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_on_server(url, f'CREATE DATABASE "{name}"'))
-    atexit.register(lambda: asyncio.run(_on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def _on_server(url: URL, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        database=url.database,
-    )
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+    database = throwaway_database(database_url, "cg_hooks")
+    url = database.__enter__()
+    atexit.register(database.__exit__, None, None, None)  # the command line's runs end with the session
+    return url
 
 
 def count_rows(url: str, table: str) -> int:
