@@ -10,7 +10,10 @@ W1 requests, to check that a memory change does not slow requests.
 It creates one API client per role (portal, partner, subject, department, admin; public needs none),
 starts the server as production does (the ``serve`` command, one worker: the serving process is the
 command's own, which it checks by listing its children), reads VmRSS and VmHWM from /proc/<pid>/status
-at each step (VmHWM is what bench/cgbench/procstat.py sums for "peak RSS"), and prints one line of JSON.
+at each step (VmHWM is what bench/cgbench/procstat.py sums for "peak RSS"), and prints one line of JSON:
+those figures in kB, the load's wall time and the server's CPU (utime + stime) per request, then the
+CPU and latency of ``--timed`` W1 requests sent one at a time. On a shared machine compare runs made
+one after the other, alternating the variants, and repeat: wall times vary by a quarter.
 ``--env`` passes settings to the server only (e.g. CREDIT_GATEWAY_PLAN_CACHE_SIZE=64, MALLOC_ARENA_MAX=2).
 The load mixes W1, W2 and W3 (a third each) from ``--concurrency`` connections, as wrk's 16 do.
 """
@@ -34,9 +37,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ for cgbench's workloads
 
-from cgbench.workloads import BATCH, BLACK_LISTS, PROFILE  # noqa: E402
+from gateway.host.demo import demo_subjects
 
-from gateway.host.demo import demo_subjects  # noqa: E402
+from cgbench.workloads import BATCH, BLACK_LISTS, PROFILE
 
 ROLES = ("portal", "partner", "subject", "department", "admin")
 SUBJECT_QUERY = "{ me { __typename } }"
