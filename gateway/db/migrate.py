@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 CORE_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
@@ -39,11 +38,19 @@ class MigrationSource:
 CORE_SOURCE = MigrationSource("core", CORE_VERSIONS, "alembic_version")
 
 
+# Alembic (some 12 MB) is imported when migrations run, not by every serving worker that composes plugins.
+
+
 def _script_directory(source: MigrationSource) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(source.versions_dir.parent), version_locations=[str(source.versions_dir)])
 
 
 def _run(connection: Connection, source: MigrationSource, destination: str, upgrading: bool) -> None:
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+
     script = _script_directory(source)
 
     def step(rev: Any, _context: Any) -> Any:
@@ -63,6 +70,8 @@ def _run(connection: Connection, source: MigrationSource, destination: str, upgr
 
 
 def _current_heads(connection: Connection, source: MigrationSource) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": source.version_table})
     return context.get_current_heads()
 
