@@ -101,9 +101,11 @@ def _records_request(info: Info, domain: str | None, first: int | None) -> tuple
     settings = info.context.settings
     size = page_size(first, default=DEFAULT_RECORDS, maximum=settings.max_page_size)
     graph = info.context.graph
-    loaders_of = [s.loader for s in graph.composition.record_sources if domain is None or s.domain == domain]
+    # Sources of every domain (broken commitments) are read whatever the domain, once: not as a domain.
+    sources = [s for s in graph.composition.record_sources if not s.every_domain]
+    loaders_of = [s.loader for s in sources if domain is None or s.domain == domain]
     if domain is not None and not loaders_of:
-        known = ", ".join(s.domain for s in graph.composition.record_sources)
+        known = ", ".join(s.domain for s in sources)
         raise BadUserInput(f"Unknown domain {domain!r}; known: {known or 'none'}", argument="domain")
     return size, (*loaders_of, *graph.core_record_loaders)
 

@@ -233,8 +233,9 @@ def schema_extensions(role: Role, policies: Policies) -> Sequence[Any] | None:
 
     Receives (take only what you need): ``role``, the audience (a :class:`gateway.api.Role`);
     ``policies``, every field's declared visibility.
-    Returns: ``SchemaExtension`` classes or factories, run in hook order (``tryfirst`` plugins
-    first) after the core's limits and before its query-plan extension. A field-wrapping extension
+    Returns: ``SchemaExtension`` classes or factories, after the core's limits and before its
+    query-plan extension: the core's default plugins' first (the partner field guard, then the query
+    record), then the other plugins' in hook order (``tryfirst`` first). A field-wrapping extension
     under the planned engine must say which fields it wraps (``planned_field_wrapped``), or the
     audience's operations run on graphql-core.
 
@@ -248,8 +249,10 @@ def schema_extensions(role: Role, policies: Policies) -> Sequence[Any] | None:
 
 @hookspec
 def schema_built(schema: Any, role: Role, policies: Policies) -> None:
-    """Called once each audience's schema is built, before it serves a request: to check it (a
-    bad declaration stops the start) or to annotate it (descriptions).
+    """Called once each audience's schema is built, before it serves a request: to check it or to
+    annotate it (descriptions). The admin's schema is built at start, so raising there stops the
+    start; the others are built on their audience's first request, so raising there fails that
+    audience's requests (with an internal error, logged) until the cause is fixed.
 
     Receives (take only what you need): ``schema``, the built ``strawberry.federation.Schema``
     (its graphql-core schema is ``schema._schema``); ``role``; ``policies``.

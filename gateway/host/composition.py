@@ -125,7 +125,10 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
             if importer.name in comp.importers.setdefault(plugin, {}):
                 raise ConfigurationError(f"Plugin {plugin!r} declares importer {importer.name!r} twice")
             comp.importers[plugin][importer.name] = importer
-    for plugin, access in call_each(manager, "subject_access"):
+    # The core's default plugins first (partner admission decides before any other plugin sees the rows,
+    # so that a partner's refusals read alike whatever else is installed), then the others by name.
+    accesses = sorted(call_each(manager, "subject_access"), key=lambda item: not item[0].startswith(DEFAULT_PREFIX))
+    for plugin, access in accesses:
         if not isinstance(access, SubjectAccess):
             raise ConfigurationError(f"Plugin {plugin!r}: hook subject_access must return a SubjectAccess")
         comp.subject_access.append(access)

@@ -26,6 +26,7 @@ from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
 from gateway.host.composition import Composition
+from gateway.host.loading import DEFAULT_PREFIX, each_implementation
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
     BadUserInput,
@@ -313,6 +314,15 @@ class Graph:
         return {**{spec.name: spec for spec in CORE_LOADERS}, **self.composition.loaders}
 
 
+def _contributed_extensions(composition: Composition, role: Role, policies: Policies) -> list[Any]:
+    """The plugins' schema extensions: the core's default plugins' first (the partner field guard wraps
+    fields before any other plugin's extension sees them, then the query record), then the others' in
+    hook order (``tryfirst`` first)."""
+    calls = each_implementation(composition.manager, "schema_extensions")
+    calls.sort(key=lambda call: not call[0].startswith(DEFAULT_PREFIX))  # stable: hook order within each
+    return [item for _name, call in calls for items in call(role=role, policies=policies) for item in items or ()]
+
+
 def build_graph(
     settings: Settings,
     engine: AsyncEngine,
@@ -344,8 +354,7 @@ def build_graph(
         ]
         # A role none of whose mutations are visible gets no Mutation type at all.
         mutations_seen = any(visible_to(role, policies.visibility("Mutation", name)) for name in mutation_names)
-        # The default plugins' and others' (the partner field guard, the query record), in hook order.
-        contributed = [item for items in hooks.schema_extensions(role=role, policies=policies) for item in items]
+        contributed = _contributed_extensions(composition, role, policies)
         schema = AudienceSchema(
             query=query,
             mutation=mutation if mutations_seen else None,

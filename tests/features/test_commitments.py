@@ -191,6 +191,15 @@ async def test_a_breach_becomes_a_negative_record_in_the_domain(demo: GatewayHar
         "category": "COMMITMENT_BREACH",
         "isPublished": True,
     }
+    # Once among all the subject's records too (no domain asked), and the lifecycle is no domain.
+    everything = await demo.graphql(
+        "query($c: String!) { subject(code: $c) { records(first: 100) { id } } }", {"c": SHOWCASE}
+    )
+    assert [r["id"] for r in everything["data"]["subject"]["records"]].count(str(record_id)) == 1
+    not_a_domain = await demo.graphql(
+        'query($c: String!) { subject(code: $c) { records(domain: "core.lifecycle") { id } } }', {"c": SHOWCASE}
+    )
+    assert error_codes(not_a_domain) == ["BAD_USER_INPUT"]
     # The subject sees its breach; a second breach is refused and writes nothing.
     assert (await demo.graphql(LIST, {"c": SHOWCASE}, key=own))["data"]["commitments"]["edges"][0]["node"][
         "breachRecordId"

@@ -48,3 +48,26 @@ async def test_hook_schema_extensions(database_url: str | None) -> None:
     # Asked once per audience schema built, with the composed policies (Query.subject is public).
     assert (Role.PORTAL, True) in plugin.asked and (Role.PUBLIC, True) in plugin.asked
     assert len(plugin.asked) == len(set(plugin.asked))
+
+
+class EagerExtension:
+    """A plugin that asks to come first (tryfirst): it still comes after the core's own extensions."""
+
+    class Noop(SchemaExtension):
+        pass
+
+    @hookimpl(tryfirst=True)
+    def schema_extensions(self) -> Sequence[Any]:
+        return [self.Noop]
+
+
+async def test_the_core_extensions_come_first(database_url: str | None) -> None:
+    from gateway.features.audit.recorder import QueryRecordExtension
+    from gateway.server.schema import _contributed_extensions
+
+    async with started(database_url, ("eager", EagerExtension())) as gw:
+        composition = gw.graph.composition
+        extensions = _contributed_extensions(composition, Role.PARTNER, composition.policies)
+    names = [getattr(e, "__qualname__", type(e).__qualname__) for e in extensions]
+    assert len(extensions) == 3 and "PartnerFieldGuard" in names[0], names
+    assert extensions[1] is QueryRecordExtension and extensions[2] is EagerExtension.Noop

@@ -55,3 +55,41 @@ async def test_hook_subject_access(database_url: str | None) -> None:
         keeper.hidden_name = ""
         found = await gw.graphql(search, {"n": names["data"]["subject"]["name"]})
         assert found["data"]["searchSubjects"]["edges"], found  # and found again without the condition
+
+
+class Blocklist:
+    """A well-behaved admitter named to sort before the core's plugins: it keeps earlier refusals."""
+
+    def __init__(self, blocked: str) -> None:
+        self.blocked = blocked
+
+    async def admit(self, info: Any, codes: Any, rows: Any) -> list[Any]:
+        return [
+            GatewayError("on the block list", "BLOCKED")
+            if code.value == self.blocked and not isinstance(row, Exception)
+            else row
+            for code, row in zip(codes, rows, strict=True)
+        ]
+
+    @hookimpl
+    def subject_access(self) -> SubjectAccess:
+        return SubjectAccess(admit=self.admit)
+
+
+async def test_partner_admission_decides_before_any_other_plugin(database_url: str | None) -> None:
+    """Whatever a plugin's name, partner admission runs first: a partner's refusals read alike (the code
+    it was not authorised for is not told apart by another plugin's error), and the plugin still refuses
+    what the partner was admitted to."""
+    from gateway.host.demo import demo_subjects
+
+    blocked, other = [s.code.value for s in demo_subjects(20) if s.kind.name == "LEGAL_PERSON"][1:3]
+    async with started(database_url, ("banking", Blocklist(blocked))) as gw:
+        partner = await gw.create_key("partner")
+        query = "query($c: [String!]!) { subjects(codes: $c) { code } }"
+        body = await gw.graphql(query, {"c": [blocked, other]}, key=partner, headers={"X-Purpose": "loan"})
+        assert body["data"]["subjects"] == [None, None]
+        assert sorted(e["extensions"]["code"] for e in body["errors"]) == ["AUTHORIZATION_REQUIRED"] * 2
+        admin = await gw.create_key("admin")  # no partner rule: the plugin's own refusal shows
+        body = await gw.graphql(query, {"c": [blocked, other]}, key=admin)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BLOCKED"]
+        assert body["data"]["subjects"][1] == {"code": other}

@@ -1,4 +1,5 @@
-"""Tables of the complaint and commitment workflows (migration core_0007); imported by gateway.db.tables.
+"""Tables of the complaint and commitment workflows (migration core_0007), on the core's metadata: they
+are registered there when the lifecycle plugin loads (composition always loads it), not by gateway.db.tables.
 
 Both follow the workflow-table contract of :mod:`gateway.features.lifecycle.transitions`: an ``id``, a ``state``
 and a ``version`` that every action bumps, so that of two concurrent actions exactly one wins.

@@ -153,12 +153,15 @@ async def admit_subjects(info: Info, codes: Sequence[SubjectCode], rows: Sequenc
         return list(rows)
     # An unknown code is decided through the same loader, in the same batch, as a known subject: its
     # refusal comes out in the same turn, so even the order of a response's errors does not tell them apart.
-    ids = [row.id if row is not None else NO_SUBJECT_ID for row in rows]
+    # An item another plugin already refused (an Exception) stays refused, and is decided like an unknown code.
+    ids = [row.id if row is not None and not isinstance(row, Exception) else NO_SUBJECT_ID for row in rows]
     decisions = await PartnerAccess.of(context).decisions(ids)
     admitted: list[Any] = []
     refused: dict[int, str] = {}
     for code, row, decision in zip(codes, rows, decisions, strict=True):
-        if isinstance(decision, str):
+        if isinstance(row, Exception):
+            admitted.append(row)
+        elif isinstance(decision, str):
             admitted.append(refusal(decision, code.masked))  # the code as asked: the same for known and unknown
             if row is not None:
                 refused[row.id] = decision
