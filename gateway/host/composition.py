@@ -26,7 +26,7 @@ from gateway.hooks.contributions import (
     SubjectAccess,
     SubjectField,
 )
-from gateway.host.loading import DEFAULT_PLUGINS, DEFAULT_PREFIX, LoadedPlugin, call_each
+from gateway.host.loading import DEFAULT_PLUGINS, LoadedPlugin, call_each, default_plugins_first, is_default_plugin
 from gateway.kernel.errors import ConfigurationError
 from gateway.policy.core import CORE_POLICIES
 from gateway.policy.visibility import Policies
@@ -127,7 +127,7 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
             comp.importers[plugin][importer.name] = importer
     # The core's default plugins first (partner admission decides before any other plugin sees the rows,
     # so that a partner's refusals read alike whatever else is installed), then the others by name.
-    accesses = sorted(call_each(manager, "subject_access"), key=lambda item: not item[0].startswith(DEFAULT_PREFIX))
+    accesses = sorted(call_each(manager, "subject_access"), key=lambda item: default_plugins_first(item[0]))
     for plugin, access in accesses:
         if not isinstance(access, SubjectAccess):
             raise ConfigurationError(f"Plugin {plugin!r}: hook subject_access must return a SubjectAccess")
@@ -182,7 +182,7 @@ def _collect_loaders(manager: pluggy.PluginManager, comp: Composition) -> None:
             comp.loaders[spec.name] = spec
     for plugin, sources in call_each(manager, "record_sources"):
         for source in _as_list(plugin, "record_sources", sources):
-            if source.domain != plugin and not plugin.startswith(DEFAULT_PREFIX):
+            if source.domain != plugin and not is_default_plugin(plugin):
                 raise ConfigurationError(
                     f"Plugin {plugin!r}: a record source must carry the plugin's own domain, not {source.domain!r}"
                 )

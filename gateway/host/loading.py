@@ -67,7 +67,7 @@ def load_plugins(
     available = installed_entry_points()
     extra = list(extra)
     wanted = sorted(available) if allow_list is None else list(dict.fromkeys(allow_list))
-    reserved = [name for name in (*wanted, *dict(extra)) if name.startswith(DEFAULT_PREFIX)]
+    reserved = [name for name in (*wanted, *dict(extra)) if is_default_plugin(name)]
     if reserved:
         raise ConfigurationError(f"Plugin names starting {DEFAULT_PREFIX!r} are the core's own: {', '.join(reserved)}")
     unknown = [name for name in wanted if name not in available and name not in dict(extra)]
@@ -114,7 +114,7 @@ def installed_plugin_manager() -> tuple[pluggy.PluginManager, dict[str, str]]:
     broken: dict[str, str] = {}
     for name, ep in sorted(installed_entry_points().items()):
         try:
-            if name.startswith(DEFAULT_PREFIX):
+            if is_default_plugin(name):
                 raise ConfigurationError(f"names starting {DEFAULT_PREFIX!r} are the core's own")
             plugin = ep.load()
             _register(manager, name, plugin, _version_of(ep), ep.value)
@@ -201,16 +201,23 @@ def call_each(manager: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> l
     call cannot give. Each call still goes through pluggy's hook caller: wrappers of any plugin
     (``wrapper=True`` impls) wrap it, and tracing sees it.
     """
-    hook = getattr(manager.hook, hook_name)
-    implementers = {id(impl.plugin): impl.plugin for impl in hook.get_hookimpls() if not _wraps(impl)}
-    results: list[tuple[str, Any]] = []
-    for plugin in implementers.values():
-        others = [p for key, p in implementers.items() if p is not plugin]
-        outcome = manager.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
-        for result in outcome:
-            if result is not None:
-                results.append((manager.get_name(plugin), result))
+    results = [
+        (name, result)
+        for name, call in each_implementation(manager, hook_name)
+        for result in call(**kwargs)
+        if result is not None
+    ]
     return sorted(results, key=lambda item: item[0])
+
+
+def is_default_plugin(name: str) -> bool:
+    """Whether ``name`` is one of the core's default plugins (``core.*``)."""
+    return name.startswith(DEFAULT_PREFIX)
+
+
+def default_plugins_first(name: str) -> bool:
+    """A sort key (stable sorts keep the order within each group): the core's plugins before the others."""
+    return not is_default_plugin(name)
 
 
 def _wraps(impl: pluggy.HookImpl) -> bool:

@@ -26,7 +26,7 @@ from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
 from gateway.host.composition import Composition
-from gateway.host.loading import DEFAULT_PREFIX, each_implementation
+from gateway.host.loading import default_plugins_first, each_implementation
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
     BadUserInput,
@@ -319,7 +319,7 @@ def _contributed_extensions(composition: Composition, role: Role, policies: Poli
     fields before any other plugin's extension sees them, then the query record), then the others' in
     hook order (``tryfirst`` first)."""
     calls = each_implementation(composition.manager, "schema_extensions")
-    calls.sort(key=lambda call: not call[0].startswith(DEFAULT_PREFIX))  # stable: hook order within each
+    calls.sort(key=lambda call: default_plugins_first(call[0]))  # hook order within each group
     return [item for _name, call in calls for items in call(role=role, policies=policies) for item in items or ()]
 
 
