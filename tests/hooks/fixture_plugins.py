@@ -12,7 +12,7 @@ import asyncio
 import atexit
 import sys
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -317,10 +317,9 @@ def cli_database(backend: str, database_url: str | None, tmp_path: Path) -> str:
     downgrading the session's database."""
     if backend != "postgres" or database_url is None:
         return f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
-    database = throwaway_database(database_url, "cg_hooks")
-    url = database.__enter__()
-    atexit.register(database.__exit__, None, None, None)  # the command line's runs end with the session
-    return url
+    databases = ExitStack()
+    atexit.register(databases.close)  # dropped when the session ends: the command line's runs are done by then
+    return databases.enter_context(throwaway_database(database_url, "cg_hooks"))
 
 
 def count_rows(url: str, table: str) -> int:
