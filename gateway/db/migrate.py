@@ -32,7 +32,8 @@ class MigrationSource:
 
     @classmethod
     def for_plugin(cls, plugin_name: str, versions_dir: str | Path) -> MigrationSource:
-        return cls(plugin_name, Path(versions_dir), f"alembic_version_{plugin_name}")
+        # The core's own plugins are named core.<feature>: a dot has no place in an unquoted table name.
+        return cls(plugin_name, Path(versions_dir), f"alembic_version_{plugin_name.replace('.', '_')}")
 
 
 CORE_SOURCE = MigrationSource("core", CORE_VERSIONS, "alembic_version")

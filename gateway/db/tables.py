@@ -59,6 +59,9 @@ credit_record = sa.Table(
     sa.Column("repair_from", sa.Date, nullable=True),
     sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
+    # The administrative division the record belongs to (gateway.kernel.divisions, migration core_0010): the
+    # deciding authority's area where its code is known, else the subject's registration area.
+    sa.Column("division_code", sa.String(12), nullable=True),
     # Idempotency of submissions: one decision document per source unit. NULL document numbers
     # (annual ratings, for instance) are distinct on both SQLite and PostgreSQL.
     sa.UniqueConstraint("source_unit_code", "document_number", name="uq_credit_record_source_document"),
@@ -67,6 +70,8 @@ credit_record = sa.Table(
     # finds one domain's records of a batch of subjects in the second (which serves the foreign key too).
     sa.Index("ix_credit_record_page", "domain", "category", "status", "decision_date", "id"),
     sa.Index("ix_credit_record_subject_id_domain", "subject_id", "domain"),
+    # text_pattern_ops: PostgreSQL uses the index for LIKE '35%' (gateway.db.divisions) whatever the collation.
+    sa.Index("ix_credit_record_division_code", "division_code", postgresql_ops={"division_code": "text_pattern_ops"}),
 )
 
 api_client = sa.Table(
@@ -87,6 +92,9 @@ api_client = sa.Table(
     sa.Column("restricted_to_persisted", sa.Boolean, nullable=False, server_default=sa.false()),
     # Partners: the field groups of their contract, comma-separated and sorted (migration core_0005).
     sa.Column("contract_groups", sa.Text, nullable=False, server_default=""),
+    # Departments: the division whose records (and those of the divisions below) the key may write and read
+    # in full (migration core_0010). Null: the whole platform, as every key was before divisions.
+    sa.Column("division_code", sa.String(12), nullable=True),
 )
 
 # Shared record formats (gateway.formats): detail tables joined one-to-one to the envelope.

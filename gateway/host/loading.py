@@ -32,6 +32,10 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.audit", "gateway.features.audit.plugin"),
     ("core.partners", "gateway.features.partners.plugin"),
     ("core.lifecycle", "gateway.features.lifecycle.plugin"),
+    ("core.places", "gateway.features.places.plugin"),
+    ("core.lists", "gateway.features.lists.plugin"),
+    ("core.merchants", "gateway.features.merchants.plugin"),
+    ("core.metrics", "gateway.features.metrics.plugin"),
 )
 DEFAULT_PREFIX = "core."
 TRACE_ENV = "CREDIT_GATEWAY_TRACE_PLUGINS"

@@ -28,6 +28,8 @@ AUTHORIZATION_REQUIRED = "AUTHORIZATION_REQUIRED"
 FORBIDDEN_FIELD = "FORBIDDEN_FIELD"
 # The database cannot be reached now: HTTP 503 with Retry-After; retry then (gateway.server.outage).
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+# A code that is not an administrative division (GB/T 2260, or nine digits for a town) or names none.
+INVALID_DIVISION = "INVALID_DIVISION"
 
 
 class GatewayError(GraphQLError):

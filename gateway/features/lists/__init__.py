@@ -1,0 +1,1 @@
+"""Every domain's red and black lists, listed publicly through one core query (``creditLists``)."""

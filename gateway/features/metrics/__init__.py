@@ -1,0 +1,1 @@
+"""Collection metrics for the annual assessment of the departments' credit-information work."""
