@@ -24,6 +24,8 @@ class Principal:
     subject_lookup_hash: str | None = None  # subjects: the one subject they are
     authenticated_by: str | None = None  # "api_key" or "jwt"; None for the public principal
     contract_groups: frozenset[str] = frozenset()  # partners: the field groups of their contract
+    # Departments: the division they act for, and for the divisions below it (None: the whole platform).
+    division_code: str | None = None
 
     @property
     def is_authenticated(self) -> bool:
