@@ -34,6 +34,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.lifecycle", "gateway.features.lifecycle.plugin"),
     ("core.places", "gateway.features.places.plugin"),
     ("core.lists", "gateway.features.lists.plugin"),
+    ("core.measures", "gateway.features.measures.plugin"),
     ("core.merchants", "gateway.features.merchants.plugin"),
     ("core.metrics", "gateway.features.metrics.plugin"),
 )
