@@ -8,6 +8,7 @@ from gateway.auth.principal import Role
 from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.engine.batch import batch_resolver
+from gateway.features.measures.queries import reward_withheld  # the catalogue's rule, for a domain's own reward
 from gateway.formats.common import (
     MAX_DOCUMENT_NUMBER,
     PARTY_TYPE_LABELS,
@@ -59,6 +60,8 @@ from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hooks.contributions import (
     DemoContext,
     DemoSubject,
+    Fact,
+    FactSource,
     ImportColumn,
     Importer,
     LoaderSpec,
@@ -143,6 +146,8 @@ __all__ = [
     "Envelope",
     "EnvelopeFields",
     "EnvelopeInput",
+    "Fact",
+    "FactSource",
     "FindExisting",
     "GatewayError",
     "ImportColumn",
@@ -220,6 +225,7 @@ __all__ = [
     "read_sub_area",
     "record_fingerprint",
     "reject",
+    "reward_withheld",
     "subject",
     "submission_mutation",
     "submit",

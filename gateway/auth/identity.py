@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.auth.principal import Principal, Role
+from gateway.kernel.divisions import InvalidDivision, check_division
 from gateway.kernel.errors import ConfigurationError, InvalidSubjectCode
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_IDENTITY_NAME as MAX_NAME
@@ -33,8 +34,9 @@ class PrincipalResolver(Protocol):
 
 class ClaimsPrincipalResolver:
     """Roles straight from the token: ``role`` (one of the API-key roles but public), ``domain`` for
-    a department (a loaded domain), ``subject`` for a subject (its USCC or ID number, kept only as the
-    keyed hash), and ``name`` or else ``sub`` for the principal's name."""
+    a department (a loaded domain) and optionally ``division`` (a GB/T 2260 code: the department acts for
+    that division and those below it; absent: the whole platform), ``subject`` for a subject (its USCC or
+    ID number, kept only as the keyed hash), and ``name`` or else ``sub`` for the principal's name."""
 
     def __init__(self, *, settings: Settings, domains: Collection[str]) -> None:
         self.secret_key = settings.secret_key
@@ -63,9 +65,34 @@ class ClaimsPrincipalResolver:
             except InvalidSubjectCode:
                 raise UnknownIdentity("The token's 'subject' claim is not a valid subject code") from None
             subject_hash = lookup_hash(parsed, self.secret_key)
+        division = division_claim(claims, role)
         name = claims.get("name") or claims.get("sub")
         name = name[:MAX_NAME] if isinstance(name, str) and name.strip() else f"token {role.value}"
-        return Principal(role=role, name=name, domain=domain, subject_lookup_hash=subject_hash, authenticated_by="jwt")
+        return Principal(
+            role=role,
+            name=name,
+            domain=domain,
+            subject_lookup_hash=subject_hash,
+            authenticated_by="jwt",
+            division_code=division,
+        )
+
+
+def division_claim(claims: Mapping[str, Any], role: Role) -> str | None:
+    """The checked ``division`` claim: a known GB/T 2260 code (or a town's nine digits) on a department
+    token; absent or null means the whole platform. Refused on other roles' tokens rather than ignored:
+    a division meant to narrow a key must never be silently dropped."""
+    raw = claims.get("division")
+    if raw is None:
+        return None
+    if role is not Role.DEPARTMENT:
+        raise UnknownIdentity("The 'division' claim is for department tokens only")
+    if not isinstance(raw, str):
+        raise UnknownIdentity("The token's 'division' claim must be a string")
+    try:
+        return check_division(raw)
+    except InvalidDivision:
+        raise UnknownIdentity("The token's 'division' claim is not a known division code") from None
 
 
 def load_principal_resolver(settings: Settings, domains: Collection[str]) -> PrincipalResolver:

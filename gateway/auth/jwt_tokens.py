@@ -10,6 +10,7 @@ configured ones. The algorithm is taken from an allow-list that depends on how k
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import time
@@ -21,6 +22,7 @@ import jwt
 
 from gateway.auth.identity import PrincipalResolver, UnknownIdentity, load_principal_resolver
 from gateway.auth.principal import Principal
+from gateway.kernel.divisions import InvalidDivision, check_division
 from gateway.kernel.errors import ConfigurationError
 from gateway.kernel.limits import MAX_JWT_LENGTH as MAX_TOKEN_LENGTH
 from gateway.kernel.limits import MIN_SHARED_KEY_LENGTH
@@ -129,9 +131,16 @@ class JwtAuthenticator:
         """The principal of a token, or :class:`InvalidToken`."""
         claims = await self.verify(token)
         try:
-            return await self.resolver.resolve(claims)
+            principal = await self.resolver.resolve(claims)
         except UnknownIdentity as exc:
             raise InvalidToken(str(exc)) from None
+        # A deployment's own resolver may set the division too: it is held to the same check.
+        if principal.division_code is not None:
+            try:
+                principal = dataclasses.replace(principal, division_code=check_division(principal.division_code))
+            except InvalidDivision:
+                raise InvalidToken("The token's division is not a known division code") from None
+        return principal
 
     async def verify(self, token: str) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_LENGTH or not looks_like_jwt(token):

@@ -36,6 +36,7 @@ class ClientInfo:
     created_at: datetime
     revoked_at: datetime | None
     contract_groups: str = ""  # partners: comma-separated field groups
+    division_code: str | None = None  # departments: the division bound to (None: the whole platform)
 
 
 async def create_client(
@@ -45,8 +46,10 @@ async def create_client(
     role: Role,
     domain: str | None = None,
     subject_lookup_hash: str | None = None,
+    division_code: str | None = None,
 ) -> tuple[ClientInfo, str]:
-    """Store a new client and return it with its key, which is never retrievable again."""
+    """Store a new client and return it with its key, which is never retrievable again.
+    ``division_code`` must be checked by the caller (:func:`gateway.kernel.divisions.check_division`)."""
     prefix = secrets.token_hex(4)
     key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
     async with engine.begin() as conn:
@@ -58,6 +61,7 @@ async def create_client(
                     role=role.value,
                     domain=domain,
                     subject_lookup_hash=subject_lookup_hash,
+                    division_code=division_code,
                     key_prefix=prefix,
                     key_hash=_digest(key),
                     created_at=datetime.now(UTC),
@@ -79,6 +83,7 @@ def _info(row: sa.Row) -> ClientInfo:
         m["created_at"],
         m["revoked_at"],
         m["contract_groups"] or "",
+        m["division_code"],
     )
 
 
@@ -97,6 +102,26 @@ async def revoke_client(engine: AsyncEngine, client_id: int) -> bool:
             .values(revoked_at=datetime.now(UTC))
         )
     return result.rowcount == 1
+
+
+async def bind_division(engine: AsyncEngine, client_id: int, division_code: str | None) -> ClientInfo | None:
+    """Bind an active department key to a division (None: the whole platform again), effective from its
+    next request. Returns the updated client, or None when there is no such active department client.
+    ``division_code`` must be checked by the caller."""
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                api_client.update()
+                .where(
+                    api_client.c.id == client_id,
+                    api_client.c.revoked_at.is_(None),
+                    api_client.c.role == Role.DEPARTMENT.value,
+                )
+                .values(division_code=division_code)
+                .returning(api_client)
+            )
+        ).first()
+    return _info(row) if row is not None else None
 
 
 class InvalidKey(Exception):
@@ -122,4 +147,5 @@ async def authenticate(engine: AsyncEngine, key: str) -> Principal:
         subject_lookup_hash=row.subject_lookup_hash,
         authenticated_by="api_key",
         contract_groups=frozenset(group for group in (row.contract_groups or "").split(",") if group),
+        division_code=row.division_code,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,18 +27,30 @@ def import_records(
         Path | None, typer.Option(help="Where to write the per-row report (default: FILE.report.csv).")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5_000, help="Rows per transaction.")] = 500,
+    division: Annotated[
+        str | None,
+        typer.Option(
+            help="Import as a department of this division (GB/T 2260, e.g. 350100): rows outside it are "
+            "rejected and reported. Default: the whole platform."
+        ),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Import a domain's records: valid rows are committed, invalid rows reported with their row
     number; running the same file again adds nothing. Exit 1 when some rows were rejected."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+    from gateway.cli.clients import checked_division
     from gateway.db.engine import create_engine
     from gateway.server.app import compose_plugins
     from gateway.write.importing import ImportFailed, import_file
     from gateway.write.submissions import SubmissionPolicy
 
     settings = build_settings(database_url)
+    try:
+        division_code = checked_division(division)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from exc
     try:
         composition = compose_plugins(settings)
     except ConfigurationError as exc:
@@ -78,7 +91,7 @@ def import_records(
                     engine,
                     importer,
                     file,
-                    SubmissionPolicy.from_settings(settings),
+                    dataclasses.replace(SubmissionPolicy.from_settings(settings), division_code=division_code),
                     file_format=file_format,
                     encoding=encoding,
                     report_path=report,

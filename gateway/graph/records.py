@@ -3,7 +3,7 @@ types implement, and helpers for plugins to read envelope rows into it."""
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -43,6 +43,15 @@ class CreditRecord:
     )
     disputed: bool = strawberry.field(description="A dispute (异议) about it is open; it stays published meanwhile.")
     revision: int = strawberry.field(description="1, and one more for each correction; earlier ones are kept.")
+    # credit_record.created_at, set by the database when the record is inserted: the submission. A
+    # correction updates the row and keeps it, so it stays the first submission's time.
+    submitted_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When the source unit submitted the record to the gateway (its insertion); null only for a record "
+            "a plugin built without it. Published on arrival unless already outside its publicity window."
+        ),
+    )
     subject_id: strawberry.Private[int]
 
     @strawberry.field(description="Published today: active, inside its window, not withheld by the five-year rule.")
@@ -88,6 +97,7 @@ ENVELOPE_COLUMNS: tuple[sa.Column[Any], ...] = (
     credit_record.c.repair_from,
     credit_record.c.disputed,
     credit_record.c.revision,
+    credit_record.c.created_at,  # CreditRecord.submittedAt
 )
 
 
@@ -115,6 +125,7 @@ def envelope_kwargs(row: Any) -> dict[str, Any]:
         "repair_from": row.repair_from,
         "disputed": bool(row.disputed),
         "revision": row.revision,
+        "submitted_at": row.created_at,
     }
 
 

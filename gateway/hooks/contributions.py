@@ -87,6 +87,41 @@ class RecordSource:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A fact about a subject that may trigger a joint reward or punishment measure (联合奖惩).
+
+    ``kind`` is a trigger kind of the measures catalogue (``list``, ``tax_grade``, ``record``,
+    ``broken_commitment``, ``supervision_grade``); ``attributes`` are what a trigger matches on
+    (``{"domain": "tax", "list_type": "BLACK"}``, ``{"grade": "A"}``), as strings; ``record_id`` is the
+    record the fact comes from and ``description`` a short text for a person, so that a measure in force
+    can be explained; ``since`` the day the fact began (a decision date), when known.
+    """
+
+    kind: str
+    attributes: Mapping[str, str]
+    record_id: int | None
+    description: str
+    since: date | None = None
+
+
+FactLoad = Callable[[AsyncConnection, Sequence[int], date], Awaitable[Mapping[int, Sequence[Fact]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSource:
+    """Where facts of the ``kinds`` named come from (hook ``measure_facts``).
+
+    ``load(connection, subject_ids, today)`` runs ONE SQL statement for all the subjects and returns,
+    per subject id, the facts in force on ``today`` (only records in force: active, inside their
+    publication window, not withheld; a repaired, revoked or expired record is no fact). Facts of a kind
+    the source does not name are dropped.
+    """
+
+    kinds: tuple[str, ...]
+    load: FactLoad
+
+
+@dataclass(frozen=True, slots=True)
 class ImportColumn:
     """One field of an import file: the input field it fills, the headings it may appear under
     (CSV headings as departments export them, JSON Lines keys), and how its text is parsed.

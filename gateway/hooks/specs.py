@@ -25,10 +25,12 @@ from typing import Annotated, Any
 import pluggy
 import sqlalchemy as sa
 import typer
+from starlette.routing import BaseRoute
 
 from gateway.auth.principal import Role
 from gateway.hooks.contributions import (
     DemoContext,
+    FactSource,
     Importer,
     LoaderSpec,
     MutationField,
@@ -193,6 +195,27 @@ def field_policies() -> Mapping[str, str] | None:
 
 
 @hookspec
+def measure_facts() -> Sequence[FactSource] | None:
+    """Facts about subjects that may trigger joint reward and punishment measures (联合奖惩): the
+    measures catalogue (``core.measures``) names its triggers by fact kind and attributes, and applies a
+    measure to a subject while one of the subject's facts matches one of its triggers.
+
+    Receives: nothing.
+    Returns: :class:`~gateway.hooks.contributions.FactSource` items: ``FactSource(kinds, load)``, where
+    ``load(connection, subject_ids, today)`` runs ONE statement for all the subjects of a request level and
+    returns ``{subject_id: [Fact(kind, attributes, record_id, description, since)]}``, only from records in
+    force on ``today`` (repaired, revoked, expired or withheld records are no facts). The core loads each
+    source once per level (it becomes a loader), whatever the number of subjects.
+
+    Example::
+
+        @hookimpl
+        def measure_facts():
+            return [FactSource(("tax_grade",), load_latest_grades)]
+    """
+
+
+@hookspec
 def importers() -> Sequence[Importer] | None:
     """Bulk import of the plugin's records from CSV (UTF-8 or GB18030) and JSON Lines files.
 
@@ -342,4 +365,28 @@ def shutdown(app: Any, graph: Any) -> Awaitable[None] | None:
         @hookimpl
         async def shutdown(app):
             await app.state.tax_client.aclose()
+    """
+
+
+@hookspec
+def http_routes() -> Sequence[BaseRoute] | None:
+    """Pages and files the plugin serves over HTTP beside ``/graphql`` (a page for people, a download).
+
+    Receives: nothing.
+    Returns: starlette routes (``Route``, ``Mount``), mounted after the core's behind the same middleware:
+    request ids, the database-outage 503, the body limit, authentication (a bad ``Authorization`` header
+    is a 401) and the per-client rate limits. The cross-site guard of ``/graphql`` (JSON or a custom header
+    on every POST) is not applied, so that an HTML form can post: a route that acts on a credential's
+    behalf must guard itself. A path of the core's (``/graphql``, ``/graphiql``, ``/healthz``, ``/readyz``,
+    ``/metrics``) or of another plugin's, or one under a ``Mount`` of either, stops the start. A handler
+    reaches the gateway through ``request.app.state``: ``graph`` (``graph.settings``, ``graph.engine``,
+    ``graph.clock``) and ``public_graphql``, whose ``await execute(query, variables, request=request)``
+    runs an operation in process against the public audience's schema, with the public API's rules, limits
+    and answers (a ``strawberry.types.ExecutionResult``), its ``graphql_schema`` being that schema.
+
+    Example::
+
+        @hookimpl
+        def http_routes():
+            return [Route("/tax/ratings.csv", ratings_csv), Mount("/tax/files", StaticFiles(directory=HERE / "files"))]
     """

@@ -13,11 +13,13 @@ from typing import Any, Generic, TypeVar
 
 import pluggy
 import sqlalchemy as sa
+from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.db.migrate import MigrationSource
 from gateway.db.tables import metadata as core_metadata
 from gateway.graph.subject_type import compose_subject_type
 from gateway.hooks.contributions import (
+    FactSource,
     Importer,
     LoaderSpec,
     MutationField,
@@ -27,6 +29,7 @@ from gateway.hooks.contributions import (
     SubjectField,
 )
 from gateway.host.loading import DEFAULT_PLUGINS, LoadedPlugin, call_each, default_plugins_first, is_default_plugin
+from gateway.kernel.clock import today
 from gateway.kernel.errors import ConfigurationError
 from gateway.policy.core import CORE_POLICIES
 from gateway.policy.visibility import Policies
@@ -34,6 +37,9 @@ from gateway.policy.visibility import Policies
 CORE = "core"
 CORE_SUBJECT_FIELDS = frozenset({"code", "codeType", "name", "kind", "registrationAuthority", "region", "records"})
 CORE_QUERY_FIELDS = frozenset({"subject", "subjects", "searchSubjects", "_entities", "_service"})
+# The core's HTTP paths (gateway.server.app); /graphiql is a mount: every path below it is the core's too.
+CORE_HTTP_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+CORE_HTTP_MOUNTS = frozenset({"/graphiql"})
 
 
 T = TypeVar("T")
@@ -63,6 +69,9 @@ class Composition:
     policies: Policies = field(default_factory=Policies)
     subject_type: Any = None  # the composed CreditSubject (gateway.graph.subject_type)
     subject_access: list[SubjectAccess] = field(default_factory=list)
+    # Sources of measure facts (hook measure_facts), each by the name of the loader it became.
+    measure_facts: dict[str, FactSource] = field(default_factory=dict)
+    http_routes: list[Owned[BaseRoute]] = field(default_factory=list)
 
     @property
     def plugin_names(self) -> list[str]:
@@ -78,6 +87,7 @@ class Composition:
             "tables": [o.item.name for o in self.tables if o.plugin == plugin],
             "loaders": [name for name in self.loaders if name.startswith(f"{plugin}.")],
             "importers": sorted(self.importers.get(plugin, {})),
+            "http routes": [_route_path(o.item) for o in self.http_routes if o.plugin == plugin],
         }
 
 
@@ -113,6 +123,7 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
     comp = Composition(plugins=list(plugins), manager=manager)
     _collect_fields(manager, comp)
     _collect_loaders(manager, comp)
+    _collect_measure_facts(manager, comp)
     _collect_types(manager, comp)
     _collect_tables(manager, comp)
     comp.policies.declare(CORE, CORE_POLICIES)
@@ -137,6 +148,7 @@ def compose(manager: pluggy.PluginManager, plugins: Sequence[LoadedPlugin]) -> C
         if not versions.is_dir():
             raise ConfigurationError(f"Plugin {plugin!r}: migrations directory {versions} does not exist")
         comp.migrations.append(MigrationSource.for_plugin(plugin, versions))
+    _collect_http_routes(manager, comp)
     return comp
 
 
@@ -192,6 +204,31 @@ def _collect_loaders(manager: pluggy.PluginManager, comp: Composition) -> None:
     comp.record_sources.sort(key=lambda s: s.domain)
 
 
+def _collect_measure_facts(manager: pluggy.PluginManager, comp: Composition) -> None:
+    """Each plugin's fact sources (hook ``measure_facts``), each made a loader keyed by subject id named
+    ``<plugin>.measure_facts.<n>``: one statement per source per request level, on the request's connection
+    and day, whatever the number of subjects."""
+    for plugin, sources in call_each(manager, "measure_facts"):
+        for index, source in enumerate(_as_list(plugin, "measure_facts", sources)):
+            if not isinstance(source, FactSource) or not source.kinds:
+                raise ConfigurationError(f"Plugin {plugin!r}: measure_facts must return FactSource items with kinds")
+            name = f"{plugin}.measure_facts.{index}"
+            if name in comp.loaders:
+                raise ConfigurationError(f"Plugin {plugin!r} declares loader {name!r} twice")
+            comp.loaders[name] = LoaderSpec(name, _fact_loader(source), default=())
+            comp.measure_facts[name] = source
+
+
+def _fact_loader(source: FactSource) -> Any:
+    kinds = frozenset(source.kinds)
+
+    async def load(connection: Any, subject_ids: Sequence[int]) -> Mapping[int, tuple[Any, ...]]:
+        found = await source.load(connection, subject_ids, today())
+        return {sid: tuple(f for f in facts if f.kind in kinds) for sid, facts in found.items()}
+
+    return load
+
+
 def _collect_types(manager: pluggy.PluginManager, comp: Composition) -> None:
     """Check type names across plugins: every named strawberry type a plugin reaches from its
     fields and declared types belongs to it, and one name may not mean two classes."""
@@ -226,3 +263,57 @@ def _collect_tables(manager: pluggy.PluginManager, comp: Composition) -> None:
                 raise ConfigurationError(f"Plugin {plugin!r}: hook tables returned {table!r}, not an sa.Table")
             claims.claim(table.name, plugin)
             comp.tables.append(Owned(plugin, table))
+
+
+def _route_path(route: BaseRoute) -> str:
+    return str(getattr(route, "path", ""))
+
+
+def _segments(path: str) -> tuple[str, ...]:
+    return tuple(part for part in path.split("/") if part)
+
+
+def _same_segment(a: str, b: str) -> bool:
+    """Equal, or either is a path parameter (``{token}``), which takes any segment."""
+    return a == b or a.startswith("{") or b.startswith("{")
+
+
+def _overlap(path: str, path_is_mount: bool, other: str, other_is_mount: bool) -> bool:
+    """Whether some request path would be served by both: equal templates, or one under the other's mount."""
+    mine, theirs = _segments(path), _segments(other)
+    if path_is_mount and len(mine) <= len(theirs):
+        theirs = theirs[: len(mine)]
+    elif other_is_mount and len(theirs) <= len(mine):
+        mine = mine[: len(theirs)]
+    return len(mine) == len(theirs) and all(_same_segment(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+def _collect_http_routes(manager: pluggy.PluginManager, comp: Composition) -> None:
+    """The plugins' pages, each path (a route's template, a mount's prefix) claimed by one plugin: two plugins
+    on one path, or one under another's mount, would serve each other's requests depending on the order."""
+    claimed: list[tuple[str, bool, str]] = [(path, False, CORE) for path in sorted(CORE_HTTP_PATHS)]
+    claimed += [(path, True, CORE) for path in sorted(CORE_HTTP_MOUNTS)]
+    # The core's default plugins first: their pages are served before, and a clash reads as the newcomer's.
+    for plugin, routes in sorted(call_each(manager, "http_routes"), key=lambda item: default_plugins_first(item[0])):
+        for route in _as_list(plugin, "http_routes", routes):
+            if not isinstance(route, Route | Mount):
+                raise ConfigurationError(
+                    f"Plugin {plugin!r}: hook http_routes returned {route!r}, not a starlette Route or Mount"
+                )
+            path, is_mount = route.path, isinstance(route, Mount)
+            if not path.startswith("/") and not (is_mount and path == ""):
+                raise ConfigurationError(f"Plugin {plugin!r}: route path {path!r} must start with '/'")
+            if is_mount and not _segments(path):
+                raise ConfigurationError(f"Plugin {plugin!r}: a Mount at the root would take every path")
+            for other, other_is_mount, owner in claimed:
+                if owner == plugin or not _overlap(path, is_mount, other, other_is_mount):
+                    continue  # a plugin's own routes may share a path (one per method)
+                if owner == CORE:
+                    raise ConfigurationError(
+                        f"HTTP path {path!r} of plugin {plugin!r} clashes with the core's {other!r}"
+                    )
+                raise ConfigurationError(
+                    f"HTTP path {path!r} is claimed by both plugin {owner!r} ({other!r}) and plugin {plugin!r}"
+                )
+            claimed.append((path, is_mount, plugin))
+            comp.http_routes.append(Owned(plugin, route))

@@ -20,7 +20,7 @@ from gateway.db.tables import subject
 from gateway.hooks.contributions import DemoContext, DemoSubject
 from gateway.host.loading import call_each
 from gateway.kernel.identifiers import SubjectKind, lookup_hash, parse_subject_code
-from gateway.write.seeding import keeping_workflow_changes
+from gateway.write.seeding import seeding_demo
 
 # The national standards' own example codes (GB 32100, GB 11643): documented examples resolve on the demo.
 ANCHOR_SUBJECTS: tuple[tuple[str, str, SubjectKind], ...] = (
@@ -138,8 +138,9 @@ async def seed(
     added = await seed_subjects(engine, people, secret_key)
     context = DemoContext(engine=engine, subjects=people, today=today or date(2026, 11, 1), secret_key=secret_key)
     # Whatever the workflows did to demo records since they were seeded (corrections, revocations,
-    # repairs) stands: seeding again neither undoes it, nor refuses it, nor duplicates the record.
-    with keeping_workflow_changes():
+    # repairs) stands: seeding again neither undoes it, nor refuses it, nor duplicates the record. The records
+    # it inserts then get realistic submission times (gateway.write.seeding), not the seeding's.
+    async with seeding_demo(engine, context.seed):
         for _plugin, result in call_each(manager, "seed_demo_data", demo=context):  # type: ignore[arg-type]
             if inspect.isawaitable(result):
                 await result

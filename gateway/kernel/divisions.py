@@ -63,9 +63,9 @@ def covers(outer: str | None, inner: str | None) -> bool:
 @dataclass(frozen=True, slots=True)
 class Division:
     code: str
-    name: str
+    name: str  # the latest name; "" for a town (no maintained source names towns)
     level: DivisionLevel
-    parent_code: str | None
+    parent_code: str | None  # None for a province
 
 
 @lru_cache(maxsize=4096)
@@ -74,3 +74,43 @@ def resolve(code: str) -> Division:
     from gateway.kernel.division_table import lookup  # the table is loaded on first use
 
     return lookup(code)
+
+
+def check_division(code: str | None) -> str | None:
+    """A division code as given by an operator or a token (surrounding blanks dropped), checked against the
+    table: the code, None for None or blank (the whole platform); :class:`InvalidDivision` otherwise."""
+    if code is None or not code.strip():
+        return None
+    return resolve(code.strip()).code
+
+
+def children(parent: str | None) -> list[Division]:
+    """The current divisions directly below ``parent`` (None: the provinces), in code order. Towns are not
+    listed (no source names them): a county has no children here."""
+    from gateway.kernel.division_table import child_codes
+
+    if parent is not None:
+        resolve(parent)  # an unknown parent is an error, not an empty list
+    return [resolve(code) for code in child_codes(parent)]
+
+
+def authority_division(authority_code: str | None) -> str | None:
+    """The area of a deciding authority: characters 3–8 of its 18-character USCC (the registration
+    authority's division); None without a code."""
+    if authority_code is None or len(authority_code) != 18:
+        return None
+    area = authority_code[2:8]
+    return area if area.isdigit() else None
+
+
+def record_division(authority_code: str | None, subject_division: str | None) -> str | None:
+    """The division a credit record belongs to: its deciding authority's area where the record names the
+    authority's USCC, else its subject's registration area (``SubjectCode.division_code``)."""
+    return authority_division(authority_code) or subject_division
+
+
+def display_code_division(code_type: str, display_code: str) -> str | None:
+    """A subject's registration area from its stored ``display_code`` (the masked ID keeps its first six
+    digits): characters 3–8 of a USCC, the first six of a resident ID number."""
+    area = display_code[2:8] if code_type == "USCC" else display_code[:6]
+    return area if len(area) == 6 and area.isdigit() else None

@@ -85,3 +85,26 @@ MAX_COMMITMENT_VALIDITY = dt.timedelta(days=3_653)
 MAX_WORKING_DAYS = 3650
 # Calendar days between two dates whose working days are counted: twenty years.
 MAX_SPAN_DAYS = 7305
+
+# --- collection metrics (gateway.features.metrics) -----------------------------------------------
+# The first year an assessment may be asked for: the national credit system's records begin later.
+MIN_ASSESSMENT_YEAR = 2000
+# Late records listed per source unit (the count of all of them is given too).
+MAX_LATE_RECORDS = 100
+# Source units listed per department in one answer (the count of all of them is given too).
+MAX_METRICS_SOURCE_UNITS = 1_000
+# collectionMetrics calls in one request: aliases cannot multiply its statements.
+MAX_METRICS_CALLS = 2
+
+# --- merchant pages (gateway.features.merchants) ------------------------------------------------
+# Days of page views one merchantPage.views answer lists: a year, and a leap day.
+MAX_MERCHANT_VIEW_DAYS = 366
+# Records, and commitments, a merchant page shows: the public API's largest page (max_page_size's default).
+MAX_MERCHANT_PAGE_ITEMS = 100
+# Bytes of a complaint posted from a merchant page: its three fields at their limits, percent-encoded, fit.
+MAX_MERCHANT_FORM_BYTES = 16 * 1024
+
+# --- places (gateway.features.places) -------------------------------------------------------------
+# Divisions one divisions(parent:) answer lists. The largest list today is 重庆's 37 districts and
+# counties (the provinces are 34); a test keeps the division table under this bound.
+MAX_DIVISIONS_LISTED = 100

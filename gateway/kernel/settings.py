@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     readiness_timeout: float = Field(
         2.0, gt=0, le=60, description="Seconds /readyz waits for the database before it says not ready."
     )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s?#]+$",
+        description="The gateway's address as the public reaches it (https://credit.example.gov.cn), for links "
+        "printed in QR codes (merchant pages); unset: the address the request that issues the link came to.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     plugins: Annotated[list[str] | None, NoDecode] = Field(

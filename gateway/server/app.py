@@ -10,18 +10,20 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from graphql import GraphQLSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry raises for a malformed request
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from gateway.auth.jwt_tokens import build_jwt_authenticator
-from gateway.auth.principal import PUBLIC, Role
+from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine
 from gateway.host.composition import Composition, compose
@@ -61,31 +63,10 @@ class GraphQLEndpoint(GraphQL):
         self.graph = graph
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
-        # The day and the rules travel in the context (and its loaders). The two calls below mirror
-        # them for code reached without a context: record types' computed fields, plugins' SQL helpers.
-        day, rules = self.graph.clock.today(), self.graph.settings.publicity
-        serve_as_of(day)
-        serve_rules(rules)
         state = request.scope.get("state", {})
-        loaders = Loaders(
-            self.graph.loader_specs,
-            self.graph.engine,
-            record_loaders=self.graph.record_loader_names,
-            principal=state.get("principal", PUBLIC),
-            day=day,
-            rules=rules,
-        )
-        request.scope[_LOADERS_KEY] = loaders
-        return GatewayContext(
-            graph=self.graph,
-            principal=state.get("principal", PUBLIC),
-            request_id=state.get("request_id", "-"),
-            loaders=loaders,
-            request=request,
-            response=response,
-            day=day,
-            rules=rules,
-        )
+        context = request_context(self.graph, state.get("principal", PUBLIC), request, response)
+        request.scope[_LOADERS_KEY] = context.loaders
+        return context
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -135,6 +116,81 @@ class GraphQLEndpoint(GraphQL):
         return value
 
 
+def request_context(graph: Graph, principal: Principal, request: Any, response: Any = None) -> GatewayContext:
+    """The context one operation runs in: its principal, fresh loaders, and the day and rules it is served as of.
+    The caller closes ``context.loaders`` when the answer is built."""
+    # The day and the rules travel in the context (and its loaders). The two calls below mirror
+    # them for code reached without a context: record types' computed fields, plugins' SQL helpers.
+    day, rules = graph.clock.today(), graph.settings.publicity
+    serve_as_of(day)
+    serve_rules(rules)
+    loaders = Loaders(
+        graph.loader_specs,
+        graph.engine,
+        record_loaders=graph.record_loader_names,
+        principal=principal,
+        day=day,
+        rules=rules,
+    )
+    state = request.scope.get("state", {}) if request is not None else {}
+    return GatewayContext(
+        graph=graph,
+        principal=principal,
+        request_id=state.get("request_id", "-"),
+        loaders=loaders,
+        request=request,
+        response=response,
+        day=day,
+        rules=rules,
+    )
+
+
+class PublicGraphQL:
+    """Operations run in process against the public audience's schema, for plugins' pages (``http_routes``):
+    what a page shows is then exactly what the public API answers, under the same limits and extensions.
+    The public principal is used whatever credential the request carried: a page is the same for everyone,
+    and the public is never written to the query record."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    @property
+    def graphql_schema(self) -> GraphQLSchema:
+        """The public audience's graphql-core schema: which types and fields an operation may name."""
+        return self.graph.schema_for(Role.PUBLIC)._schema
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, request: Any = None
+    ) -> ExecutionResult:
+        """Raises ``DatabaseUnavailable`` (answered 503 by the outage middleware) when an error came from an
+        outage, as ``/graphql`` does; every other error is in the result."""
+        context = request_context(self.graph, PUBLIC, request)
+        try:
+            result = await self.graph.schema_for(Role.PUBLIC).execute(
+                query, variable_values=variables, context_value=context
+            )
+        finally:
+            await context.loaders.close()
+        raise_if_unavailable(result.errors)
+        return result
+
+
+class _CrossSiteGuardOutsidePluginRoutes:
+    """The cross-site guard for every path but the plugins' own (``http_routes``), whose HTML forms post
+    form-encoded bodies; a plugin route guards itself."""
+
+    def __init__(self, app: ASGIApp, plugin_routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.guarded = CrossSiteGuardMiddleware(app)
+        self.plugin_routes = plugin_routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(route.matches(scope)[0] is not Match.NONE for route in self.plugin_routes):
+            await self.app(scope, receive, send)
+            return
+        await self.guarded(scope, receive, send)
+
+
 def _json_kind(value: object) -> str:
     if value is None:
         return "null"
@@ -181,6 +237,7 @@ def create_app(
     observability = Observability(settings, engine)  # before the graph: it adds a schema extension
     graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
+    plugin_routes = [owned.item for owned in composition.http_routes]
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -218,6 +275,7 @@ def create_app(
             Route("/graphql", AudienceRouter(graph)),
             *observability.routes,  # /metrics
             graphiql_assets_mount(),
+            *plugin_routes,  # after the core's: a plugin's pages (http_routes), checked not to clash with them
         ],
         middleware=[
             *observability.middleware,  # outermost: refusals are counted and timed too
@@ -225,13 +283,14 @@ def create_app(
             # Outside everything that may touch the database (authentication too): an outage is a 503.
             Middleware(DatabaseOutageMiddleware, retry_after=settings.unavailable_retry_after),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
-            Middleware(CrossSiteGuardMiddleware),
+            Middleware(_CrossSiteGuardOutsidePluginRoutes, plugin_routes=plugin_routes),
             Middleware(AuthMiddleware, engine=engine, jwt=jwt_authenticator),
             Middleware(RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits(settings.rate_limits)),
         ],
         lifespan=lifespan,
     )
     app.state.graph = graph
+    app.state.public_graphql = PublicGraphQL(graph)  # for plugins' pages (http_routes)
     app.state.rate_limiter = rate_limiter
     return app
 

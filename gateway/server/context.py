@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,14 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.tables import subject as subject_table
+from gateway.graph.records import SUBJECT_BY_ID
+from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today
+from gateway.kernel.divisions import display_code_division
 from gateway.kernel.limits import MAX_LOADER_BATCH
 from gateway.kernel.rules import PublicityRules
 from gateway.kernel.settings import Settings
-from gateway.policy.access import record_filter
+from gateway.policy.access import needs_subject_division, record_filter
 from gateway.records.publicity import current_rules
 from gateway.telemetry.metrics import loader_batch_observer
+from gateway.write.submissions import forget_writer_division, write_for_division
 
 if TYPE_CHECKING:
     from gateway.server.schema import Graph
@@ -99,9 +103,12 @@ class Loaders:
         self._day = day
         self._rules = rules
         self._record_filter: Any = None
+        # Subjects' registration areas by id, for a department bound to a division (see _learn_divisions).
+        self._subject_divisions: dict[int, str | None] = {}
         self._own_subject_id: object = _UNKNOWN
         self._connection: AsyncConnection | None = None
         self._closed = False
+        self._on_close: list[Callable[[], None]] = []
         # (SQL, milliseconds) of each statement on the read connection, when someone asked for it
         # before the first statement (an admin's query plan: gateway.server.extensions.plan_header).
         self.statement_log: list[tuple[str, float]] | None = None
@@ -135,12 +142,19 @@ class Loaders:
         request's own outcome (an outage's 503 among them) must not be replaced by a failed close."""
         connection, self._connection = self._connection, None
         self._closed = True
+        for undo in self._on_close:
+            undo()
+        self._on_close.clear()
         if connection is None:
             return
         try:
             await connection.close()
         except Exception as exc:  # a dead connection: the pool has already invalidated it
             log.warning("closing the request's read connection failed: %r", exc)
+
+    def on_close(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` (which must not raise) when the request ends: request-scoped settings are undone."""
+        self._on_close.append(undo)
 
     def get(self, name: str) -> DataLoader:
         loader = self._made.get(name)
@@ -197,7 +211,9 @@ class Loaders:
             async with self.connection() as connection:
                 found = await spec.load(connection, keys)
                 shown = await self._shown(connection) if filtered else None
-            values = [found.get(key, spec.default) for key in keys]
+                values = [found.get(key, spec.default) for key in keys]
+                if shown is not None:
+                    await self._learn_divisions(connection, keys, values)
             if shown is None:
                 return values
             return [tuple(r for r in value if shown(key, r)) for key, value in zip(keys, values, strict=True)]
@@ -211,8 +227,37 @@ class Loaders:
                 await self.own_subject_id(connection),
                 self._day or today(),
                 self._rules or current_rules(),
+                self._subject_divisions.get,
             )
         return self._record_filter
+
+    async def _learn_divisions(self, connection: Any, keys: Sequence[Any], values: Sequence[Any]) -> None:
+        """The registration areas of the subjects whose records the division filter must place by their
+        subject (a department bound to a division; its own domain's records naming no authority's code).
+        From subject rows this request loaded already (the entry points load them), else one statement;
+        nobody else, and no record with an authority's code, costs anything."""
+        principal = self._principal or PUBLIC
+        if principal.role is not Role.DEPARTMENT or principal.division_code is None:
+            return
+        wanted = {
+            key
+            for key, records in zip(keys, values, strict=True)
+            if key not in self._subject_divisions and any(needs_subject_division(principal, r) for r in records)
+        }
+        if not wanted:
+            return
+        for name in (SUBJECT_BY_HASH, SUBJECT_BY_ID):
+            for row in self._loaded.get(name, {}).values():
+                if row is not None and row.id in wanted:
+                    self._subject_divisions[row.id] = display_code_division(row.code_type, row.display_code)
+        missing = [key for key in wanted if key not in self._subject_divisions]
+        if missing:
+            table = subject_table
+            rows = await connection.execute(
+                sa.select(table.c.id, table.c.code_type, table.c.display_code).where(table.c.id.in_(missing))
+            )
+            for row in rows:
+                self._subject_divisions[row.id] = display_code_division(row.code_type, row.display_code)
 
     async def own_subject_id(self, connection: Any = None) -> int | None:
         """For a subject principal, its subject's id (one statement, once per request); else None.
@@ -260,6 +305,14 @@ class GatewayContext:
     # served under: set once when the request starts, so that every part of one response agrees.
     day: dt.date | None = None
     rules: PublicityRules | None = None
+
+    def __post_init__(self) -> None:
+        # Submissions check their items against the division the writer acts for (gateway.write.submissions),
+        # whichever plugin's mutation runs them: set for every request, so none inherits another's, and
+        # reset when the request ends (Loaders.close), so nothing run after it in the same task inherits it.
+        department = self.principal.role is Role.DEPARTMENT
+        token = write_for_division(self.principal.division_code if department else None)
+        self.loaders.on_close(lambda: forget_writer_division(token))
 
     @property
     def settings(self) -> Settings:

@@ -6,6 +6,8 @@ plugin's natural key, and a callback that writes the detail row. This module:
 
 * reports every invalid item at once (index, field, reason) and writes nothing when any is invalid;
 * creates subjects it has not seen, in one statement;
+* refuses items outside the division the writer acts for (``FORBIDDEN``; a bulk import: those rows
+  only), and stores each record's division (:func:`gateway.kernel.divisions.record_division`);
 * skips items whose natural key already holds an identical record (idempotent re-submission),
   and rejects items whose key holds a different one (corrections go through the dispute workflow);
 * inserts the rest in one transaction, a few statements per batch rather than per item.
@@ -16,8 +18,10 @@ sequence whose steps share their invariants; split, each part would need the oth
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,11 +35,42 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.db.bulk import insert_returning_ids
 from gateway.db.tables import credit_record, subject
 from gateway.kernel.clock import today as clock_today
-from gateway.kernel.errors import CONFLICT, DUPLICATE_RECORD, INVALID_SUBMISSION, GatewayError, LimitExceeded
+from gateway.kernel.divisions import authority_division, covers, record_division, resolve
+from gateway.kernel.errors import (
+    CONFLICT,
+    DUPLICATE_RECORD,
+    FORBIDDEN,
+    INVALID_SUBMISSION,
+    GatewayError,
+    LimitExceeded,
+)
 from gateway.kernel.identifiers import SubjectCode, SubjectKind, lookup_hash
 from gateway.kernel.rules import PublicityRules
 from gateway.records.publicity import lifecycle_values
 from gateway.write import seeding
+
+# The division the request's writer acts for (a department key or token bound to one; None: the whole
+# platform), set by the request context when a request starts (gateway.server.context). Submissions read
+# it whatever policy their plugin built, so no domain can write outside its writer's division by omission.
+_writer_division: ContextVar[str | None] = ContextVar("credit_gateway_writer_division", default=None)
+
+
+def write_for_division(division_code: str | None) -> Token[str | None]:
+    """Make ``division_code`` the division this request's submissions are checked against; the token
+    undoes it (:func:`forget_writer_division`) when the request ends."""
+    return _writer_division.set(division_code)
+
+
+def forget_writer_division(token: Token[str | None]) -> None:
+    """Undo :func:`write_for_division`. A token of another context (the request ran in a task of its own,
+    which ended with it) has nothing to undo here."""
+    with contextlib.suppress(ValueError):
+        _writer_division.reset(token)
+
+
+def writer_division() -> str | None:
+    """The division the current request writes for (None outside a request or for the whole platform)."""
+    return _writer_division.get()
 
 
 class ItemStatus(enum.StrEnum):
@@ -54,6 +89,9 @@ class SubmissionPolicy:
     uscc_allow_list: Collection[str] = ()
     kinds: Mapping[str, SubjectKind] = field(default_factory=dict)
     publicity: PublicityRules = field(default_factory=PublicityRules)
+    # The division the writer acts for: items outside it are refused (a bulk import's rows one by one).
+    # Default: the request's writer (see write_for_division); None: the whole platform.
+    division_code: str | None = field(default_factory=writer_division)
 
     def reference_date(self) -> date:
         return self.today if self.today is not None else clock_today()
@@ -225,10 +263,19 @@ async def submit(
     find_existing: FindExisting,
     write_details: WriteDetails,
     publicity: PublicityRules | None = None,
+    division_code: str | None = None,
 ) -> list[SubmittedItem]:
-    """Write a validated batch in one transaction, all or nothing; see the module docstring."""
+    """Write a validated batch in one transaction, all or nothing; see the module docstring.
+    ``division_code``: the division the writer acts for (the request's writer's applies in any case)."""
     results, rejected = await _write(
-        engine, items, secret_key, find_existing, write_details, partial=False, publicity=publicity
+        engine,
+        items,
+        secret_key,
+        find_existing,
+        write_details,
+        partial=False,
+        publicity=publicity,
+        division_code=division_code,
     )
     assert not rejected  # all-or-nothing mode raises instead
     return results
@@ -242,6 +289,7 @@ async def submit_partial(
     find_existing: FindExisting,
     write_details: WriteDetails,
     publicity: PublicityRules | None = None,
+    division_code: str | None = None,
 ) -> tuple[list[SubmittedItem], list[ItemError]]:
     """Write every item that can be written and report the others (bulk imports).
 
@@ -257,6 +305,7 @@ async def submit_partial(
         write_details,
         partial=True,
         publicity=publicity,
+        division_code=division_code,
     )
     positions = [i for i, _ in present]
     return (
@@ -274,22 +323,38 @@ async def _write(
     *,
     partial: bool,
     publicity: PublicityRules | None = None,
+    division_code: str | None = None,
 ) -> tuple[list[SubmittedItem], list[ItemError]]:
     rules = publicity or PublicityRules()
+    divisions = [item_division(item) for item in items]
+    acting_for = division_code or writer_division()
+    rejected: list[ItemError] = outside_division(items, divisions, acting_for)
+    if rejected and not partial:
+        raise GatewayError(
+            f"{len(rejected)} of {len(items)} items are outside the division this client acts for "
+            f"({_division_name(acting_for)}); nothing was written.",
+            FORBIDDEN,
+            failures=[e.as_dict() for e in rejected],
+            division=acting_for,
+        )
+    outside = {e.index for e in rejected}
     # Two items of one batch with the same key: the first counts, an identical second is UNCHANGED,
-    # a different second is a conflict the submitter must resolve.
+    # a different second is a conflict the submitter must resolve. Items refused above take no part.
     first_of_key: dict[Hashable, int] = {}
-    rejected: list[ItemError] = []
+    conflicts: list[ItemError] = []
     for index, item in enumerate(items):
+        if index in outside:
+            continue
         earlier = first_of_key.setdefault(item.key, index)
         if earlier != index and items[earlier].fingerprint != item.fingerprint:
-            rejected.append(ItemError(index, "", f"conflicts with item {earlier} of the same batch"))
-    if rejected and not partial:
+            conflicts.append(ItemError(index, "", f"conflicts with item {earlier} of the same batch"))
+    if conflicts and not partial:
         raise GatewayError(
             "Items of this batch contradict each other; nothing was written.",
             DUPLICATE_RECORD,
-            failures=[c.as_dict() for c in rejected],
+            failures=[c.as_dict() for c in conflicts],
         )
+    rejected += conflicts
     skip = {e.index for e in rejected}
     try:
         async with engine.begin() as conn:
@@ -320,8 +385,13 @@ async def _write(
                 subject_ids = await ensure_subjects(conn, [item for _, item in new_items], secret_key)
                 owners = [subject_ids[lookup_hash(item.subject_code, secret_key)] for _, item in new_items]
                 envelopes = [
-                    {**item.envelope.values(), **lifecycle_values(item.envelope, rules), "subject_id": owner}
-                    for (_, item), owner in zip(new_items, owners, strict=True)
+                    {
+                        **item.envelope.values(),
+                        **lifecycle_values(item.envelope, rules),
+                        "subject_id": owner,
+                        "division_code": divisions[i],
+                    }
+                    for (i, item), owner in zip(new_items, owners, strict=True)
                 ]
                 record_ids = await insert_returning_ids(conn, credit_record, envelopes)
                 await write_details(
@@ -350,6 +420,41 @@ async def _write(
             results.append(SubmittedItem(index, ItemStatus.UNCHANGED, record_id))
     rejected.sort(key=lambda e: e.index)
     return results, rejected
+
+
+def item_division(item: Submission) -> str | None:
+    """The division a submitted record belongs to: its deciding authority's area, else its subject's."""
+    return record_division(item.envelope.deciding_authority_code, item.subject_code.division_code)
+
+
+def outside_division(
+    items: Sequence[Submission], divisions: Sequence[str | None], division_code: str | None
+) -> list[ItemError]:
+    """An error for each item whose record would lie outside ``division_code`` (None: none)."""
+    if division_code is None:
+        return []
+    errors: list[ItemError] = []
+    for index, (item, division) in enumerate(zip(items, divisions, strict=True)):
+        if covers(division_code, division):
+            continue
+        by_authority = authority_division(item.envelope.deciding_authority_code) is not None
+        errors.append(
+            ItemError(
+                index,
+                "decidingAuthorityCode" if by_authority else "subjectCode",
+                f"the record belongs to division {division} (its "
+                f"{'deciding authority' if by_authority else 'subject'}'s area), outside {division_code}",
+            )
+        )
+    return errors
+
+
+def _division_name(code: str | None) -> str:
+    try:
+        name = resolve(code).name if code is not None else ""
+    except GatewayError:
+        name = ""
+    return f"{code} {name}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +495,7 @@ class RecordKind:
             find_existing=self.find_existing,
             write_details=self.write_details,
             publicity=policy.publicity,
+            division_code=policy.division_code,
         )
 
     async def submit_valid(
@@ -404,5 +510,6 @@ class RecordKind:
             find_existing=self.find_existing,
             write_details=self.write_details,
             publicity=policy.publicity,
+            division_code=policy.division_code,
         )
         return written, sorted([*validated.errors, *rejected], key=lambda e: e.index)

@@ -18,6 +18,7 @@ from gateway.api import (
     Importer,
     LoaderSpec,
     MutationField,
+    QueryField,
     RecordSource,
     SubjectField,
     hookimpl,
@@ -26,6 +27,7 @@ from gateway.api import (
 from plugins.construction import demo as _demo
 from plugins.construction import rules
 from plugins.construction.importing import IMPORTERS
+from plugins.construction.lists import resolve_construction_black_list
 from plugins.construction.loaders import CONSTRUCTION_PRACTITIONERS, CONSTRUCTION_RECORDS, RECORDS
 from plugins.construction.queries import resolve_construction
 from plugins.construction.submissions import BLACKLIST_ENTRIES, CONDUCT_RECORDS, QUALIFICATIONS, REGISTRATIONS
@@ -66,6 +68,9 @@ def field_policies() -> dict[str, str]:
         "ConstructionQualification": "public",
         "ConstructionConductRecord": "public",
         "ConstructionBlacklistEntry": "public",
+        "Query.constructionBlackList": "public",  # the black list is published
+        "ConstructionBlackListConnection": "public",
+        "ConstructionBlackListEdge": "public",
         # Registered practitioners are natural persons: not for the public.
         "ConstructionProfile.registrations": "portal",
         "ConstructionProfile.registeredPractitioners": "portal",
@@ -81,6 +86,17 @@ def subject_fields() -> Sequence[SubjectField]:
             resolve_construction,
             "Construction market credit (建筑市场信用): qualifications, conduct records, the black list, "
             "registered practitioners.",
+        )
+    ]
+
+
+@hookimpl
+def query_fields() -> Sequence[QueryField]:
+    return [
+        QueryField(
+            "constructionBlackList",
+            resolve_construction_black_list,
+            "The construction market black list (建筑市场主体“黑名单”): listings in force today, newest listing first.",
         )
     ]
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from gateway.api import Polarity, Severity, SubjectKind
+from gateway.api import ListType, Polarity, Severity, SubjectKind, list_category
 
 DOMAIN = "construction"
 RECORDS_LOADER = f"{DOMAIN}.records"  # keyed by subject id: every construction record of the subject
@@ -32,12 +32,36 @@ CONDUCT_RECORD_TYPE = "ConstructionConductRecord"
 GOOD_CONDUCT_CATEGORY = "GOOD_CONDUCT"
 BAD_CONDUCT_CATEGORY = "BAD_CONDUCT"
 BLACKLIST_RECORD_TYPE = "ConstructionBlacklistEntry"
-BLACKLIST_CATEGORY = "BLACKLIST"
+# The shared lists' category (BLACK_LIST): the listing is also a shared-format list entry (credit_list_entry),
+# so every published list (Query.creditLists) shows the construction black list too (migration construction_0002).
+BLACKLIST_CATEGORY = list_category(ListType.BLACK)
+BLACK_LIST_NAME = "建筑市场主体“黑名单”"
 REGISTRATION_RECORD_TYPE = "RegisteredPractitioner"
 REGISTRATION_CATEGORY = "PRACTITIONER_REGISTRATION"
 
 # A listing is always negative and serious: it is published for years.
 BLACKLIST_SEVERITY = Severity.SERIOUS
+
+# The joint punishments a listing triggers (联合惩戒), as the shared list entry's measures.
+BLACK_LIST_MEASURES: dict[str, str] = {
+    "RESTRICTED_FROM_TENDERING": "限制参加工程招标投标",
+    "RESTRICTED_QUALIFICATIONS": "限制资质申请、升级和增项",
+    "INCREASED_INSPECTION": "列为重点监管对象，提高检查频次",
+    "PUBLIC_EXPOSURE": "通过信用中国等网站公开曝光",
+}
+
+
+def black_list_entry(facts: str, removal_due: date) -> dict[str, object]:
+    """The shared-format list entry (credit_list_entry's columns) of a listing: what every published list shows."""
+    return {
+        "list_type": ListType.BLACK.value,
+        "list_name": BLACK_LIST_NAME,
+        "reason": facts,
+        "removal_date": removal_due,
+        "measures": ",".join(BLACK_LIST_MEASURES),
+        "sub_area": None,
+    }
+
 
 # Publicity (公开期限) of conduct records, in months from the decision date.
 GOOD_CONDUCT_PUBLICITY_MONTHS = 36

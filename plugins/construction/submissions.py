@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from gateway.api import (
     MAX_NAME,
     MAX_TEXT,
     CreatedRecord,
+    CreditLists,
     Envelope,
     EnvelopeFields,
     ItemError,
@@ -442,11 +443,31 @@ CONDUCT_RECORDS = RecordKind(
     document_key_finder(construction_conduct),
     detail_writer(construction_conduct),
 )
+_write_listings = detail_writer(construction_blacklist)
+# The shared list format's writer (credit_list_entry), so the listing is on the published lists too.
+_write_list_entries = CreditLists(domain=rules.DOMAIN, measures=rules.BLACK_LIST_MEASURES).entries.write_details
+
+
+async def write_blacklist_details(conn: AsyncConnection, created: Sequence[CreatedRecord]) -> None:
+    """The listing's own row, and its shared-format list entry derived from it (not fingerprinted: it
+    holds nothing the listing does not)."""
+    await _write_listings(conn, created)
+    entries = [
+        replace(c, submission=replace(c.submission, detail=rules.black_list_entry(**_entry_values(c)))) for c in created
+    ]
+    await _write_list_entries(conn, entries)
+
+
+def _entry_values(created: CreatedRecord) -> dict[str, Any]:
+    detail = created.submission.detail
+    return {"facts": detail["facts"], "removal_due": detail["removal_due"]}
+
+
 BLACKLIST_ENTRIES = RecordKind(
     "blacklist",
     validate_blacklist_entries,
     document_key_finder(construction_blacklist),
-    detail_writer(construction_blacklist),
+    write_blacklist_details,
 )
 REGISTRATIONS = RecordKind(
     "practitioners",

@@ -10,7 +10,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from gateway.api import CreditRecord, RecordStatus, Severity, SubjectKind, published_now
+from gateway.api import CreditRecord, PageInfo, RecordStatus, Severity, SubjectKind, published_now
 from gateway.api import today as clock_today
 from plugins.construction import rules
 
@@ -216,3 +216,17 @@ class RegisteredPractitionerInput(_ConstructionDecisionInput):
     employer_name: str = strawberry.field(description="Used when the employer is not yet known to the gateway.")
     valid_until: date = strawberry.field(description="After the date of registration.")
     specialty: str | None = None
+
+
+@strawberry.type(description="A listing of the construction black list in force and whom it lists, as published.")
+class ConstructionBlackListEdge:
+    cursor: str
+    node: ConstructionBlacklistEntry
+    subject_name: str = strawberry.field(description="Name of the listed subject.")
+    subject_code: str = strawberry.field(description="Code of the listed subject (an ID number masked).")
+
+
+@strawberry.type(description="A page of the construction market black list (建筑市场主体“黑名单”).")
+class ConstructionBlackListConnection:
+    edges: list[ConstructionBlackListEdge]
+    page_info: PageInfo

@@ -45,18 +45,19 @@ _entry = _list_entry.alias("off_list")
 async def culture_profiles(roots: Sequence[Any], info: Info) -> list[CultureProfile | None]:
     """The batch form: every subject of a level with one call of the records loader."""
     found = await info.context.loaders.load_all(RECORDS, [root.id for root in roots])
-    return [culture_profile(records) for records in found]
+    return [culture_profile(records, root.id) for records, root in zip(found, roots, strict=True)]
 
 
 @batch_resolver(culture_profiles)
 async def resolve_culture(root: Any, info: Info) -> CultureProfile | None:
     # The loader CreditSubject.records uses too: `{ culture records }` costs one statement.
-    return culture_profile(await info.context.loaders.load(RECORDS, root.id))  # newest decision first
+    return culture_profile(await info.context.loaders.load(RECORDS, root.id), root.id)  # newest decision first
 
 
-def culture_profile(records: Sequence[Any]) -> CultureProfile:
+def culture_profile(records: Sequence[Any], subject_id: int) -> CultureProfile:
     entries = [r for r in records if isinstance(r, CreditListEntry)]
     return CultureProfile(
+        subject_id=subject_id,
         penalties=[r for r in records if isinstance(r, AdministrativePenalty)],
         licenses=[r for r in records if isinstance(r, AdministrativeLicense)],
         red_list=[e for e in entries if e.list_type is ListType.RED],

@@ -105,6 +105,9 @@ MEASURES: dict[str, Measure] = {
         ),
     )
 }
+# The green channel's measure in the joint rewards and punishments catalogue (core.measures), whose conflict
+# rule decides whether a punishment withholds it.
+GREEN_CHANNEL_MEASURE = "CULTURE_GREEN_CHANNEL"
 GREEN_CHANNEL = tuple(code for code, m in MEASURES.items() if m.list_type is ListType.RED)
 DEFAULT_MEASURES = {
     ListType.RED: GREEN_CHANNEL,

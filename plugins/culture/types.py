@@ -7,6 +7,7 @@ No postponed annotations here: strawberry reads these annotations at class creat
 from datetime import date
 
 import strawberry
+from strawberry.types import Info
 
 from gateway.api import (
     AdministrativeLicense,
@@ -14,6 +15,7 @@ from gateway.api import (
     CreditListEntry,
     ListType,
     PageInfo,
+    reward_withheld,
 )
 from gateway.api import today as clock_today
 from plugins.culture import rules
@@ -48,7 +50,7 @@ class CultureMeasure:
 class CultureGreenChannel:
     eligible: bool = strawberry.field(
         description="Whether a current red-list entry grants the subject any incentive; a current black-list "
-        "entry suspends the green channel."
+        "entry, or a joint punishment in force on its matters (measures), suspends the green channel."
     )
     incentives: list[CultureIncentive] = strawberry.field(description="The incentives granted; empty if not eligible.")
     since: date | None = strawberry.field(description="The earliest listing date among the granting entries.")
@@ -56,6 +58,7 @@ class CultureGreenChannel:
 
 @strawberry.type(description="What the culture and tourism domain (文化和旅游) holds about a subject.")
 class CultureProfile:
+    subject_id: strawberry.Private[int]
     penalties: list[AdministrativePenalty] = strawberry.field(description="行政处罚, newest decision first.")
     licenses: list[AdministrativeLicense] = strawberry.field(description="行政许可, newest decision first.")
     red_list: list[CreditListEntry] = strawberry.field(
@@ -66,8 +69,12 @@ class CultureProfile:
     )
 
     @strawberry.field(description="The green channel the current red-list entries grant.")
-    def green_channel(self) -> CultureGreenChannel | None:
+    async def green_channel(self, info: Info) -> CultureGreenChannel | None:
         found = rules.green_channel([*self.red_list, *self.black_list], clock_today())
+        # The green channel is a reward of the joint measures catalogue: a punishment in force on its matters
+        # (a major tax violation, any black list) withholds it, by the catalogue's conflict rule.
+        if found.eligible and await reward_withheld(info, self.subject_id, rules.GREEN_CHANNEL_MEASURE):
+            found = rules.GreenChannel(False, (), None)
         return CultureGreenChannel(
             eligible=found.eligible,
             incentives=[CultureIncentive.of(m) for m in found.incentives],

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from gateway.api import (
     DemoContext,
+    FactSource,
     Importer,
     LoaderSpec,
     MutationField,
@@ -24,6 +25,7 @@ from gateway.api import (
 )
 from plugins.tax import demo as _demo
 from plugins.tax import rules
+from plugins.tax.facts import TAX_FACTS
 from plugins.tax.importing import IMPORTERS
 from plugins.tax.loaders import RECORDS, TAX_RECORDS
 from plugins.tax.queries import resolve_major_tax_violations, resolve_tax
@@ -108,6 +110,12 @@ def loaders() -> Sequence[LoaderSpec]:
 @hookimpl
 def record_sources() -> Sequence[RecordSource]:
     return [RecordSource(domain=rules.DOMAIN, loader=RECORDS)]
+
+
+@hookimpl
+def measure_facts() -> Sequence[FactSource]:
+    # Grades and the black list, for the joint rewards and punishments catalogue (core.measures).
+    return [TAX_FACTS]
 
 
 @hookimpl

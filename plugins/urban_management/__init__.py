@@ -31,6 +31,7 @@ from gateway.api import (
 from plugins.urban_management import demo as _demo
 from plugins.urban_management import rules
 from plugins.urban_management.importing import IMPORTERS
+from plugins.urban_management.lists import resolve_urban_red_black_list
 from plugins.urban_management.loaders import RECORDS, URBAN_RECORDS
 from plugins.urban_management.queries import resolve_urban_management, resolve_urban_sub_areas
 from plugins.urban_management.submissions import INSPECTIONS, LICENSES, LIST_ENTRIES, PENALTIES
@@ -59,6 +60,9 @@ def field_policies() -> dict[str, str]:
     return {
         "CreditSubject.urbanManagement": "public",
         "Query.urbanSubAreas": "public",
+        "Query.urbanManagementRedBlackList": "public",  # the 门前三包 红黑榜 is published
+        "UrbanRedBlackListConnection": "public",
+        "UrbanRedBlackListEdge": "public",
         "UrbanManagementProfile": "public",
         "UrbanInspection": "public",
         # The result of an inspection is published; what the inspectors found is not.
@@ -86,7 +90,12 @@ def query_fields() -> Sequence[QueryField]:
             "urbanSubAreas",
             resolve_urban_sub_areas,
             "The urban management sub-areas records name in subArea, with the labels to show.",
-        )
+        ),
+        QueryField(
+            "urbanManagementRedBlackList",
+            resolve_urban_red_black_list,
+            "The 门前三包 red or black list (红黑榜): entries on the list today, newest listing first.",
+        ),
     ]
 
 

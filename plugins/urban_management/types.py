@@ -16,6 +16,7 @@ from gateway.api import (
     BadUserInput,
     CreditListEntry,
     CreditRecord,
+    PageInfo,
     PartyType,
 )
 from plugins.urban_management import rules
@@ -121,3 +122,17 @@ class UrbanInspectionInput:
     source_unit: str = strawberry.field(description="The data source unit (数据来源单位).")
     source_unit_code: str = strawberry.field(description="USCC of the data source unit.")
     remarks: str | None = None
+
+
+@strawberry.type(description="A current 门前三包 list entry and whom it lists, as the list is published.")
+class UrbanRedBlackListEdge:
+    cursor: str
+    node: CreditListEntry
+    subject_name: str = strawberry.field(description="Name of the listed subject.")
+    subject_code: str = strawberry.field(description="Code of the listed subject (an ID number masked).")
+
+
+@strawberry.type(description="A page of the 门前三包 red or black list (门前三包红黑榜).")
+class UrbanRedBlackListConnection:
+    edges: list[UrbanRedBlackListEdge]
+    page_info: PageInfo

@@ -50,7 +50,8 @@ def plausible_scalars(vocabulary: Vocabulary) -> dict[str, st.SearchStrategy[gra
     near_codes = st.sampled_from([code[:-1] + "0" for code in vocabulary.subject_codes[:3]])  # bad check digit
     words = st.sampled_from((*vocabulary.domains, *vocabulary.field_groups, "NEGATIVE", "FILED", "loan application"))
     domains = st.sampled_from(vocabulary.domains)
-    strings = st.one_of(codes, codes, codes, codes, domains, domains, near_codes, words)
+    divisions = st.sampled_from(["350000", "350100", "350102", "110000", "350100999"])  # the last names none
+    strings = st.one_of(codes, codes, codes, codes, domains, domains, divisions, near_codes, words)
     small = st.integers(min_value=-1, max_value=30)
     dates = st.sampled_from(["2026-11-15", "2026-11-01", "2025-01-01", "2027-06-30", "2026-02-30"])
     representation = st.builds(

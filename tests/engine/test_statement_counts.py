@@ -50,7 +50,11 @@ async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarne
     sources = seeded.graph.composition.record_sources
     domains = sum(1 for source in sources if not source.every_domain)
     assert domains == 4 and len(sources) == 5
-    assert one == hundred == 1 + domains + 1
+    # The green channel asks the joint measures (core.measures) whether a punishment withholds it: one
+    # statement per measure fact source (the core's, the tax plugin's).
+    facts = len(seeded.graph.composition.measure_facts)
+    assert facts == 2
+    assert one == hundred == 1 + domains + 1 + facts
     subjects = [s for s in body["data"]["subjects"] if s]
     assert sum(1 for s in subjects if s["tax"]["ratings"]) > 50
     assert all(s["urbanManagement"] is not None and s["culture"] is not None for s in subjects)
@@ -62,7 +66,8 @@ async def test_the_showcase_subject_has_records_in_every_domain(seeded: GatewayH
     assert profile["tax"]["ratings"] and profile["tax"]["majorViolations"]
     assert profile["urbanManagement"]["penalties"] and profile["urbanManagement"]["licenses"]
     assert profile["urbanManagement"]["inspections"] and profile["urbanManagement"]["redList"]
-    assert profile["culture"]["licenses"] and profile["culture"]["greenChannel"]["eligible"]
+    # On the culture red list but a major tax violator: punishment wins, the green channel is withheld.
+    assert profile["culture"]["licenses"] and profile["culture"]["greenChannel"]["eligible"] is False
     assert profile["construction"]["qualifications"] and profile["construction"]["goodConduct"]
     assert {r["__typename"] for r in profile["records"]} >= {
         "TaxCreditRating", "MajorTaxViolation", "AdministrativePenalty", "AdministrativeLicense",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from graphql import (
@@ -188,3 +189,91 @@ async def test_audiences_that_may_not_write_have_no_mutations(role: Role) -> Non
         assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
         # Their only mutation is fileComplaint (complaints are open to anyone): domain writes are absent.
         assert "submitTaxCreditRatings" in body["errors"][0]["message"]
+
+
+# The division dimension: a department key bound to a division has the department's schema (divisions
+# narrow rows, never fields), and sees a record in full only inside its division; elsewhere, as the public.
+HAIDIAN_COMPANY = "91110108551385082Q"  # registered in 海淀 (110108)
+HAIDIAN_AUTHORITY = "11110108MB0000000L"
+
+
+def _penalty(number: str, authority_code: str | None) -> dict[str, object]:
+    return {"partyName": "北京海淀中关村数据服务有限公司", "partyType": "LEGAL_PERSON", "partyCode": HAIDIAN_COMPANY,
+            "legalRepresentative": "王建国",
+            "documentNumber": number, "violationType": "占道经营", "facts": "占道经营。", "legalBasis": "条例第十四条",
+            "penaltyCategories": ["WARNING"], "content": "警告。", "decisionDate": date.today().isoformat(),
+            "decidingAuthority": "城市管理局", "decidingAuthorityCode": authority_code, "sourceUnit": "城市管理委员会",
+            "sourceUnitCode": HAIDIAN_AUTHORITY, "subArea": "OUTDOOR_ADVERTISING"}  # fmt: skip
+
+
+# (who, domain, division) → whether it sees the unpublished records (published ones: everyone).
+DIVISION_MATRIX: list[tuple[str, str | None, str | None, bool]] = [
+    ("public", None, None, False),
+    ("admin", None, None, True),
+    ("department", "urban_management", None, True),  # unbound: the whole platform
+    ("department", "urban_management", "110000", True),  # the municipality covers its districts
+    ("department", "urban_management", "110108", True),  # the record's own county
+    ("department", "urban_management", "110105", False),  # a sibling district
+    ("department", "urban_management", "350100", False),  # another province's city
+    ("department", "tax", "110108", False),  # the right place, another domain
+]
+
+
+async def test_the_division_dimension_of_record_visibility(gw: GatewayHarness) -> None:
+    from gateway.auth.keys import bind_division
+    from gateway.db.tables import credit_record
+
+    admin = await gw.create_key("admin")
+    mutation = """mutation($p: [AdministrativePenaltyInput!]!) {
+      submitUrbanManagementPenalties(penalties: $p) { created } }"""
+    # By the authority's code and by the subject's area (no code): both records are 海淀's.
+    penalties = [_penalty(f"海城管罚〔2026〕{n}号", code) for n, code in ((1, HAIDIAN_AUTHORITY), (2, None), (3, None))]
+    assert "errors" not in await gw.graphql(mutation, {"p": penalties}, key=admin)
+    async with gw.engine.begin() as conn:  # the first two are no longer published
+        await conn.execute(
+            credit_record.update()
+            .where(credit_record.c.document_number != "海城管罚〔2026〕3号")
+            .values(status="REVOKED")
+        )
+    query = "query($c: String!) { subject(code: $c) { urbanManagement { penalties { documentNumber } } } }"
+    wrong = []
+    for role, domain, division, sees_all in DIVISION_MATRIX:
+        key = admin if role == "admin" else None
+        if role == "department":
+            key = await gw.create_key("department", domain=domain)
+            if division is not None:
+                await bind_division(gw.engine, await gw.client_id(key), division)
+        body = await gw.graphql(query, {"c": HAIDIAN_COMPANY}, key=key)
+        shown = sorted(p["documentNumber"] for p in body["data"]["subject"]["urbanManagement"]["penalties"])
+        expected = 3 if sees_all else 1
+        if len(shown) != expected:
+            wrong.append(f"{role} {domain} {division}: {shown}")
+    assert not wrong, wrong
+
+
+async def test_a_bound_department_has_the_departments_schema() -> None:
+    from gateway.auth.keys import bind_division
+
+    async with GatewayHarness.start(rate_limits=UNLIMITED) as gw:
+        unbound = await gw.create_key("department", domain="tax")
+        bound = await gw.create_key("department", domain="tax")
+        await bind_division(gw.engine, await gw.client_id(bound), "350100")
+        # The schema is chosen by role alone (Graph.schema_for(role)); these are the fields that tell a
+        # department's schema from the public's, each asked with both keys.
+        telling = [
+            (type_name, field_name, text)
+            for type_name, field_name, text, _is_mutation, route in cases(gw.graph)
+            if expected(gw.graph, Role.DEPARTMENT, type_name, field_name, route)
+            != expected(gw.graph, Role.PUBLIC, type_name, field_name, route)
+        ]
+        assert len(telling) > 20, len(telling)
+        differ = []
+        for type_name, field_name, text in telling:
+            answers = [await gw.graphql(text, key=key) for key in (unbound, bound)]
+            absent = [
+                any(e.get("extensions", {}).get("code") == "GRAPHQL_VALIDATION_FAILED" for e in a.get("errors") or [])
+                for a in answers
+            ]
+            if absent[0] != absent[1]:
+                differ.append(f"{type_name}.{field_name}")
+        assert not differ, differ

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.auth.principal import Principal, Role
 from gateway.db.tables import credit_record, subject, workflow_transition
 from gateway.features.lifecycle.common import state_since
+from gateway.features.lifecycle.record_access import check_jurisdiction
 from gateway.features.lifecycle.tables import complaint
 from gateway.features.lifecycle.transitions import Actor, advance, create
 from gateway.features.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS, INVALID_TRANSITION
@@ -192,6 +193,7 @@ async def link_record(
             f"This complaint is already linked to record {row.record_id}.", CONFLICT, recordId=str(row.record_id)
         )
     await _check_record(conn, row, record_id)
+    await check_jurisdiction(conn, principal, record_id, "complaint's record")
     result = await conn.execute(
         complaint.update()
         .where(complaint.c.id == row.id, complaint.c.version == row.version)

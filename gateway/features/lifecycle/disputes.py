@@ -31,6 +31,7 @@ from gateway.features.lifecycle.common import (
 )
 from gateway.features.lifecycle.record_access import (
     check_domain,
+    check_jurisdiction,
     check_subject_owns,
     record_row,
     scoped,
@@ -196,6 +197,7 @@ async def _act(info: Info, dispute_id: strawberry.ID, action: str, note: str | N
         if principal.role is Role.SUBJECT:
             await check_subject_owns(info, await record_row(conn, row.record_id))
         check_domain(principal, row.domain, "dispute")
+        await check_jurisdiction(conn, principal, row.record_id, "dispute")
         extra = await _effects(info, conn, row, action, values)
         await advance(
             conn, dispute, DISPUTE, row, action, actor=Actor.of(principal), at=clock.now(), values=extra, note=note

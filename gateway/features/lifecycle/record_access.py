@@ -15,6 +15,7 @@ from gateway.auth.principal import Principal, Role
 from gateway.db.tables import credit_record
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError
 from gateway.kernel.workdays import WorkingCalendar, calendar_from_settings
+from gateway.policy.access import check_record_jurisdiction
 
 
 async def record_row(conn: AsyncConnection, record_id: int) -> Any:
@@ -38,6 +39,15 @@ def check_domain(principal: Principal, domain: str, what: str) -> None:
     """A department acts only in its own domain; the admin everywhere."""
     if principal.role is Role.DEPARTMENT and principal.domain != domain:
         raise GatewayError(f"This {what} belongs to domain {domain!r}, not to {principal.domain!r}.", FORBIDDEN)
+
+
+async def check_jurisdiction(conn: AsyncConnection, principal: Principal, record_id: int, what: str) -> None:
+    """A department bound to a division acts on a record's workflow only inside its division (FORBIDDEN
+    otherwise, before anything is written); one statement, and only for such a department."""
+    if principal.role is not Role.DEPARTMENT or principal.division_code is None:
+        return
+    query = sa.select(credit_record.c.division_code).where(credit_record.c.id == record_id)
+    check_record_jurisdiction(principal, (await conn.execute(query)).scalar_one_or_none(), what)
 
 
 async def scoped(info: Info, query: sa.Select, table: sa.Table) -> sa.Select:

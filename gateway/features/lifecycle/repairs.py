@@ -29,7 +29,13 @@ from gateway.features.lifecycle.common import (
     transitions_of,
     utc,
 )
-from gateway.features.lifecycle.record_access import check_domain, check_subject_owns, record_row, scoped
+from gateway.features.lifecycle.record_access import (
+    check_domain,
+    check_jurisdiction,
+    check_subject_owns,
+    record_row,
+    scoped,
+)
 from gateway.features.lifecycle.transitions import Actor, advance, create, load
 from gateway.features.lifecycle.workflow import REPAIR
 from gateway.graph.pagination import Connection, newest_first_page
@@ -175,6 +181,7 @@ async def _act(info: Info, item: strawberry.ID, action: str, reason: str | None)
         row = await load(conn, repair_application, item_id, "repair application")
         REPAIR.next_state(row.state, action)  # refuse an illegal action before anything is written
         check_domain(principal, row.domain, "repair application")
+        await check_jurisdiction(conn, principal, row.record_id, "repair application")
         record_values: dict[str, Any] = {}
         if action == "APPROVE":
             record_values = {"status": RecordStatus.REPAIRED.value}

@@ -1,1 +1,87 @@
-"""The measures feature as a default plugin (core.measures); its hooks are added as the feature grows."""
+"""The measures feature as a default plugin (core.measures): the catalogue of joint rewards and punishments
+(联合奖惩), the measures in force on ``CreditSubject.measures``, ``checkMeasures`` for departments handling
+a matter, and the core's own facts (lists, records, broken commitments) through the ``measure_facts`` hook.
+
+Who sees what: the catalogue is public (it is law and policy). The measures in force for a subject are for
+the departments that implement them, the admin, and the subject itself (its own only); not for the public
+or portals (a black-list entry is public, but which restrictions follow is a matter between the subject and
+the departments), and not for partners (a partner-grantable group must sit on a record type).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.features.measures.catalogue import default_catalogue, trigger_kinds_without_source
+from gateway.features.measures.facts import CORE_FACTS
+from gateway.features.measures.queries import resolve_check_measures, resolve_measure_catalogue, resolve_measures
+from gateway.hooks.contributions import FactSource, QueryField, SubjectField
+from gateway.hooks.specs import hookimpl
+from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
+
+log = logging.getLogger(__name__)
+_SUBJECT_AND_DEPARTMENTS = f"{SUBJECT},{DEPARTMENT}"
+
+
+@hookimpl
+def subject_fields() -> Sequence[SubjectField]:
+    default_catalogue()  # a catalogue that does not load stops the start, with its line
+    return [
+        SubjectField(
+            "measures",
+            resolve_measures,
+            "Joint rewards and punishments (联合奖惩) that apply to the subject today, with the facts that "
+            "triggered each; `matter` keeps those bearing on one matter.",
+        )
+    ]
+
+
+@hookimpl
+def query_fields() -> Sequence[QueryField]:
+    return [
+        QueryField(
+            "checkMeasures",
+            resolve_check_measures,
+            "For a department handling a matter: the measures that apply to each subject (at most as many codes "
+            "as subjects takes), in the order asked.",
+        ),
+        QueryField(
+            "measureCatalogue",
+            resolve_measure_catalogue,
+            "The catalogue of joint rewards and punishments (联合奖惩措施清单) in force, with its version.",
+        ),
+    ]
+
+
+@hookimpl
+def field_policies() -> Mapping[str, str]:
+    return {
+        "CreditSubject.measures": _SUBJECT_AND_DEPARTMENTS,
+        "Query.checkMeasures": DEPARTMENT,
+        "Query.measureCatalogue": PUBLIC,
+        "MeasureCatalogue": PUBLIC,
+        "Measure": PUBLIC,
+        "MeasureTrigger": PUBLIC,
+        "TriggerCondition": PUBLIC,
+        "MatterLabel": PUBLIC,
+        "MeasureInForce": _SUBJECT_AND_DEPARTMENTS,
+        "MeasureFact": _SUBJECT_AND_DEPARTMENTS,
+        "FactAttribute": _SUBJECT_AND_DEPARTMENTS,
+        "MeasureCheck": DEPARTMENT,
+    }
+
+
+@hookimpl
+def measure_facts() -> Sequence[FactSource]:
+    return [CORE_FACTS]
+
+
+@hookimpl
+def startup(graph: Any) -> None:
+    sourced = [kind for source in graph.composition.measure_facts.values() for kind in source.kinds]
+    missing = trigger_kinds_without_source(default_catalogue(), sourced)
+    if missing:
+        # Not an error: a kind may be declared before any plugin provides it (supervision grades, today).
+        log.warning("measures triggered by %s never apply: no loaded plugin contributes such facts", ", ".join(missing))

@@ -1,0 +1,160 @@
+"""Resolvers: ``CreditSubject.measures``, ``checkMeasures`` and ``measureCatalogue``.
+
+Facts come from every plugin's fact sources (hook ``measure_facts``), each a loader the core made from it
+(gateway.host.composition): one statement per source per level of subjects, whatever their number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.types import Info
+
+from gateway.auth.principal import Role
+from gateway.engine.batch import batch_resolver
+from gateway.features.measures.catalogue import Catalogue, Matter, MeasureKind, default_catalogue
+from gateway.features.measures.evaluate import Evaluation, evaluate
+from gateway.features.measures.evaluate import reward_withheld as _reward_withheld
+from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, MeasureInForce
+from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.hooks.contributions import Fact
+from gateway.kernel.clock import today
+from gateway.kernel.errors import FORBIDDEN, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
+from gateway.policy.access import subject_visible
+
+
+def _fact_loaders(info: Info) -> list[str]:
+    return list(info.context.graph.composition.measure_facts)
+
+
+def sourced_kinds(info: Info) -> frozenset[str]:
+    """The fact kinds some loaded plugin contributes."""
+    sources = info.context.graph.composition.measure_facts.values()
+    return frozenset(kind for source in sources for kind in source.kinds)
+
+
+async def facts_of_all(info: Info, subject_ids: Sequence[int]) -> list[list[Fact]]:
+    """Every subject's facts, one loader call (one statement) per fact source for them all."""
+    loaders = info.context.loaders
+    per_source = [await loaders.load_all(name, list(subject_ids)) for name in _fact_loaders(info)]
+    return [[fact for found in per_source for fact in found[index]] for index in range(len(subject_ids))]
+
+
+async def facts_of(info: Info, subject_id: int) -> list[Fact]:
+    """One subject's facts through the per-key DataLoaders: the subjects of one level still batch."""
+    loaders = info.context.loaders
+    pending = [loaders.get(name).load(subject_id) for name in _fact_loaders(info)]  # all queued before awaiting
+    return [fact for load in pending for fact in await load]
+
+
+def _in_force(
+    evaluation: Evaluation, matter: Matter | None, catalogue: Catalogue, sourced: frozenset[str]
+) -> list[MeasureInForce]:
+    return [MeasureInForce.of(a, catalogue, sourced) for a in evaluation.for_matter(matter)]
+
+
+async def _may_see(info: Info, subject_ids: Sequence[int]) -> list[bool]:
+    """A subject sees its own measures only; departments and the admin see everyone's."""
+    if info.context.principal.role is not Role.SUBJECT:
+        return [True] * len(subject_ids)
+    own = await info.context.loaders.own_subject_id()
+    return [subject_id == own for subject_id in subject_ids]
+
+
+def _forbidden() -> GatewayError:
+    return GatewayError("A subject sees only its own measures", FORBIDDEN)
+
+
+async def subjects_measures(
+    roots: Sequence[Any], info: Info, matter: Matter | None = None
+) -> list[list[MeasureInForce] | Exception]:
+    """The batch form of ``CreditSubject.measures``: every subject of a level at once."""
+    ids = [root.id for root in roots]
+    allowed = await _may_see(info, ids)
+    shown = [i for i, ok in zip(ids, allowed, strict=True) if ok]
+    facts = dict(zip(shown, await facts_of_all(info, shown), strict=True)) if shown else {}
+    catalogue, day, sourced = default_catalogue(), today(), sourced_kinds(info)
+    return [
+        _in_force(evaluate(catalogue, facts[i], day), matter, catalogue, sourced) if ok else _forbidden()
+        for i, ok in zip(ids, allowed, strict=True)
+    ]
+
+
+@batch_resolver(subjects_measures)
+async def resolve_measures(root: Any, info: Info, matter: Matter | None = None) -> list[MeasureInForce] | None:
+    [allowed] = await _may_see(info, [root.id])
+    if not allowed:
+        raise _forbidden()
+    catalogue = default_catalogue()
+    evaluation = evaluate(catalogue, await facts_of(info, root.id), today())
+    return _in_force(evaluation, matter, catalogue, sourced_kinds(info))
+
+
+def resolve_measure_catalogue(info: Info) -> MeasureCatalogue:
+    """The catalogue as loaded; no database access."""
+    return MeasureCatalogue.of(default_catalogue(), sourced_kinds(info))
+
+
+async def resolve_check_measures(info: Info, codes: list[str], matter: Matter) -> list[MeasureCheck]:
+    """The measures that apply to each subject for one matter, in the order asked; at most as many codes as
+    ``subjects`` takes, every code checked first (INVALID_SUBJECT_CODE lists each bad one; nothing ran)."""
+    settings = info.context.settings
+    if len(codes) > settings.max_batch_subjects:
+        raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
+    parsed: list[SubjectCode] = []
+    invalid: list[dict[str, Any]] = []
+    for index, code in enumerate(codes):
+        try:
+            parsed.append(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list))
+        except InvalidSubjectCode as exc:
+            invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
+    if invalid:
+        raise GatewayError(
+            f"{len(invalid)} of {len(codes)} codes are not valid subject codes", "INVALID_SUBJECT_CODE", invalid=invalid
+        )
+    principal = info.context.principal
+    found = await info.context.loaders.load_all(SUBJECT_BY_HASH, [lookup_hash(c, settings.secret_key) for c in parsed])
+    rows = [row if row is not None and subject_visible(principal, row) else None for row in found]
+    ids = list(dict.fromkeys(row.id for row in rows if row is not None))
+    for access in info.context.graph.composition.subject_access:
+        if access.served is not None:  # the query record notes who was looked at
+            access.served(info, ids, ())
+    facts = dict(zip(ids, await facts_of_all(info, ids), strict=True)) if ids else {}
+    catalogue, day, sourced = default_catalogue(), today(), sourced_kinds(info)
+    return [_check(code, row, facts, matter, catalogue, day, sourced) for code, row in zip(codes, rows, strict=True)]
+
+
+def _check(
+    code: str,
+    row: Any,
+    facts: dict[int, list[Fact]],
+    matter: Matter,
+    catalogue: Catalogue,
+    day: dt.date,
+    sourced: frozenset[str],
+) -> MeasureCheck:
+    if row is None:
+        return MeasureCheck(
+            code=code, known=False, name=None, restricted=False, rewarded=False, measures=[], withheld_rewards=[]
+        )
+    evaluation = evaluate(catalogue, facts[row.id], day)
+    applied = evaluation.for_matter(matter)
+    return MeasureCheck(
+        code=code,
+        known=True,
+        name=row.name,
+        restricted=any(a.measure.kind is MeasureKind.PUNISHMENT for a in applied),
+        rewarded=any(a.measure.kind is MeasureKind.REWARD for a in applied),
+        measures=[MeasureInForce.of(a, catalogue, sourced) for a in applied],
+        withheld_rewards=[MeasureInForce.of(a, catalogue, sourced) for a in evaluation.withheld_for(matter)],
+    )
+
+
+async def reward_withheld(info: Info, subject_id: int, measure_id: str) -> bool:
+    """Whether the catalogue's conflict rule withholds the reward ``measure_id`` from the subject today (a
+    punishment in force bears on each of its matters): for a domain's own reward, such as the culture green
+    channel, to follow the same rule. Loads through the per-key DataLoaders, so a level's subjects batch."""
+    return _reward_withheld(default_catalogue(), measure_id, await facts_of(info, subject_id), today())
