@@ -108,3 +108,13 @@ MAX_MERCHANT_FORM_BYTES = 16 * 1024
 # Divisions one divisions(parent:) answer lists. The largest list today is 重庆's 37 districts and
 # counties (the provinces are 34); a test keeps the division table under this bound.
 MAX_DIVISIONS_LISTED = 100
+
+# --- joint rewards and punishments (gateway.features.measures) ------------------------------------
+# Bytes of a catalogue published as TOML: the shipped one is about 12 KB; a thousand measures fit.
+MAX_MEASURE_CATALOGUE_BYTES = 1_000_000
+# Characters of a catalogue's version label ("2026.2").
+MAX_MEASURE_CATALOGUE_LABEL = 64
+# Catalogue versions one measureCatalogueVersions answer lists.
+MAX_MEASURE_CATALOGUE_VERSIONS = 100
+# Characters of a client's request id for reportMeasureApplied (a UUID is 36).
+MAX_REQUEST_ID = 64

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -244,20 +244,34 @@ class Loaders:
             for key, records in zip(keys, values, strict=True)
             if key not in self._subject_divisions and any(needs_subject_division(principal, r) for r in records)
         }
-        if not wanted:
-            return
-        for name in (SUBJECT_BY_HASH, SUBJECT_BY_ID):
-            for row in self._loaded.get(name, {}).values():
-                if row is not None and row.id in wanted:
-                    self._subject_divisions[row.id] = display_code_division(row.code_type, row.display_code)
-        missing = [key for key in wanted if key not in self._subject_divisions]
+        if wanted:
+            await self.subject_divisions(wanted, connection)
+
+    async def subject_divisions(self, subject_ids: Collection[int], connection: Any = None) -> dict[int, str | None]:
+        """Subjects' registration areas by id (None: unknown), from what this request knows already (areas
+        learnt for the division filter, subject rows it loaded), else one statement for the rest.
+        ``connection``: the request's, when the caller holds it already (a loader batch)."""
+        known = self._subject_divisions
+        wanted = {sid for sid in subject_ids if sid not in known}
+        if wanted:
+            for name in (SUBJECT_BY_HASH, SUBJECT_BY_ID):
+                for row in self._loaded.get(name, {}).values():
+                    if row is not None and row.id in wanted:
+                        known[row.id] = display_code_division(row.code_type, row.display_code)
+        missing = [sid for sid in wanted if sid not in known]
         if missing:
             table = subject_table
-            rows = await connection.execute(
-                sa.select(table.c.id, table.c.code_type, table.c.display_code).where(table.c.id.in_(missing))
-            )
+            query = sa.select(table.c.id, table.c.code_type, table.c.display_code).where(table.c.id.in_(missing))
+            if connection is None:
+                async with self.connection() as conn:
+                    rows = (await conn.execute(query)).all()
+            else:
+                rows = (await connection.execute(query)).all()
             for row in rows:
-                self._subject_divisions[row.id] = display_code_division(row.code_type, row.display_code)
+                known[row.id] = display_code_division(row.code_type, row.display_code)
+            for sid in missing:
+                known.setdefault(sid, None)  # no such subject: outside every division, and not asked again
+        return {sid: known.get(sid) for sid in subject_ids}
 
     async def own_subject_id(self, connection: Any = None) -> int | None:
         """For a subject principal, its subject's id (one statement, once per request); else None.

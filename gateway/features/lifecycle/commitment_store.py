@@ -11,6 +11,13 @@ shared under an authorisation, a non-disclosable one never), not yet in who read
 only what a subject's authorisation covers, and no authorisation group covers commitments yet, so
 partners read the public ones only. A partner group for restricted commitments is the place to add that.
 
+A department bound to a division (``Principal.division_code``) is an insider only of the commitments made
+to its domain by subjects registered in its division and below (the subject's registration area: a
+commitment is the subject's, and concerns no record until it is broken); of the others it reads what the
+public reads, and assessing them finds nothing (NOT_FOUND, as for another domain's). The breach record
+belongs where records do: the breaching unit's area when its USCC is given, else the subject's; a bound
+department may not write one outside its division (FORBIDDEN).
+
 A breach becomes a NEGATIVE record in the commitment's domain, written in the same transaction as the
 transition, after it: of two departments breaching one commitment at once, the loser's transition fails
 (CONFLICT) before it writes anything.
@@ -28,15 +35,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.principal import Principal, Role
 from gateway.db.bulk import any_of
+from gateway.db.divisions import within_division
 from gateway.db.queries import with_subject
 from gateway.db.tables import credit_record, subject
+from gateway.features.lifecycle.record_access import bound_division, in_division, registration_area
 from gateway.features.lifecycle.tables import credit_commitment
 from gateway.features.lifecycle.transitions import Actor, advance, create
 from gateway.features.lifecycle.workflow import COMMITMENT, FULFILMENT_LEVELS, INVALID_TRANSITION
 from gateway.graph.records import ENVELOPE_COLUMNS
+from gateway.kernel.divisions import display_code_division, record_division
 from gateway.kernel.errors import NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import CodeType
 from gateway.kernel.rules import PublicityRules
+from gateway.policy.access import check_record_jurisdiction
 from gateway.records.publicity import lifecycle_values
 from gateway.write.submissions import Envelope
 
@@ -97,6 +108,11 @@ def detail_query() -> sa.Select[Any]:
     )
 
 
+def subject_area() -> sa.ColumnElement[Any]:
+    """The registration area of a commitment's subject, in SQL, on :func:`detail_query` (which joins it)."""
+    return registration_area(subject.c.display_code, subject.c.code_type == CodeType.RESIDENT_ID.value)
+
+
 def visible_clause(principal: Principal, own_subject_id: int | None) -> sa.ColumnElement[bool]:
     """Which commitments a principal reads (see the module docstring); to be used on :func:`detail_query`."""
     if principal.role is Role.ADMIN:
@@ -105,7 +121,11 @@ def visible_clause(principal: Principal, own_subject_id: int | None) -> sa.Colum
         sa.and_(credit_commitment.c.disclosure == PUBLIC, subject.c.code_type != CodeType.RESIDENT_ID.value)
     ]
     if principal.role is Role.DEPARTMENT and principal.domain:
-        clauses.append(credit_commitment.c.domain == principal.domain)
+        own = credit_commitment.c.domain == principal.domain
+        division = bound_division(principal)
+        if division is not None:
+            own = sa.and_(own, within_division(subject_area(), division))
+        clauses.append(own)
     if principal.role is Role.SUBJECT and own_subject_id is not None:
         clauses.append(credit_commitment.c.subject_id == own_subject_id)
     return sa.or_(*clauses)
@@ -123,7 +143,7 @@ def is_insider(principal: Principal, row: Any, own_subject_id: int | None) -> bo
     if principal.role is Role.ADMIN:
         return True
     if principal.role is Role.DEPARTMENT:
-        return principal.domain == row.domain
+        return principal.domain == row.domain and in_division(principal, row.subject_code_type, row.subject_code)
     return principal.role is Role.SUBJECT and own_subject_id is not None and own_subject_id == row.subject_id
 
 
@@ -132,9 +152,17 @@ async def detail(conn: AsyncConnection, commitment_id: int) -> Any:
 
 
 async def _load_for(conn: AsyncConnection, commitment_id: int, principal: Principal) -> Any:
-    """The commitment, if the principal may assess it (the admin, a department of its domain)."""
-    row = (await conn.execute(sa.select(credit_commitment).where(credit_commitment.c.id == commitment_id))).first()
+    """The commitment, if the principal may assess it (the admin, a department of its domain and, bound to a
+    division, of the subject's), with its subject's ``code_type`` and ``display_code``."""
+    query = (
+        sa.select(credit_commitment, subject.c.code_type, subject.c.display_code)
+        .join(subject, subject.c.id == credit_commitment.c.subject_id)
+        .where(credit_commitment.c.id == commitment_id)
+    )
+    row = (await conn.execute(query)).first()
     if row is None or not principal.may_write(row.domain):
+        raise GatewayError(f"No commitment {commitment_id} in your domain.", NOT_FOUND, argument="id")
+    if not in_division(principal, row.code_type, row.display_code):
         raise GatewayError(f"No commitment {commitment_id} in your domain.", NOT_FOUND, argument="id")
     return row
 
@@ -196,6 +224,8 @@ async def breach(
     if level not in (PARTIAL, NONE):
         raise BadUserInput("A breached commitment was fulfilled PARTIAL or NONE.", argument="fulfilment")
     row = await _load_for(conn, commitment_id, principal)
+    division = record_division(unit.code, display_code_division(row.code_type, row.display_code))
+    check_record_jurisdiction(principal, division, "breach record")  # before anything is written
     actor = Actor.of(principal)
     breached = await advance(
         conn,
@@ -224,7 +254,12 @@ async def breach(
     record_id = (
         await conn.execute(
             credit_record.insert()
-            .values(subject_id=row.subject_id, **envelope.values(), **lifecycle_values(envelope, rules))
+            .values(
+                subject_id=row.subject_id,
+                division_code=division,
+                **envelope.values(),
+                **lifecycle_values(envelope, rules),
+            )
             .returning(credit_record.c.id)
         )
     ).scalar_one()

@@ -3,8 +3,10 @@ admin, records it); the domain's departments assess it: fulfilled, breached (a n
 domain) or expired once its validity is over.
 
 ``commitments`` is one query for every audience; the rows each principal reads follow the commitment's
-disclosure (see :mod:`gateway.features.lifecycle.commitment_store`). Whether a commitment is past its validity is
-also derived from the clock (``isExpired``), since nobody may have taken the EXPIRE action yet.
+disclosure (see :mod:`gateway.features.lifecycle.commitment_store`); a department bound to a division reads
+its domain's undisclosed commitments, assesses them and records new ones only for subjects registered in its
+division and below. Whether a commitment is past its validity is also derived from the clock (``isExpired``),
+since nobody may have taken the EXPIRE action yet.
 """
 
 from typing import Any
@@ -22,10 +24,12 @@ from gateway.features.lifecycle.commitment_types import (
     MakeCommitmentInput,
 )
 from gateway.features.lifecycle.common import int_id, known_domain, require, text
+from gateway.features.lifecycle.record_access import in_division
 from gateway.features.lifecycle.tables import credit_commitment
 from gateway.features.lifecycle.transitions import Actor
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.kernel.divisions import display_code_division
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import CodeType, lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_COMMITMENT_VALIDITY as MAX_VALIDITY
@@ -97,6 +101,16 @@ async def _maker_subject_and_domain(info: Info, given: MakeCommitmentInput) -> t
     row = await info.context.loaders.load(SUBJECT_BY_HASH, _subject_hash(info, given.subject_code))
     if row is None:
         raise GatewayError("No subject with this code is known.", NOT_FOUND, argument="subjectCode")
+    if not in_division(principal, row.code_type, row.display_code):
+        # As a submission about a subject outside the division would be: refused before anything is written.
+        area = display_code_division(row.code_type, row.display_code)
+        raise GatewayError(
+            f"This subject is registered in division {area or 'unknown'}, outside the division "
+            f"{principal.division_code} that client {principal.name!r} acts for.",
+            FORBIDDEN,
+            argument="subjectCode",
+            division=area,
+        )
     return row.id, domain
 
 

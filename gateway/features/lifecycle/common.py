@@ -106,7 +106,8 @@ class WorkflowView:
 
         ``takers`` maps each action to the roles that may take it (the same roles its mutation requires), so
         a subject is never offered a department's step. Rows are scoped before they are shown (a department
-        reads only its domain's items, a subject only its own), so the role is all that is left to judge.
+        reads only its domain's items, in its division when bound to one; a subject only its own), so the role
+        is all that is left to judge.
         """
         return [action for action in workflow.allowed_actions(state) if self.role in takers.get(action, ())]
 

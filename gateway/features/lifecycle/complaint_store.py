@@ -3,7 +3,10 @@
 Every function takes the connection of the caller's transaction, so that a mutation's checks, its
 transition and its log entry commit together or not at all. Who may act is decided here, on the row:
 only the admin and departments of the complaint's domain; to anyone else the complaint does not exist
-(NOT_FOUND), so ids cannot be probed across domains.
+(NOT_FOUND), so ids cannot be probed across domains. A department bound to a division handles only the
+complaints about subjects registered in its division and below (the subject's registration area, read
+from the code the complainant gave: a complaint may name a subject the gateway holds nothing about, and
+most concern no record): it neither lists the others nor finds them (NOT_FOUND).
 
 The complainant is given a random tracking token once; only its sha256 is stored. A token names
 exactly one complaint and shows nothing of any other.
@@ -21,14 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.divisions import within_division
 from gateway.db.tables import credit_record, subject, workflow_transition
 from gateway.features.lifecycle.common import state_since
-from gateway.features.lifecycle.record_access import check_jurisdiction
+from gateway.features.lifecycle.record_access import bound_division, check_jurisdiction, in_division, registration_area
 from gateway.features.lifecycle.tables import complaint
 from gateway.features.lifecycle.transitions import Actor, advance, create
 from gateway.features.lifecycle.workflow import COMPLAINT, COMPLAINT_CONCLUSIONS, INVALID_TRANSITION
 from gateway.kernel.errors import CONFLICT, FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
-from gateway.kernel.identifiers import SubjectCode
+from gateway.kernel.identifiers import CodeType, SubjectCode
 from gateway.kernel.limits import MAX_COMPLAINT_TOKEN_LENGTH as MAX_TOKEN_LENGTH
 
 SUBSTANTIATED, UNSUBSTANTIATED = COMPLAINT_CONCLUSIONS
@@ -46,6 +50,23 @@ class NewComplaint:
     subject_lookup_hash: str
     matter: str
     contact: str | None
+
+
+def _masks_a_person(code: Any) -> sa.ColumnElement[bool]:
+    """A stored ``subject_code`` is a person's: its birth date is masked (``110105********002X``); a
+    USCC has digits there (its area)."""
+    return sa.func.substr(code, 7, 1) == "*"
+
+
+def complaint_subject_area() -> sa.ColumnElement[Any]:
+    """The registration area of a complaint's subject, in SQL (see :func:`complaint_in_division`)."""
+    return registration_area(complaint.c.subject_code, _masks_a_person(complaint.c.subject_code))
+
+
+def complaint_in_division(principal: Principal, row: Any) -> bool:
+    """Whether a complaint row's subject lies in the division of a bound department (others: True)."""
+    code_type = CodeType.RESIDENT_ID if row.subject_code[6:7] == "*" else CodeType.USCC
+    return in_division(principal, code_type.value, row.subject_code)
 
 
 def _tracked() -> sa.Select[Any]:
@@ -110,6 +131,9 @@ def list_query(principal: Principal, *, domain: str | None, state: str | None) -
         raise GatewayError("Complaints are listed to departments and the admin only.", FORBIDDEN)
     if domain is not None:
         query = query.where(complaint.c.domain == domain)
+    division = bound_division(principal)
+    if division is not None:
+        query = query.where(within_division(complaint_subject_area(), division))
     if state is not None:
         query = query.where(complaint.c.state == state)
     return query
@@ -117,7 +141,7 @@ def list_query(principal: Principal, *, domain: str | None, state: str | None) -
 
 async def _load_for(conn: AsyncConnection, complaint_id: int, principal: Principal) -> Any:
     row = (await conn.execute(sa.select(complaint).where(complaint.c.id == complaint_id))).first()
-    if row is None or not principal.may_write(row.domain):
+    if row is None or not principal.may_write(row.domain) or not complaint_in_division(principal, row):
         raise GatewayError(f"No complaint {complaint_id} in your domain.", NOT_FOUND, argument="id")
     return row
 
@@ -162,6 +186,7 @@ async def conclude(
     if record_id is not None:
         COMPLAINT.next_state(row.state, "CONCLUDE")  # an illegal step says so before the record is judged
         await _check_record(conn, row, record_id)
+        await check_jurisdiction(conn, principal, record_id, "complaint's record")
         values["record_id"] = record_id
     return await advance(
         conn, complaint, COMPLAINT, row, "CONCLUDE", actor=Actor.of(principal), at=at, values=values, note=note

@@ -1,5 +1,9 @@
 """What dispute and repair workflows need of a credit record: load it, check who may act on it,
-and scope lists of workflow rows to the asking principal."""
+and scope lists of workflow rows to the asking principal.
+
+A department bound to a division (``Principal.division_code``) lists and acts on the items of its domain
+that lie in its division and below: a dispute or repair by its record's division, a complaint or
+commitment by its subject's registration area (:func:`registration_area`, :func:`in_division`)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.divisions import within_division
 from gateway.db.tables import credit_record
+from gateway.kernel.divisions import covers, display_code_division
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError
 from gateway.kernel.workdays import WorkingCalendar, calendar_from_settings
 from gateway.policy.access import check_record_jurisdiction
@@ -56,8 +62,33 @@ async def scoped(info: Info, query: sa.Select, table: sa.Table) -> sa.Select:
     if principal.role is Role.SUBJECT:
         return query.where(table.c.subject_id == ((await own_subject_id(info)) or -1))
     if principal.role is Role.DEPARTMENT:
-        return query.where(table.c.domain == principal.domain)
+        query = query.where(table.c.domain == principal.domain)
+        if principal.division_code is not None:
+            # Of its records' division: a correlated look-up by the record's primary key, in the same statement.
+            query = query.where(
+                sa.exists().where(
+                    credit_record.c.id == table.c.record_id,
+                    within_division(credit_record.c.division_code, principal.division_code),
+                )
+            )
     return query
+
+
+def bound_division(principal: Principal) -> str | None:
+    """The division a department acts for; None for anyone else, and for a department of the whole platform."""
+    return principal.division_code if principal.role is Role.DEPARTMENT else None
+
+
+def registration_area(code: Any, person: Any) -> sa.ColumnElement[Any]:
+    """A subject's registration area in SQL, from its code as it may be shown (``display_code``: a masked
+    ID keeps its first six digits) and whether it is a person's: :func:`display_code_division` in SQL."""
+    return sa.case((person, sa.func.substr(code, 1, 6)), else_=sa.func.substr(code, 3, 6))
+
+
+def in_division(principal: Principal, code_type: str, display_code: str) -> bool:
+    """Whether a subject (by its shown code) lies in the division of the principal, if it is a bound
+    department (anyone else: the whole platform, True)."""
+    return covers(bound_division(principal), display_code_division(code_type, display_code))
 
 
 @lru_cache(maxsize=8)

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from gateway.features.measures import feedback, versions
 from gateway.features.measures.catalogue import default_catalogue, trigger_kinds_without_source
 from gateway.features.measures.facts import CORE_FACTS
 from gateway.features.measures.queries import resolve_check_measures, resolve_measure_catalogue, resolve_measures
-from gateway.hooks.contributions import FactSource, QueryField, SubjectField
+from gateway.features.measures.tables import TABLES
+from gateway.hooks.contributions import FactSource, MutationField, QueryField, SubjectField, fields_of
 from gateway.hooks.specs import hookimpl
-from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
+from gateway.policy.visibility import ADMIN, DEPARTMENT, PUBLIC, SUBJECT
 
 log = logging.getLogger(__name__)
 _SUBJECT_AND_DEPARTMENTS = f"{SUBJECT},{DEPARTMENT}"
@@ -50,9 +55,32 @@ def query_fields() -> Sequence[QueryField]:
         QueryField(
             "measureCatalogue",
             resolve_measure_catalogue,
-            "The catalogue of joint rewards and punishments (联合奖惩措施清单) in force, with its version.",
+            "The catalogue of joint rewards and punishments (联合奖惩措施清单) in force, with its version; "
+            "`version`: an earlier version by its label (measureCatalogueVersions lists them).",
         ),
+        *fields_of(versions.QUERY_FIELDS, QueryField),
+        *fields_of(feedback.QUERY_FIELDS, QueryField),
     ]
+
+
+@hookimpl
+def mutation_fields() -> Sequence[MutationField]:
+    # No domain of its own: the resolvers check their callers (the admin for the catalogue; departments of
+    # any domain and the admin for feedback).
+    return [
+        *fields_of(versions.MUTATION_FIELDS, MutationField, domain_gated=False),
+        *fields_of(feedback.MUTATION_FIELDS, MutationField, domain_gated=False),
+    ]
+
+
+@hookimpl
+def tables() -> Sequence[sa.Table]:
+    return TABLES
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).resolve().parent / "migrations" / "versions"
 
 
 @hookimpl
@@ -70,6 +98,18 @@ def field_policies() -> Mapping[str, str]:
         "MeasureFact": _SUBJECT_AND_DEPARTMENTS,
         "FactAttribute": _SUBJECT_AND_DEPARTMENTS,
         "MeasureCheck": DEPARTMENT,
+        "Query.measureCatalogueVersions": PUBLIC,
+        "MeasureCatalogueVersion": PUBLIC,
+        "MeasureCatalogueVersion.publishedBy": ADMIN,
+        "Mutation.publishMeasureCatalogue": ADMIN,
+        "Mutation.upsertMeasure": ADMIN,
+        "Mutation.retireMeasure": ADMIN,
+        # Feedback: departments report and list their domain's; a subject lists the reports about itself.
+        "Mutation.reportMeasureApplied": DEPARTMENT,
+        "Query.measureApplications": _SUBJECT_AND_DEPARTMENTS,
+        "MeasureApplication": _SUBJECT_AND_DEPARTMENTS,
+        "MeasureApplicationConnection": _SUBJECT_AND_DEPARTMENTS,
+        "MeasureApplicationEdge": _SUBJECT_AND_DEPARTMENTS,
     }
 
 

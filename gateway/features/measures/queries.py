@@ -14,14 +14,15 @@ from strawberry.types import Info
 
 from gateway.auth.principal import Role
 from gateway.engine.batch import batch_resolver
-from gateway.features.measures.catalogue import Catalogue, Matter, MeasureKind, default_catalogue
+from gateway.features.measures.catalogue import Catalogue, Matter, MeasureKind
 from gateway.features.measures.evaluate import Evaluation, evaluate
 from gateway.features.measures.evaluate import reward_withheld as _reward_withheld
 from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, MeasureInForce
+from gateway.features.measures.versions import catalogue_in_force, catalogue_version, number_of_label
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.hooks.contributions import Fact
 from gateway.kernel.clock import today
-from gateway.kernel.errors import FORBIDDEN, GatewayError, InvalidSubjectCode, LimitExceeded
+from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
 from gateway.policy.access import subject_visible
 
@@ -76,7 +77,7 @@ async def subjects_measures(
     allowed = await _may_see(info, ids)
     shown = [i for i, ok in zip(ids, allowed, strict=True) if ok]
     facts = dict(zip(shown, await facts_of_all(info, shown), strict=True)) if shown else {}
-    catalogue, day, sourced = default_catalogue(), today(), sourced_kinds(info)
+    catalogue, day, sourced = (await catalogue_in_force(info)).catalogue, today(), sourced_kinds(info)
     return [
         _in_force(evaluate(catalogue, facts[i], day), matter, catalogue, sourced) if ok else _forbidden()
         for i, ok in zip(ids, allowed, strict=True)
@@ -88,14 +89,22 @@ async def resolve_measures(root: Any, info: Info, matter: Matter | None = None) 
     [allowed] = await _may_see(info, [root.id])
     if not allowed:
         raise _forbidden()
-    catalogue = default_catalogue()
+    catalogue = (await catalogue_in_force(info)).catalogue
     evaluation = evaluate(catalogue, await facts_of(info, root.id), today())
     return _in_force(evaluation, matter, catalogue, sourced_kinds(info))
 
 
-def resolve_measure_catalogue(info: Info) -> MeasureCatalogue:
-    """The catalogue as loaded; no database access."""
-    return MeasureCatalogue.of(default_catalogue(), sourced_kinds(info))
+async def resolve_measure_catalogue(info: Info, version: str | None = None) -> MeasureCatalogue:
+    """The catalogue in force, or the version labelled ``version`` (NOT_FOUND when none is)."""
+    if version is None:
+        found = await catalogue_in_force(info)
+    else:
+        number = await number_of_label(info, version[:64])
+        held = await catalogue_version(info, number) if number is not None else None
+        if held is None:
+            raise GatewayError(f"No catalogue version is labelled {version[:64]!r}", NOT_FOUND)
+        found = held
+    return MeasureCatalogue.of(found.catalogue, sourced_kinds(info), found.number, found.published_at)
 
 
 async def resolve_check_measures(info: Info, codes: list[str], matter: Matter) -> list[MeasureCheck]:
@@ -123,7 +132,7 @@ async def resolve_check_measures(info: Info, codes: list[str], matter: Matter) -
         if access.served is not None:  # the query record notes who was looked at
             access.served(info, ids, ())
     facts = dict(zip(ids, await facts_of_all(info, ids), strict=True)) if ids else {}
-    catalogue, day, sourced = default_catalogue(), today(), sourced_kinds(info)
+    catalogue, day, sourced = (await catalogue_in_force(info)).catalogue, today(), sourced_kinds(info)
     return [_check(code, row, facts, matter, catalogue, day, sourced) for code, row in zip(codes, rows, strict=True)]
 
 
@@ -157,4 +166,7 @@ async def reward_withheld(info: Info, subject_id: int, measure_id: str) -> bool:
     """Whether the catalogue's conflict rule withholds the reward ``measure_id`` from the subject today (a
     punishment in force bears on each of its matters): for a domain's own reward, such as the culture green
     channel, to follow the same rule. Loads through the per-key DataLoaders, so a level's subjects batch."""
-    return _reward_withheld(default_catalogue(), measure_id, await facts_of(info, subject_id), today())
+    catalogue = (await catalogue_in_force(info)).catalogue
+    if catalogue.get(measure_id) is None:
+        return False  # the admin took the reward out of the catalogue: no rule of it withholds anything
+    return _reward_withheld(catalogue, measure_id, await facts_of(info, subject_id), today())

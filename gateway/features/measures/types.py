@@ -89,10 +89,24 @@ class MeasureCatalogue:
     conflict: ConflictRule = strawberry.field(description="The default rule where a reward meets a punishment.")
     matters: list[MatterLabel]
     measures: list[MeasureType]
+    number: int = strawberry.field(
+        default=0, description="The version's number: 0 for the catalogue the gateway ships, then 1, 2, … as published."
+    )
+    published_at: Optional[dt.datetime] = strawberry.field(  # noqa: UP045
+        default=None, description="When the admin published it; null for the shipped catalogue."
+    )
 
     @classmethod
-    def of(cls, catalogue: Catalogue, sourced: Collection[str]) -> "MeasureCatalogue":
+    def of(
+        cls,
+        catalogue: Catalogue,
+        sourced: Collection[str],
+        number: int = 0,
+        published_at: Optional[dt.datetime] = None,  # noqa: UP045
+    ) -> "MeasureCatalogue":
         return cls(
+            number=number,
+            published_at=published_at,
             version=catalogue.version,
             conflict=catalogue.conflict,
             matters=[MatterLabel(matter=m, label=label) for m, label in MATTER_LABELS.items()],

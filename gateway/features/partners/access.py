@@ -20,10 +20,12 @@ from gateway.auth.principal import Role
 from gateway.db.tables import partner_authorization
 from gateway.features.audit.recorder import record_refused_access, request_purpose
 from gateway.features.partners.store import authorizations_of, normalise_purpose, split_groups
+from gateway.kernel.divisions import authority_division, covers, display_code_division
 from gateway.kernel.errors import AUTHORIZATION_REQUIRED, GatewayError
 from gateway.kernel.identifiers import SubjectCode
 
 ACCESS_KEY = "gateway.features.partners.access"  # in GatewayContext.extras
+AREAS_KEY = "gateway.features.partners.subject_areas"  # in GatewayContext.extras
 # Stands for an unknown code: no subject has this id, so it is decided as one that authorised nothing.
 NO_SUBJECT_ID = -1
 
@@ -136,6 +138,40 @@ class PartnerAccess:
 
     async def decisions(self, subject_ids: Sequence[int]) -> list[frozenset[str] | str]:
         return await self._loader.load_many(list(subject_ids))
+
+
+async def in_department_division(context: Any, source: Any, subject_id: int | None) -> bool:
+    """Whether a partner-grantable value lies in the division of the department that asks (bound to one):
+    a record's by the rule of records (gateway.policy.access: its stored division, else its deciding
+    authority's area, else its subject's registration area), a subject's by its registration area.
+
+    A subject's area comes from what the request has loaded already (the subject rows of its entry
+    point, the areas the record filter learnt), so this costs no statement in the usual request; any
+    subject not known yet is looked up with the others of the same level, in one statement.
+    """
+    division: str = context.principal.division_code
+    if hasattr(source, "deciding_authority_code"):  # a record
+        area = getattr(source, "division_code", None) or authority_division(source.deciding_authority_code)
+        if area is not None:
+            return covers(division, area)
+    elif type(source).__name__ == "CreditSubject" and getattr(source, "code", None) is not None:
+        return covers(division, display_code_division(str(source.code_type.value), source.code))
+    if subject_id is None:
+        return False
+    return covers(division, await _subject_areas(context).load(subject_id))
+
+
+def _subject_areas(context: Any) -> DataLoader:
+    """Subjects' registration areas by id, one batch per resolver level, for this request."""
+    loader = context.extras.get(AREAS_KEY)
+    if loader is None:
+
+        async def batch(ids: list[int]) -> list[str | None]:
+            found = await context.loaders.subject_divisions(ids)
+            return [found.get(sid) for sid in ids]
+
+        loader = context.extras[AREAS_KEY] = DataLoader(batch_load_fn=batch, max_batch_size=1_000)
+    return loader
 
 
 async def admit_subjects(info: Info, codes: Sequence[SubjectCode], rows: Sequence[Any]) -> list[Any]:

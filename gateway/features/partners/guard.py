@@ -6,7 +6,10 @@ says what it may *ever* see); which subject a value is about decides whether it 
 * a partner: only if the group is in its contract and in a current authorisation by that subject
   for the request's purpose;
 * a subject: only about itself;
-* a department: only a group of its own domain (groups are named ``<plugin>.<name>``).
+* a department: only a group of its own domain (groups are named ``<plugin>.<name>``), and for a
+  department bound to a division only about what lies in its division and below, as for records
+  (gateway.policy.access): a record's division (its deciding authority's area, else its subject's
+  registration area), a subject's registration area. Elsewhere it gets what the public gets: nothing.
 
 A refused field resolves to ``null`` with a ``FORBIDDEN_FIELD`` error at its path. The subject a
 value is about is the object's ``subject_id`` (every ``CreditRecord``), or the subject itself.
@@ -22,7 +25,7 @@ from graphql import GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 
 from gateway.auth.principal import Role
-from gateway.features.partners.access import PartnerAccess
+from gateway.features.partners.access import PartnerAccess, in_department_division
 from gateway.kernel.errors import FORBIDDEN_FIELD, GatewayError
 from gateway.policy.visibility import Policies, partner_group
 
@@ -77,7 +80,7 @@ class PartnerFieldGuard(SchemaExtension):
     async def _guarded(
         self, group: str, _next: Callable[..., Any], root: Any, info: Any, args: Any, kwargs: Any
     ) -> Any:
-        if not await _allowed(info.context, group, subject_id_of(root)):
+        if not await _allowed(info.context, group, root, subject_id_of(root)):
             raise GatewayError(
                 f"{info.parent_type.name}.{info.field_name} (field group {group}) is not yours to see for this "
                 "subject.",
@@ -88,12 +91,14 @@ class PartnerFieldGuard(SchemaExtension):
         return await result if isawaitable(result) else result
 
 
-async def _allowed(context: Any, group: str, subject_id: int | None) -> bool:
+async def _allowed(context: Any, group: str, source: Any, subject_id: int | None) -> bool:
     principal = context.principal
     if principal.role is Role.ADMIN:
         return True
     if principal.role is Role.DEPARTMENT:
-        return group.split(".", 1)[0] == principal.domain
+        if group.split(".", 1)[0] != principal.domain:
+            return False
+        return principal.division_code is None or await in_department_division(context, source, subject_id)
     if subject_id is None:
         return False
     if principal.role is Role.SUBJECT:

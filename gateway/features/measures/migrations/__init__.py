@@ -1,0 +1,1 @@
+"""The measures feature's Alembic history (version table alembic_version_core_measures)."""
