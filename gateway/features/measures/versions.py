@@ -29,12 +29,9 @@ from strawberry.types import Info
 
 from gateway.auth.principal import Role
 from gateway.features.measures.catalogue import DEFAULT_CATALOGUE as _SHIPPED_FILE
-from gateway.features.measures.catalogue import (
-    Catalogue,
-    CatalogueError,
-    default_catalogue,
+from gateway.features.measures.catalogue import Catalogue, CatalogueError, default_catalogue, load_catalogue
+from gateway.features.measures.catalogue_text import (
     key_line,
-    load_catalogue,
     load_measure,
     with_measure,
     with_valid_until,
