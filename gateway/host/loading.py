@@ -37,6 +37,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.measures", "gateway.features.measures.plugin"),
     ("core.merchants", "gateway.features.merchants.plugin"),
     ("core.metrics", "gateway.features.metrics.plugin"),
+    ("core.supervision", "gateway.features.supervision.plugin"),
 )
 DEFAULT_PREFIX = "core."
 TRACE_ENV = "CREDIT_GATEWAY_TRACE_PLUGINS"

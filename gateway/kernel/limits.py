@@ -118,3 +118,11 @@ MAX_MEASURE_CATALOGUE_LABEL = 64
 MAX_MEASURE_CATALOGUE_VERSIONS = 100
 # Characters of a client's request id for reportMeasureApplied (a UUID is 36).
 MAX_REQUEST_ID = 64
+
+# --- tiered supervision (gateway.features.supervision) --------------------------------------------
+# Subjects one drawInspectionSample draws: a large county's yearly 双随机 plan for one matter.
+MAX_INSPECTION_SAMPLE = 1_000
+# Characters of a draw's seed (a date and a sequence number, a public lottery's number …).
+MAX_INSPECTION_SEED = 64
+# Characters of a draw's inspection kind (检查事项).
+MAX_INSPECTION_KIND = 200

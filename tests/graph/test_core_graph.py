@@ -39,14 +39,16 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
     }
     sdl = core.graph.schema.as_str()
     assert "tax" not in sdl
-    # Only the core's own mutations (authorisations, the lifecycle workflows, merchant pages: its default
-    # plugins'): no domain's.
+    # Only the core's own mutations (authorisations, the lifecycle workflows, merchant pages, the measures
+    # catalogue and feedback, inspection draws: its default plugins'): no domain's.
     mutation = core.graph.schema._schema.mutation_type
     core_names = {owned.item.name for owned in core.graph.composition.mutation_fields}
     assert {owned.plugin for owned in core.graph.composition.mutation_fields} == {
         "core.partners",
         "core.lifecycle",
         "core.merchants",
+        "core.measures",
+        "core.supervision",
     }
     assert set(mutation.fields) == core_names and "grantAuthorization" in core_names
 

@@ -1,0 +1,1 @@
+"""The supervision feature's Alembic history (version table alembic_version_core_supervision)."""

@@ -1,0 +1,86 @@
+"""The supervision feature as a default plugin (core.supervision): tiered supervision (信用分级分类监管).
+
+Grades A–D from the subject's facts in force (the measures' fact sources) under the rules in rules.toml, on
+``CreditSubject.supervisionGrade``; reproducible draws of 双随机 inspections weighted by the grades'
+inspection ratios (``drawInspectionSample``), logged and published (``inspectionDraws``).
+
+Who sees what: a grade, with the facts behind it, is for the departments that supervise, the admin, and the
+subject itself (its own only), like the measures in force. A draw is published (一公开): its inputs, seed,
+ratios and the subjects drawn (a person's code masked, a person's name left out); the grade of each subject
+drawn and who drew it are for departments and the admin.
+
+Not contributed: a ``supervision_grade`` fact for the measures catalogue. A fact source runs one statement
+of its own and cannot reach the other sources' facts, which a grade is computed from; doing it would mean
+either a second copy of every source's SQL or a source waiting on the others' loaders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from gateway.features.supervision.graphql import MUTATION_FIELDS, QUERY_FIELDS, resolve_supervision_grade
+from gateway.features.supervision.rules import default_rules
+from gateway.features.supervision.tables import TABLES
+from gateway.hooks.contributions import MutationField, QueryField, SubjectField, fields_of
+from gateway.hooks.specs import hookimpl
+from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
+
+_SUBJECT_AND_DEPARTMENTS = f"{SUBJECT},{DEPARTMENT}"
+
+
+@hookimpl
+def subject_fields() -> Sequence[SubjectField]:
+    default_rules()  # rules that do not load stop the start, with their line
+    return [
+        SubjectField(
+            "supervisionGrade",
+            resolve_supervision_grade,
+            "The subject's supervision grade (信用分级分类监管) today: A–D with its score, per domain, and every "
+            "fact in force with the points it scored.",
+        )
+    ]
+
+
+@hookimpl
+def query_fields() -> Sequence[QueryField]:
+    return fields_of(QUERY_FIELDS, QueryField)
+
+
+@hookimpl
+def mutation_fields() -> Sequence[MutationField]:
+    # The domain is an argument: the resolver admits the admin and departments of that domain.
+    return fields_of(MUTATION_FIELDS, MutationField, domain_gated=False)
+
+
+@hookimpl
+def tables() -> Sequence[sa.Table]:
+    return TABLES
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+@hookimpl
+def field_policies() -> Mapping[str, str]:
+    return {
+        "CreditSubject.supervisionGrade": _SUBJECT_AND_DEPARTMENTS,
+        "SupervisionGrade": _SUBJECT_AND_DEPARTMENTS,
+        "DomainGrade": _SUBJECT_AND_DEPARTMENTS,
+        "GradeFact": _SUBJECT_AND_DEPARTMENTS,
+        "GradeFactAttribute": _SUBJECT_AND_DEPARTMENTS,
+        "Mutation.drawInspectionSample": DEPARTMENT,
+        "Query.inspectionDraws": PUBLIC,
+        "Query.inspectionDraw": PUBLIC,
+        "InspectionDraw": PUBLIC,
+        "InspectionDraw.drawnBy": DEPARTMENT,
+        "InspectionDrawConnection": PUBLIC,
+        "InspectionDrawEdge": PUBLIC,
+        "DrawGradeShare": PUBLIC,
+        "DrawnSubject": PUBLIC,
+        "DrawnSubject.grade": DEPARTMENT,
+    }
