@@ -4,10 +4,20 @@ conversion every stored timestamp needs."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, overload
+from collections.abc import Collection, Sequence
+from typing import Any, Literal, overload
 
 from gateway.auth.principal import Principal, Role
-from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, BadUserInput, GatewayError
+from gateway.kernel.errors import (
+    FORBIDDEN,
+    INVALID_SUBJECT_CODE,
+    UNAUTHENTICATED,
+    BadUserInput,
+    GatewayError,
+    InvalidSubjectCode,
+    LimitExceeded,
+)
+from gateway.kernel.identifiers import SubjectCode, parse_subject_code
 from gateway.kernel.limits import MAX_ARGUMENT_TEXT as MAX_TEXT
 
 
@@ -57,3 +67,22 @@ def text(value: str | None, argument: str, maximum: int = MAX_TEXT, *, required:
             maximum=maximum,
         )
     return trimmed
+
+
+def subject_codes(codes: Sequence[str], maximum: int, uscc_allow_list: Collection[str] = ()) -> list[SubjectCode]:
+    """A batch of subject codes, each checked before anything runs: LIMIT_EXCEEDED over ``maximum``;
+    INVALID_SUBJECT_CODE listing every bad one (``extensions.invalid``: index, code, reason)."""
+    if len(codes) > maximum:
+        raise LimitExceeded("codes", len(codes), maximum)
+    parsed: list[SubjectCode] = []
+    invalid: list[dict[str, Any]] = []
+    for index, code in enumerate(codes):
+        try:
+            parsed.append(parse_subject_code(code, uscc_allow_list=uscc_allow_list))
+        except InvalidSubjectCode as exc:
+            invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
+    if invalid:
+        raise GatewayError(
+            f"{len(invalid)} of {len(codes)} codes are not valid subject codes", INVALID_SUBJECT_CODE, invalid=invalid
+        )
+    return parsed

@@ -21,6 +21,7 @@ from gateway.auth.principal import Role
 from gateway.db.tables import subject as subject_table
 from gateway.engine.eager import selected_names
 from gateway.engine.executor import PLANNED_KEY, PlannedExecutor, install_plan_cache
+from gateway.graph.arguments import subject_codes
 from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
@@ -30,9 +31,6 @@ from gateway.host.loading import default_plugins_first, each_implementation
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
     BadUserInput,
-    GatewayError,
-    InvalidSubjectCode,
-    LimitExceeded,
 )
 from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_SEARCH_LENGTH
@@ -103,21 +101,7 @@ def _query_type(composition: Composition, subject_cls: type) -> type:
 
     async def subjects(info: Info, codes: list[str]) -> list[Optional[subject_cls]]:  # noqa: UP045
         settings: Settings = info.context.settings
-        if len(codes) > settings.max_batch_subjects:
-            raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
-        parsed: list[SubjectCode] = []
-        invalid: list[dict[str, Any]] = []
-        for index, code in enumerate(codes):
-            try:
-                parsed.append(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list))
-            except InvalidSubjectCode as exc:
-                invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
-        if invalid:
-            raise GatewayError(
-                f"{len(invalid)} of {len(codes)} codes are not valid subject codes",
-                "INVALID_SUBJECT_CODE",
-                invalid=invalid,
-            )
+        parsed = subject_codes(codes, settings.max_batch_subjects, settings.uscc_allow_list)
         principal = info.context.principal
         rows = [
             row if row is not None and subject_visible(principal, row) else None

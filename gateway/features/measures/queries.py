@@ -19,11 +19,12 @@ from gateway.features.measures.evaluate import Evaluation, evaluate
 from gateway.features.measures.evaluate import reward_withheld as _reward_withheld
 from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, MeasureInForce
 from gateway.features.measures.versions import catalogue_in_force, catalogue_version, number_of_label
+from gateway.graph.arguments import subject_codes
 from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.hooks.contributions import Fact
 from gateway.kernel.clock import today
-from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError, InvalidSubjectCode, LimitExceeded
-from gateway.kernel.identifiers import SubjectCode, lookup_hash, parse_subject_code
+from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError
+from gateway.kernel.identifiers import lookup_hash
 from gateway.policy.access import subject_visible
 
 
@@ -111,19 +112,7 @@ async def resolve_check_measures(info: Info, codes: list[str], matter: Matter) -
     """The measures that apply to each subject for one matter, in the order asked; at most as many codes as
     ``subjects`` takes, every code checked first (INVALID_SUBJECT_CODE lists each bad one; nothing ran)."""
     settings = info.context.settings
-    if len(codes) > settings.max_batch_subjects:
-        raise LimitExceeded("codes", len(codes), settings.max_batch_subjects)
-    parsed: list[SubjectCode] = []
-    invalid: list[dict[str, Any]] = []
-    for index, code in enumerate(codes):
-        try:
-            parsed.append(parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list))
-        except InvalidSubjectCode as exc:
-            invalid.append({"index": index, "code": code[:32], "reason": exc.extensions["reason"]})
-    if invalid:
-        raise GatewayError(
-            f"{len(invalid)} of {len(codes)} codes are not valid subject codes", "INVALID_SUBJECT_CODE", invalid=invalid
-        )
+    parsed = subject_codes(codes, settings.max_batch_subjects, settings.uscc_allow_list)
     principal = info.context.principal
     found = await info.context.loaders.load_all(SUBJECT_BY_HASH, [lookup_hash(c, settings.secret_key) for c in parsed])
     rows = [row if row is not None and subject_visible(principal, row) else None for row in found]
