@@ -3,7 +3,6 @@ reproducible draws over the demo data, the log as published, refusals, and depar
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,9 +51,7 @@ async def _holders(gw: GatewayHarness, domain: str, prefix: str = "") -> int:
 async def test_the_same_inputs_seed_and_data_draw_the_same_sample(gw: GatewayHarness) -> None:
     await _seeded(gw)
     admin = await gw.create_key("admin")
-    started = time.perf_counter()
     first = await _draw(gw, admin)
-    elapsed = time.perf_counter() - started
     again = await _draw(gw, admin)
     assert first["sample"] == again["sample"] and first["id"] != again["id"]  # logged twice, drawn alike
     assert len(first["sample"]) == 10 and len({s["code"] for s in first["sample"]}) == 10
@@ -65,7 +62,6 @@ async def test_the_same_inputs_seed_and_data_draw_the_same_sample(gw: GatewayHar
     other = await _draw(gw, admin, s="2026-11-30 第2号")
     assert other["sample"] != first["sample"]
     assert first["rulesVersion"] == "2026.1" and first["drawnBy"].startswith("admin:")
-    assert elapsed < 5  # a draw over the demo data is fast (tens of milliseconds on SQLite)
 
 
 async def test_draws_are_published_and_shown_as_made(gw: GatewayHarness) -> None:
