@@ -52,9 +52,7 @@ async def insert_once(
     differing = [name for name, value in content.items() if getattr(existing, name) != value]
     if differing:
         raise GatewayError(
-            "requestId was used already for a different request (it differs in "
-            + ", ".join(sorted(differing))
-            + ")",
+            "requestId was used already for a different request (it differs in " + ", ".join(sorted(differing)) + ")",
             CONFLICT,
             argument="requestId",
         )

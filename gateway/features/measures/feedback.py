@@ -14,17 +14,17 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
+from gateway.db.idempotency import insert_once
 from gateway.db.tables import subject
 from gateway.features.measures.catalogue import Matter
 from gateway.features.measures.tables import measure_application as reports
 from gateway.features.measures.versions import catalogue_in_force
 from gateway.graph.arguments import require, text, utc
 from gateway.graph.pagination import Connection, newest_first_page
-from gateway.kernel.errors import CONFLICT, FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
+from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_DOCUMENT_NUMBER, MAX_NOTE, MAX_REQUEST_ID, MAX_TEXT
 from gateway.policy.access import subject_visible
@@ -145,29 +145,15 @@ async def report_measure_applied(info: Info, input: MeasureApplicationInput) -> 
         "note": note,
     }
     reporter = _reporter(principal)
+    first_only = {
+        "domain": principal.domain if principal.role is Role.DEPARTMENT else None,
+        "reported_by": f"{principal.role.value}:{principal.name}"[:200],
+        "reported_at": info.context.graph.clock.now(),
+        "catalogue_version": in_force.number,
+    }
+    key = {"reporter": reporter, "request_id": request_id}
+    await insert_once(info.context.engine, reports, key, content, first_only)  # CONFLICT on other content
     existing = await _stored(info, reporter, request_id)
-    if existing is None:
-        values = {
-            **content,
-            "reporter": reporter,
-            "request_id": request_id,
-            "domain": principal.domain if principal.role is Role.DEPARTMENT else None,
-            "reported_by": f"{principal.role.value}:{principal.name}"[:200],
-            "reported_at": info.context.graph.clock.now(),
-            "catalogue_version": in_force.number,
-        }
-        try:
-            async with info.context.engine.begin() as conn:
-                await conn.execute(reports.insert().values(**values))
-        except IntegrityError:
-            pass  # the same request id, sent twice at once: compare with the one that won
-        existing = await _stored(info, reporter, request_id)
-        if existing is None:  # pragma: no cover - the insert either succeeded or lost to this row
-            raise GatewayError("The report could not be stored", CONFLICT)
-    if any(getattr(existing, key) != value for key, value in content.items()):
-        raise GatewayError(
-            f"requestId {request_id!r} was used already for a different report", CONFLICT, argument="requestId"
-        )
     return MeasureApplication.of(existing)
 
 
