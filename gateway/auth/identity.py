@@ -36,7 +36,11 @@ class ClaimsPrincipalResolver:
     """Roles straight from the token: ``role`` (one of the API-key roles but public), ``domain`` for
     a department (a loaded domain) and optionally ``division`` (a GB/T 2260 code: the department acts for
     that division and those below it; absent: the whole platform), ``subject`` for a subject (its USCC or
-    ID number, kept only as the keyed hash), and ``name`` or else ``sub`` for the principal's name."""
+    ID number, kept only as the keyed hash), and ``name`` or else ``sub`` for the principal's name.
+
+    A partner or agency token names no API client, and subjects authorise clients: such a principal is
+    refused every subject (``AUTHORIZATION_REQUIRED``) and may register no credit report. Banks and
+    agencies use API keys, or a deployment's resolver that maps the token to their client's id."""
 
     def __init__(self, *, settings: Settings, domains: Collection[str]) -> None:
         self.secret_key = settings.secret_key

@@ -13,6 +13,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     PARTNER = "partner"
     SUBJECT = "subject"
+    AGENCY = "agency"  # a third-party credit service agency: reads what subjects authorised, issues reports
 
 
 @dataclass(frozen=True, slots=True)

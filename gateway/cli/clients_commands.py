@@ -18,7 +18,7 @@ clients_app = typer.Typer(help="API clients and their keys.", no_args_is_help=Tr
 
 @clients_app.command("create")
 def clients_create(
-    role: Annotated[str, typer.Option(help="portal, department, admin, partner or subject.")],
+    role: Annotated[str, typer.Option(help="portal, department, admin, partner, agency or subject.")],
     name: Annotated[str, typer.Option(help="Who the client is.")],
     domain: Annotated[str | None, typer.Option(help="For a department: its domain (a plugin name).")] = None,
     subject: Annotated[str | None, typer.Option(help="For a subject: its USCC or ID number.")] = None,

@@ -35,10 +35,18 @@ def render_all(settings: Settings) -> dict[str, str]:
             continue  # the admin sees the whole subgraph: credit-gateway.graphql
         sdl = graph.schema_for(role).as_str()
         groups = partner_groups_comment(composition.policies) if role is Role.PARTNER else ""
+        groups = AGENCY_COMMENT if role is Role.AGENCY else groups
         files[f"audience-{role.value}.graphql"] = (
             HEADER.format(audience=f", as the {role.value} audience sees it") + groups + sdl + "\n"
         )
     return files
+
+
+AGENCY_COMMENT = (
+    "# A credit service agency sees the public's fields, and its own reports and authorisations; every subject\n"
+    "# it reads (a person included) must have authorised it for the purpose sent in X-Purpose, else the\n"
+    "# subject is an AUTHORIZATION_REQUIRED error. Each read is noted in the subject's query record.\n\n"
+)
 
 
 def partner_groups_comment(policies: Policies) -> str:

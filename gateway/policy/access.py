@@ -1,8 +1,8 @@
 """Who may see which subjects and records, and who may write to a domain.
 
 Field visibility (one schema per audience, gateway.policy.visibility) says which *fields* a role may
-ever see; partner access (gateway.features.partners) narrows what a partner sees to what subjects
-authorised. This module holds the rest: the rules for *rows*, and for *writes*.
+ever see; partner access (gateway.features.partners) narrows what a partner or an agency sees to what
+subjects authorised. This module holds the rest: the rules for *rows*, and for *writes*.
 
 Writes: only the admin and the departments of a domain call the domain's submission mutations
 (:class:`CanWriteDomain`, which the core puts on every domain-gated ``MutationField``).
@@ -38,10 +38,11 @@ from gateway.kernel.identifiers import CodeType
 from gateway.kernel.rules import PublicityRules
 from gateway.records.publicity import is_published, is_withheld
 
-# Who sees natural persons as subjects: those whose work is about them. A partner's sight of a person
-# is further bounded by the person's authorisation (gateway.features.partners.access), decided after this rule.
+# Who sees natural persons as subjects: those whose work is about them. A partner's or an agency's sight of
+# a person is further bounded by the person's authorisation (gateway.features.partners.access), decided after
+# this rule.
 # Everyone else (the public, portals, and any subject but the person itself) sees organisations only.
-_PERSONS_SHOWN_TO = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.PARTNER})
+_PERSONS_SHOWN_TO = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.PARTNER, Role.AGENCY})
 
 
 def subject_visible(principal: Principal, row: Any) -> bool:

@@ -60,7 +60,8 @@ class Limits:
 # the unified four-domain profile (the README's promise; about 45,000), at depth 4 and some 150
 # tokens; depth 8 and 2,000 tokens leave room for fragments, not for bombs. Subjects read only
 # themselves. Portal apps render profiles for many users and, in development, introspect
-# (GraphiQL's query is 13 levels deep). Partners look up batches across every domain. Departments
+# (GraphiQL's query is 13 levels deep). Partners look up batches across every domain; an agency reads the
+# subjects it writes a report on, one or a few at a time, like the public's profile. Departments
 # submit through variables, but may inline a batch of literals (tokens). The admin's limits only
 # stop accidents.
 DEFAULT_ROLE_LIMITS: dict[Role, Limits] = {
@@ -68,6 +69,7 @@ DEFAULT_ROLE_LIMITS: dict[Role, Limits] = {
     Role.SUBJECT: Limits(max_depth=10, max_aliases=20, max_tokens=3_000, max_cost=20_000, max_fields=500),
     Role.PORTAL: Limits(max_depth=15, max_aliases=30, max_tokens=5_000, max_cost=100_000, max_fields=700),
     Role.PARTNER: Limits(max_depth=10, max_aliases=30, max_tokens=5_000, max_cost=200_000, max_fields=700),
+    Role.AGENCY: Limits(max_depth=10, max_aliases=20, max_tokens=3_000, max_cost=50_000, max_fields=500),
     Role.DEPARTMENT: Limits(max_depth=10, max_aliases=20, max_tokens=50_000, max_cost=50_000, max_fields=700),
     Role.ADMIN: Limits(max_depth=25, max_aliases=200, max_tokens=200_000, max_cost=2_000_000, max_fields=700),
 }

@@ -13,7 +13,16 @@ Every field of every type has one visibility:
   department only for a group of its own domain (see :mod:`gateway.features.partners.guard`). A group is named
   ``<plugin>.<name>`` after the plugin that declares it, and its fields must be nullable (a refused
   one reads ``null`` with a ``FORBIDDEN_FIELD`` error, and the rest of the response stands);
+* ``agency``: third-party credit service agencies (and the admin), for what concerns the agency itself
+  (the reports it registered, the authorisations given to it);
 * ``admin``: the credit centre only.
+
+An agency's audience is the public's fields plus ``agency``: the public credit supervision information
+(the published records) is what the public sees, and what an agency may read of it is decided by rows,
+not fields: every subject it reads must have authorised it (partner access admits it as a partner with
+an empty contract, and the query record notes each read), a natural person included. It never sees
+``portal``, ``subject`` or ``department`` fields (the query record, disputes, workflow steps, grades) nor
+partner-grantable groups: an agency has no contract.
 
 Several visibilities joined by commas (``"subject,partner"``) are seen by everyone each one admits.
 
@@ -41,6 +50,7 @@ SUBJECT = "subject"
 DEPARTMENT = "department"
 ADMIN = "admin"
 PARTNER = "partner"
+AGENCY = "agency"
 PARTNER_PREFIX = "partner:"
 
 _SEEN_BY: dict[str, frozenset[Role]] = {
@@ -50,6 +60,7 @@ _SEEN_BY: dict[str, frozenset[Role]] = {
     DEPARTMENT: frozenset({Role.DEPARTMENT, Role.ADMIN}),
     ADMIN: frozenset({Role.ADMIN}),
     PARTNER: frozenset({Role.PARTNER, Role.ADMIN}),
+    AGENCY: frozenset({Role.AGENCY, Role.ADMIN}),
 }
 _PARTNER_GROUP_SEEN_BY = frozenset({Role.PARTNER, Role.SUBJECT, Role.DEPARTMENT, Role.ADMIN})
 
@@ -66,7 +77,7 @@ def check_visibility(value: str, owner: str | None = None) -> str:
         if group is None:
             if part not in _SEEN_BY:
                 raise ConfigurationError(
-                    f"unknown visibility {part!r}; use public, portal, subject, department, partner, admin "
+                    f"unknown visibility {part!r}; use public, portal, subject, department, partner, agency, admin "
                     "or partner:<group>, or several joined by commas"
                 )
             continue

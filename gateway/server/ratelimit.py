@@ -41,12 +41,14 @@ class RateLimit:
 # Why these numbers: the public is one person behind an IP (a page view is a handful of queries);
 # a portal key serves all of a frontend's users through one client id, so it gets the most;
 # departments submit in batches of up to 500 items, not in many small requests; partners run
-# look-ups from their own batch jobs; the admin is the credit centre's own tooling.
+# look-ups from their own batch jobs; agencies look up the one subject a report is about (and
+# register the report) at a person's pace; the admin is the credit centre's own tooling.
 DEFAULT_RATE_LIMITS: dict[Role, RateLimit] = {
     Role.PUBLIC: RateLimit(rate=5, burst=100),
     Role.SUBJECT: RateLimit(rate=2, burst=30),
     Role.PORTAL: RateLimit(rate=200, burst=400),
     Role.PARTNER: RateLimit(rate=20, burst=60),
+    Role.AGENCY: RateLimit(rate=10, burst=30),
     Role.DEPARTMENT: RateLimit(rate=10, burst=60),
     Role.ADMIN: RateLimit(rate=100, burst=500),
 }

@@ -31,6 +31,7 @@ async def repaired(gw: GatewayHarness) -> tuple[GatewayHarness, str]:
         (None, None, None, False),
         ("portal", None, None, False),
         ("partner", None, None, False),
+        ("agency", None, None, False),  # the public credit supervision information: published records only
         ("department", "culture", None, False),
         ("department", "tax", None, True),  # its own domain: everything
         ("subject", None, SHOWCASE, True),  # itself: everything
@@ -44,7 +45,7 @@ async def test_unpublished_records_are_shown_only_to_those_who_may_see_them(
     gw, record_id = repaired
     key = await gw.create_key(role, domain=domain, subject=subject) if role else None
     headers = {}
-    if role == "partner":  # a partner sees a subject only with its authorisation, for the stated purpose
+    if role in ("partner", "agency"):  # sees a subject only with its authorisation, for the stated purpose
         await gw.authorize(SHOWCASE, key, groups=[], purpose="loan application")
         headers = {"X-Purpose": "loan application"}
     body = await gw.graphql(QUERY, {"c": SHOWCASE}, key=key, headers=headers)

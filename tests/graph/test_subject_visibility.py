@@ -38,7 +38,7 @@ class Caller:
     sees: frozenset[str]  # the subject kinds this caller is shown
     domain: str | None = None
     subject: str | None = None
-    authorised: bool = False  # partners: whether both subjects authorised it
+    authorised: bool = False  # partners and agencies: whether both subjects authorised it
 
 
 CALLERS = [
@@ -50,6 +50,8 @@ CALLERS = [
     Caller("department", "department", frozenset({"organisation", "person"}), domain="tax"),
     Caller("partner, authorised", "partner", frozenset({"organisation", "person"}), authorised=True),
     Caller("partner, not authorised", "partner", frozenset()),
+    Caller("agency, authorised", "agency", frozenset({"organisation", "person"}), authorised=True),
+    Caller("agency, not authorised", "agency", frozenset()),
     Caller("admin", "admin", frozenset({"organisation", "person"})),
 ]
 
@@ -107,7 +109,7 @@ async def test_every_entry_point_shows_subjects_by_one_rule(seeded: GatewayHarne
     wrong: list[str] = []
     for caller in CALLERS:
         key = await key_of(gw, caller)
-        headers = {"X-Purpose": PURPOSE} if caller.role == "partner" else {}
+        headers = {"X-Purpose": PURPOSE} if caller.role in ("partner", "agency") else {}
         for entry_point, ask in ENTRY_POINTS.items():
             for kind, (code, name) in KINDS.items():
                 body = await ask(gw, code, name, key, headers)

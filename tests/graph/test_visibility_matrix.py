@@ -181,7 +181,7 @@ async def test_every_field_for_every_role() -> None:
         assert not wrong, "\n".join(wrong[:30])
 
 
-@pytest.mark.parametrize("role", [Role.PUBLIC, Role.PARTNER])
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.PARTNER, Role.AGENCY])
 async def test_audiences_that_may_not_write_have_no_mutations(role: Role) -> None:
     async with GatewayHarness.start(rate_limits=UNLIMITED) as gw:
         key = await gw.create_key(role.value) if role is not Role.PUBLIC else None

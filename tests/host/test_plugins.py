@@ -162,6 +162,7 @@ class WritePlugin:
         (None, None, "GRAPHQL_VALIDATION_FAILED"),
         ("portal", None, "GRAPHQL_VALIDATION_FAILED"),
         ("partner", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("agency", None, "GRAPHQL_VALIDATION_FAILED"),
         ("department", "beta", "FORBIDDEN"),
         ("department", "alpha", "ok"),
         ("admin", None, "ok"),

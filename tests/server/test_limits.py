@@ -23,7 +23,7 @@ from gateway.server.persisted import restrict_client, sha256_hex
 from gateway.testing import GatewayHarness, error_codes
 
 CODE = "91350100M000100Y43"
-NON_ADMIN = ["public", "portal", "partner", "subject", "department"]
+NON_ADMIN = ["public", "portal", "partner", "agency", "subject", "department"]
 TINY = {role: {"max_depth": 2, "max_aliases": 1, "max_tokens": 30, "max_cost": 50} for role in NON_ADMIN}
 REDIS_URL = os.environ.get("CREDIT_GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

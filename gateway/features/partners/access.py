@@ -1,6 +1,11 @@
 """What a partner may see of a subject in this request: contract ∩ current authorisations whose
 purpose matches the request's ``X-Purpose``, or why not (``AUTHORIZATION_REQUIRED`` with a reason).
 
+A credit service agency (``Role.AGENCY``) is admitted by the same rule as a partner with an empty
+contract: a current authorisation for the purpose admits the subject with its public fields (the
+public credit supervision information), none refuses it. Other features ask the same question with
+:func:`is_authorized` (one subject, e.g. registering a report or producing an extract).
+
 One :class:`PartnerAccess` per request loads the authorisations of every subject the request
 touches in one statement per resolver level (a DataLoader keyed by subject id), whether the
 subject comes from ``subject``, ``subjects``, ``_entities`` or a record reached through a list.
@@ -16,10 +21,9 @@ import sqlalchemy as sa
 from aiodataloader import DataLoader
 from strawberry.types import Info
 
-from gateway.auth.principal import Role
 from gateway.db.tables import partner_authorization
 from gateway.features.audit.recorder import record_refused_access, request_purpose
-from gateway.features.partners.store import authorizations_of, normalise_purpose, split_groups
+from gateway.features.partners.store import GRANTEE_ROLES, authorizations_of, normalise_purpose, split_groups
 from gateway.kernel.divisions import authority_division, covers, display_code_division
 from gateway.kernel.errors import AUTHORIZATION_REQUIRED, GatewayError
 from gateway.kernel.identifiers import SubjectCode
@@ -39,11 +43,11 @@ NOT_GRANTED = "NOT_GRANTED"
 
 _MESSAGES = {
     PURPOSE_MISSING: "state the purpose of the query in the X-Purpose header",
-    PURPOSE_MISMATCH: "its authorisation of this partner is for another purpose",
-    NOT_YET_VALID: "its authorisation of this partner is not valid yet",
-    EXPIRED: "its authorisation of this partner has expired",
-    REVOKED: "it has revoked its authorisation of this partner",
-    NOT_GRANTED: "it has not authorised this partner",
+    PURPOSE_MISMATCH: "its authorisation of this client is for another purpose",
+    NOT_YET_VALID: "its authorisation of this client is not valid yet",
+    EXPIRED: "its authorisation of this client has expired",
+    REVOKED: "it has revoked its authorisation of this client",
+    NOT_GRANTED: "it has not authorised this client",
 }
 
 
@@ -140,6 +144,17 @@ class PartnerAccess:
         return await self._loader.load_many(list(subject_ids))
 
 
+async def is_authorized(context: Any, subject_id: int) -> bool:
+    """Whether the request's partner or agency holds a current authorisation by this subject for the
+    purpose in ``X-Purpose`` (its loader: batched with the request's other decisions). False for any
+    other principal: ask this only where the caller is a partner or an agency. It records nothing: a
+    feature that hands the subject out goes through ``SubjectAccess.admit`` (refusals become DENIED
+    rows) and ``served`` (views), as the credit reports feature does."""
+    if context.principal.role not in GRANTEE_ROLES:
+        return False
+    return not isinstance(await PartnerAccess.of(context).decision(subject_id), str)
+
+
 async def in_department_division(context: Any, source: Any, subject_id: int | None) -> bool:
     """Whether a partner-grantable value lies in the division of the department that asks (bound to one):
     a record's by the rule of records (gateway.policy.access: its stored division, else its deciding
@@ -176,7 +191,7 @@ def _subject_areas(context: Any) -> DataLoader:
 
 async def admit_subjects(info: Info, codes: Sequence[SubjectCode], rows: Sequence[Any]) -> list[Any]:
     """Subject rows as given (``None`` where a code is unknown or not shown to this principal), except
-    for a partner: a subject it may not see becomes the ``AUTHORIZATION_REQUIRED`` error, in place,
+    for a partner or an agency: a subject it may not see becomes the ``AUTHORIZATION_REQUIRED`` error, in place,
     so the other subjects of a batch stand.
 
     For a partner an unknown code is refused exactly like a known subject that authorised nothing
@@ -185,7 +200,7 @@ async def admit_subjects(info: Info, codes: Sequence[SubjectCode], rows: Sequenc
     ``DENIED``, so the subject sees who tried; an unknown code has nobody to tell and leaves no row.
     """
     context = info.context
-    if context.principal.role is not Role.PARTNER:
+    if context.principal.role not in GRANTEE_ROLES:
         return list(rows)
     # An unknown code is decided through the same loader, in the same batch, as a known subject: its
     # refusal comes out in the same turn, so even the order of a response's errors does not tell them apart.

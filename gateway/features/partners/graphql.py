@@ -1,8 +1,10 @@
 """GraphQL for partner authorisations: the subject grants and revokes, the admin records paper ones,
 each side lists what concerns it.
 
-``authorizations`` is one query for three audiences, scoped by who asks: a subject sees the
-authorisations it gave, a partner those given to it, the admin every one (optionally of one subject).
+``authorizations`` is one query for four audiences, scoped by who asks: a subject sees the
+authorisations it gave, a partner or a credit service agency those given to it, the admin every one
+(optionally of one subject). A subject authorises an agency with the same ``grantAuthorization``, naming
+no field groups (an agency has no contract).
 """
 
 import datetime as dt
@@ -32,11 +34,18 @@ from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.kernel.settings import Settings
 
 
-@strawberry.type(description="A partner bank a subject can authorise, with the field groups of its contract.")
+@strawberry.type(
+    description="A partner bank or a credit service agency a subject can authorise, with the field groups of its "
+    "contract (an agency has none)."
+)
 class Partner:
     id: strawberry.ID
     name: str
     contract_groups: list[str] = strawberry.field(description="Field groups the partner's contract covers.")
+    kind: str = strawberry.field(
+        description="partner (a bank, authorised for field groups of its contract) or agency (a credit service "
+        "agency, authorised without field groups: it reads the public credit supervision information)."
+    )
 
 
 @strawberry.type(
@@ -80,8 +89,10 @@ class PartnerAuthorization:
 
 @strawberry.input(description="What the subject authorises a partner to see.")
 class GrantAuthorizationInput:
-    partner_id: strawberry.ID
-    field_groups: list[str] = strawberry.field(description="Groups within the partner's contract (see partners).")
+    partner_id: strawberry.ID = strawberry.field(description="The partner's or the agency's id (see partners).")
+    field_groups: list[str] = strawberry.field(
+        description="Groups within the partner's contract (see partners); none for an agency."
+    )
     purpose: str = strawberry.field(description="E.g. 'loan application'; queries must state it in X-Purpose.")
     valid_until: dt.date
     valid_from: dt.date | None = strawberry.field(default=None, description="Default: today.")
@@ -133,7 +144,10 @@ async def partners(info: Info) -> list[Partner]:
     require(info.context.principal, (Role.SUBJECT, Role.ADMIN), "partners")
     async with info.context.engine.connect() as conn:
         found = await list_partners(conn)
-    return [Partner(id=strawberry.ID(str(p.id)), name=p.name, contract_groups=sorted(p.contract_groups)) for p in found]
+    return [
+        Partner(id=strawberry.ID(str(p.id)), name=p.name, contract_groups=sorted(p.contract_groups), kind=p.role.value)
+        for p in found
+    ]
 
 
 async def authorizations(
@@ -144,12 +158,12 @@ async def authorizations(
     after: Optional[str] = None,  # noqa: UP045
 ) -> Connection[PartnerAuthorization]:
     principal: Principal = info.context.principal
-    require(principal, (Role.SUBJECT, Role.PARTNER, Role.ADMIN), "authorizations")
+    require(principal, (Role.SUBJECT, Role.PARTNER, Role.AGENCY, Role.ADMIN), "authorizations")
     today = info.context.graph.clock.today()
     query = _detail_query()
     if principal.role is Role.SUBJECT:
         query = query.where(partner_authorization.c.subject_id == await _own_subject_id(info))
-    elif principal.role is Role.PARTNER:
+    elif principal.role in (Role.PARTNER, Role.AGENCY):
         query = query.where(partner_authorization.c.client_id == (principal.client_id or -1))
     if subject_code is not None:
         sid = await _subject_id(info, subject_code, must_exist=False)
@@ -213,17 +227,21 @@ async def revoke_authorization_mutation(info: Info, id: strawberry.ID) -> Partne
 
 
 PARTNER_QUERY_FIELDS: dict[str, Any] = {
-    "partners": strawberry.field(resolver=partners, description="Partner banks a subject may authorise."),
+    "partners": strawberry.field(
+        resolver=partners, description="Partner banks and credit service agencies a subject may authorise."
+    ),
     "authorizations": strawberry.field(
         resolver=authorizations,
-        description="Partner authorisations, newest first: a subject's own, those given to a partner, or (admin) all.",
+        description="Authorisations, newest first: a subject's own, those given to a partner or an agency, or "
+        "(admin) all.",
     ),
 }
 
 PARTNER_MUTATION_FIELDS: dict[str, Any] = {
     "grant_authorization": strawberry.mutation(
         resolver=grant_authorization_mutation,
-        description="Subject: authorise a partner to see field groups of your profile for a purpose, until a date.",
+        description="Subject: authorise a partner to see field groups of your profile (or a credit service agency "
+        "to read your public credit supervision information) for a purpose, until a date.",
     ),
     "revoke_authorization": strawberry.mutation(
         resolver=revoke_authorization_mutation,
@@ -238,10 +256,10 @@ PARTNER_MUTATION_FIELDS: dict[str, Any] = {
 PARTNER_POLICIES: dict[str, str] = {
     "Query.partners": "subject",
     "Partner": "subject",
-    "Query.authorizations": "subject,partner",
-    "PartnerAuthorization": "subject,partner",
-    "PartnerAuthorizationConnection": "subject,partner",
-    "PartnerAuthorizationEdge": "subject,partner",
+    "Query.authorizations": "subject,partner,agency",
+    "PartnerAuthorization": "subject,partner,agency",
+    "PartnerAuthorizationConnection": "subject,partner,agency",
+    "PartnerAuthorizationEdge": "subject,partner,agency",
     "Mutation.grantAuthorization": "subject",
     "Mutation.revokeAuthorization": "subject",
     "Mutation.recordPaperAuthorization": "admin",

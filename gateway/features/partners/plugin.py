@@ -15,6 +15,7 @@ from gateway.features.partners.commands import add_partner_commands
 from gateway.features.partners.field_notes import describe_partner_fields
 from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_POLICIES, PARTNER_QUERY_FIELDS
 from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
+from gateway.features.partners.store import GRANTEE_ROLES
 from gateway.hooks.contributions import MutationField, QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import Policies
@@ -50,7 +51,7 @@ def schema_built(schema: Any, role: Role, policies: Policies) -> None:
 
 def _authorized_only(info: Any, query: Any, table: Any) -> Any:
     """A partner finds only the subjects that authorised it for this purpose: no fishing by name."""
-    if info.context.principal.role is not Role.PARTNER:
+    if info.context.principal.role not in GRANTEE_ROLES:
         return query
     return query.where(table.c.id.in_(PartnerAccess.of(info.context).authorized_subject_ids()))
 

@@ -1,5 +1,9 @@
 """Reading and writing partner contracts and authorisations. Every check a person could get wrong
-(unknown partner, groups outside the contract, dates) is made here, for the GraphQL API and the CLI."""
+(unknown partner, groups outside the contract, dates) is made here, for the GraphQL API and the CLI.
+
+A subject authorises a credit service agency (``Role.AGENCY``) through the same rows as a partner: the
+grantee is an API client of either role (:data:`GRANTEE_ROLES`). An agency has no contract, so its
+authorisations name no field groups: what it sees of a subject is fixed by its audience."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from gateway.kernel.limits import MAX_CURRENT_PER_SUBJECT, MAX_GROUPS, MAX_REFER
 
 GRANTED_BY_SUBJECT = "subject"
 GRANTED_BY_ADMIN = "admin"
+# The clients a subject may authorise: partner banks and credit service agencies.
+GRANTEE_ROLES = (Role.PARTNER, Role.AGENCY)
 
 
 def normalise_purpose(text: str) -> str:
@@ -50,9 +56,12 @@ def check_groups(groups: Sequence[str], known: Collection[str], *, argument: str
 
 @dataclass(frozen=True, slots=True)
 class Partner:
+    """A client a subject may authorise: a partner bank, or a credit service agency (no contract)."""
+
     id: int
     name: str
     contract_groups: frozenset[str]
+    role: Role = Role.PARTNER
 
 
 async def set_contract(engine: AsyncEngine, client_id: int, groups: Sequence[str], known: Collection[str]) -> Partner:
@@ -66,30 +75,37 @@ async def set_contract(engine: AsyncEngine, client_id: int, groups: Sequence[str
     return Partner(partner.id, partner.name, frozenset(checked))
 
 
-async def partner_by_id(conn: AsyncConnection, client_id: int) -> Partner:
+async def partner_by_id(conn: AsyncConnection, client_id: int, roles: Sequence[Role] = (Role.PARTNER,)) -> Partner:
+    """The active client ``client_id`` of one of ``roles`` (a contract is a partner's alone; an
+    authorisation may name a partner or an agency, :data:`GRANTEE_ROLES`)."""
     row = (
         await conn.execute(
             sa.select(api_client).where(
                 api_client.c.id == client_id,
-                api_client.c.role == Role.PARTNER.value,
+                api_client.c.role.in_([role.value for role in roles]),
                 api_client.c.revoked_at.is_(None),
             )
         )
     ).first()
     if row is None:
-        raise GatewayError(f"No active partner client with id {client_id}.", NOT_FOUND, argument="partnerId")
-    return Partner(row.id, row.name, split_groups(row.contract_groups))
+        kinds = " or ".join(role.value for role in roles)
+        raise GatewayError(f"No active {kinds} client with id {client_id}.", NOT_FOUND, argument="partnerId")
+    return _partner(row)
 
 
-async def list_partners(conn: AsyncConnection) -> list[Partner]:
+def _partner(row: Any) -> Partner:
+    return Partner(row.id, row.name, split_groups(row.contract_groups), Role(row.role))
+
+
+async def list_partners(conn: AsyncConnection, roles: Sequence[Role] = GRANTEE_ROLES) -> list[Partner]:
     rows = (
         await conn.execute(
             sa.select(api_client)
-            .where(api_client.c.role == Role.PARTNER.value, api_client.c.revoked_at.is_(None))
+            .where(api_client.c.role.in_([role.value for role in roles]), api_client.c.revoked_at.is_(None))
             .order_by(api_client.c.name, api_client.c.id)
         )
     ).all()
-    return [Partner(row.id, row.name, split_groups(row.contract_groups)) for row in rows]
+    return [_partner(row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +123,12 @@ class Grant:
 def _check_grant(grant: Grant, partner: Partner, today: dt.date, max_days: int) -> tuple[list[str], str, dt.date]:
     if len(grant.field_groups) > MAX_GROUPS:
         raise LimitExceeded("fieldGroups", len(grant.field_groups), MAX_GROUPS)
+    if partner.role is Role.AGENCY and grant.field_groups:
+        raise BadUserInput(
+            f"{partner.name!r} is a credit service agency: it is authorised without field groups (it reads the "
+            "public credit supervision information of the subjects that authorised it)",
+            argument="fieldGroups",
+        )
     outside = sorted(set(grant.field_groups) - partner.contract_groups)
     if grant.field_groups and outside:
         raise BadUserInput(
@@ -146,7 +168,7 @@ async def grant_authorization(
     if reference is not None and len(reference) > MAX_REFERENCE:
         raise BadUserInput(f"referenceNumber has at most {MAX_REFERENCE} characters", argument="referenceNumber")
     async with engine.begin() as conn:
-        partner = await partner_by_id(conn, grant.partner_id)
+        partner = await partner_by_id(conn, grant.partner_id, GRANTEE_ROLES)
         groups, purpose, valid_from = _check_grant(grant, partner, today, max_days)
         current = (
             await conn.execute(
