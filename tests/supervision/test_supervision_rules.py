@@ -8,10 +8,18 @@ from collections import Counter
 
 import pytest
 
+from gateway.features.supervision.contributed import merged
 from gateway.features.supervision.grading import grade
 from gateway.features.supervision.rules import DEFAULT_RULES, RulesError, default_rules, load_rules
 from gateway.features.supervision.sampling import draw, uniform
 from gateway.hooks.contributions import Fact
+from plugins.tax.grading import GRADE_RULES as TAX_GRADE_RULES
+
+
+def _with_tax_rules():  # type: ignore[no-untyped-def]
+    """The shipped rules with the tax plugin's (hook grade_rules), as a gateway with the tax domain grades."""
+    return merged(default_rules(), [("tax", TAX_GRADE_RULES)])
+
 
 HEAD = """version = "t1"
 base = 80
@@ -100,7 +108,7 @@ def _fact(kind: str, record_id: int, **attributes: str) -> Fact:
 
 
 def test_a_black_list_entry_grades_d_whatever_else_the_subject_has() -> None:
-    rules = default_rules()
+    rules = _with_tax_rules()
     facts = [
         _fact("list", 1, domain="culture", list_type="RED"),
         _fact("list", 2, domain="tax", list_type="BLACK"),

@@ -1,10 +1,12 @@
 """Resolvers: ``CreditSubject.supervisionGrade``, ``drawInspectionSample``, ``inspectionDraws`` and
 ``inspectionDraw``.
 
-Grades are computed from the measures' fact sources (hook ``measure_facts``), never from SQL of their own:
-for a subject field through the loaders the core made of them (one statement per source per level); for a
-draw straight from the sources in batches of at most ``MAX_LOADER_BATCH`` subjects, so that a large
-population is not held in the request's loader caches.
+A subject's grade is computed on request from the measures' fact sources (hook ``measure_facts``), through
+the loaders the core made of them (one statement per source per level), with its explanation. A draw reads
+the materialised grades (:mod:`gateway.features.supervision.materialised`), refreshing the stale ones first
+in batches of ``MAX_LOADER_BATCH`` subjects, then selects with one indexed query
+(:mod:`gateway.features.supervision.drawing`): the statements of a draw once grades are fresh do not grow
+with the population.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from gateway.auth.principal import Principal, Role
-from gateway.db.divisions import within_division
-from gateway.db.tables import credit_record, subject
+from gateway.db.tables import subject
 from gateway.engine.batch import batch_resolver
-from gateway.features.supervision import sampling
+from gateway.features.supervision import drawing, materialised
+from gateway.features.supervision.contributed import rules_for
 from gateway.features.supervision.grading import grade
-from gateway.features.supervision.rules import GRADES, GradeRules, default_rules
+from gateway.features.supervision.rules import GradeRules
 from gateway.features.supervision.tables import inspection_draw
 from gateway.features.supervision.types import InspectionDraw, SupervisionGrade
 from gateway.graph.arguments import int_id, require, text
@@ -34,7 +35,7 @@ from gateway.kernel import divisions
 from gateway.kernel.clock import today
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError, LimitExceeded
 from gateway.kernel.identifiers import CodeType
-from gateway.kernel.limits import MAX_INSPECTION_KIND, MAX_INSPECTION_SAMPLE, MAX_INSPECTION_SEED, MAX_LOADER_BATCH
+from gateway.kernel.limits import MAX_INSPECTION_KIND, MAX_INSPECTION_SAMPLE, MAX_INSPECTION_SEED
 
 DRAWERS = (Role.ADMIN, Role.DEPARTMENT)
 
@@ -68,7 +69,7 @@ async def subjects_grades(roots: Sequence[Any], info: Info) -> list[SupervisionG
     names = list(info.context.graph.composition.measure_facts)
     per_source = [await loaders.load_all(name, shown) for name in names] if shown else []
     facts = {sid: [f for found in per_source for f in found[n]] for n, sid in enumerate(shown)}
-    rules = default_rules()
+    rules = rules_for(info.context.graph.composition)
     return [_graded(rules, facts[i]) if ok else _forbidden() for i, ok in zip(ids, allowed, strict=True)]
 
 
@@ -79,35 +80,10 @@ async def resolve_supervision_grade(root: Any, info: Info) -> SupervisionGrade |
         raise _forbidden()
     loaders = info.context.loaders
     pending = [loaders.get(name).load(root.id) for name in info.context.graph.composition.measure_facts]
-    return _graded(default_rules(), [fact for load in pending for fact in await load])
+    return _graded(rules_for(info.context.graph.composition), [fact for load in pending for fact in await load])
 
 
 # --- drawInspectionSample ---------------------------------------------------------------------------
-
-
-def _population_query(domain: str, division: str | None) -> sa.Select[Any]:
-    return (
-        sa.select(credit_record.c.subject_id)
-        .where(credit_record.c.domain == domain, within_division(credit_record.c.division_code, division))
-        .distinct()
-        .order_by(credit_record.c.subject_id)
-    )
-
-
-async def population_grades(info: Info, conn: AsyncConnection, subject_ids: Sequence[int]) -> list[str]:
-    """The grade of each subject, from every fact source, in batches of ``MAX_LOADER_BATCH``."""
-    rules, day = default_rules(), today()
-    sources = list(info.context.graph.composition.measure_facts.values())
-    grades: list[str] = []
-    for start in range(0, len(subject_ids), MAX_LOADER_BATCH):
-        batch = subject_ids[start : start + MAX_LOADER_BATCH]
-        facts: dict[int, list[Fact]] = {sid: [] for sid in batch}
-        for source in sources:
-            found = await source.load(conn, batch, day)
-            for sid, items in found.items():
-                facts[sid].extend(f for f in items if f.kind in source.kinds)
-        grades.extend(grade(rules, facts[sid]).overall.grade for sid in batch)
-    return grades
 
 
 def _scope(principal: Principal, domain: str, division: str | None) -> str | None:
@@ -144,20 +120,22 @@ async def draw_inspection_sample(
     if size > MAX_INSPECTION_SAMPLE:
         raise LimitExceeded("size", size, MAX_INSPECTION_SAMPLE)
     division = _scope(principal, domain, division)
-    rules, day = default_rules(), today()
+    graph = info.context.graph
+    rules, day = rules_for(graph.composition), today()
+    sources = list(graph.composition.measure_facts.values())
+    await materialised.refresh(info.context.engine, rules, sources, day, graph.clock.now())
     async with info.context.engine.connect() as conn:
-        ids = list((await conn.execute(_population_query(domain, division))).scalars())
-        if size > len(ids):
+        counts = await drawing.grade_counts(conn, domain, division)
+        held = sum(counts.values())
+        if size > held:
             raise BadUserInput(
-                f"size {size} is larger than the population: {len(ids)} subjects hold records of {domain!r} here",
+                f"size {size} is larger than the population: {held} subjects hold records of {domain!r} here",
                 argument="size",
-                population=len(ids),
+                population=held,
             )
-        population = list(zip(ids, await population_grades(info, conn, ids), strict=True))
-        drawn = sampling.draw(seed, population, rules.ratios, size)
+        drawn = await drawing.draw(conn, seed, domain, division, rules.ratios, size)
         query = sa.select(subject.c.id, subject.c.display_code, subject.c.name, subject.c.code_type)
         rows = {r.id: r for r in await conn.execute(query.where(subject.c.id.in_([sid for sid, _ in drawn])))}
-    counts = {g: sum(1 for _, found in population if found == g) for g in GRADES}
     values = {
         "drawn_at": info.context.graph.clock.now(),
         "drawn_by": f"{principal.role.value}:{principal.name}"[:200],

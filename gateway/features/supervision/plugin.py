@@ -9,6 +9,10 @@ subject itself (its own only), like the measures in force. A draw is published (
 ratios and the subjects drawn (a person's code masked, a person's name left out); the grade of each subject
 drawn and who drew it are for departments and the admin.
 
+Grades are also materialised (supervision_grade) for draws: kept current from what changed since the last
+refresh, recomputed by ``credit-gateway supervision regrade``. Domains add grade rules through the hook
+``grade_rules`` (gateway.features.supervision.contributed).
+
 Not contributed: a ``supervision_grade`` fact for the measures catalogue. A fact source runs one statement
 of its own and cannot reach the other sources' facts, which a grade is computed from; doing it would mean
 either a second copy of every source's SQL or a source waiting on the others' loaders.
@@ -18,14 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+import typer
 
+from gateway.features.supervision.commands import add_supervision_commands
+from gateway.features.supervision.contributed import rules_for
 from gateway.features.supervision.graphql import MUTATION_FIELDS, QUERY_FIELDS, resolve_supervision_grade
 from gateway.features.supervision.rules import default_rules
 from gateway.features.supervision.tables import TABLES
 from gateway.hooks.contributions import MutationField, QueryField, SubjectField, fields_of
-from gateway.hooks.specs import hookimpl
+from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
 
 _SUBJECT_AND_DEPARTMENTS = f"{SUBJECT},{DEPARTMENT}"
@@ -84,3 +92,13 @@ def field_policies() -> Mapping[str, str]:
         "DrawnSubject": PUBLIC,
         "DrawnSubject.grade": DEPARTMENT,
     }
+
+
+@hookimpl
+def startup(graph: Any) -> None:
+    rules_for(graph.composition)  # a plugin's bad grade_rules stop the start, naming the plugin
+
+
+@hookimpl
+def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    add_supervision_commands(app, cli)

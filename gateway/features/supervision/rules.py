@@ -163,7 +163,7 @@ def load_rules(text: str, source: str = "rules.toml") -> GradeRules:
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
         raise fail(1, "rule", "rule must be [[rule]] tables")
-    rules = tuple(_rule(raw, _at(lines.rules, i), fail, None) for i, raw in enumerate(raw_rules))
+    rules = tuple(parse_rule(raw, _at(lines.rules, i), fail, None) for i, raw in enumerate(raw_rules))
     raw_domains = data.get("domain", [])
     if not isinstance(raw_domains, list):
         raise fail(1, "domain", "domain must be [[domain]] tables")
@@ -230,11 +230,13 @@ def _domain(raw: Any, line: int, rule_lines: list[int], fail: Any) -> DomainSect
     raw_rules = raw.get("rule", [])
     if not isinstance(raw_rules, list):
         raise fail(line, "rule", f"domain {name!r}: rule must be [[domain.rule]] tables")
-    rules = tuple(_rule(r, _at(rule_lines, i, line), fail, name) for i, r in enumerate(raw_rules))
+    rules = tuple(parse_rule(r, _at(rule_lines, i, line), fail, name) for i, r in enumerate(raw_rules))
     return DomainSection(name, frozenset(kinds), rules)
 
 
-def _rule(raw: Any, line: int, fail: Any, domain: str | None) -> Rule:
+def parse_rule(raw: Any, line: int, fail: Any, domain: str | None) -> Rule:
+    """One rule table, checked (``domain``: of that domain's section, which names no domain); a fault raises
+    what ``fail(line, key, message)`` returns (rules.toml: its line; a plugin's rule: the plugin's name)."""
     where = f"domain {domain!r}: " if domain else ""
     if not isinstance(raw, dict):
         raise fail(line, None, f"{where}a rule must be a table")
