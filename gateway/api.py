@@ -8,6 +8,7 @@ from gateway.auth.principal import Role
 from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.engine.batch import batch_resolver
+from gateway.features.extracts.describe import chinese_date, format_section_row  # rows of the credit extract
 from gateway.features.measures.queries import reward_withheld  # the catalogue's rule, for a domain's own reward
 from gateway.formats.common import (
     MAX_DOCUMENT_NUMBER,
@@ -58,16 +59,19 @@ from gateway.graph.records import (
 from gateway.graph.subject import SUBJECT_BY_ID, CreditSubjectBase
 from gateway.graph.submission_types import SubmissionResult, submission_mutation
 from gateway.hooks.contributions import (
+    CreditSection,
     DemoContext,
     DemoSubject,
     Fact,
     FactSource,
+    GradeRule,
     ImportColumn,
     Importer,
     LoaderSpec,
     MutationField,
     QueryField,
     RecordSource,
+    SectionRow,
     SubjectAccess,
     SubjectField,
 )
@@ -136,6 +140,7 @@ __all__ = [
     "CreditListEntryInput",
     "CreditLists",
     "CreditRecord",
+    "CreditSection",
     "CreditSubjectBase",
     "DatabaseOption",
     "Decision",
@@ -150,6 +155,7 @@ __all__ = [
     "FactSource",
     "FindExisting",
     "GatewayError",
+    "GradeRule",
     "ImportColumn",
     "Importer",
     "InvalidSubjectCode",
@@ -173,6 +179,7 @@ __all__ = [
     "RecordSource",
     "RecordStatus",
     "Role",
+    "SectionRow",
     "Severity",
     "SubjectAccess",
     "SubjectCode",
@@ -187,6 +194,7 @@ __all__ = [
     "any_of",
     "batch_resolver",
     "check_batch_size",
+    "chinese_date",
     "code_fits_kind",
     "command_group",
     "connection_from_rows",
@@ -198,6 +206,7 @@ __all__ = [
     "envelope_kwargs",
     "format_record",
     "format_records_loader",
+    "format_section_row",
     "hookimpl",
     "join_formats",
     "keys_in",

@@ -121,6 +121,31 @@ class FactSource:
     load: FactLoad
 
 
+@dataclass(frozen=True, slots=True, init=False)
+class GradeRule:
+    """A grade rule of the plugin's own domain (hook ``grade_rules``), for tiered supervision (core.supervision).
+
+    ``GradeRule(kind, points, at_most=None, **match)``: a fact of ``kind`` (a measure fact kind: ``list``,
+    ``record``, ``broken_commitment``, ``tax_grade``) whose attributes equal every ``match`` value (a tuple
+    or list of values matches any of them) scores ``points`` (-100..100); ``at_most`` (``"A"``..``"D"``) caps
+    the grade of a subject with such a fact. Facts of the plugin's domain try its rules, in the order given,
+    before the general rules of rules.toml. A rule for a kind without a ``domain`` attribute (``tax_grade``)
+    claims that kind for the plugin's domain.
+    """
+
+    kind: str
+    points: int
+    at_most: str | None
+    match: tuple[tuple[str, tuple[str, ...]], ...]  # (attribute, accepted values), by attribute name
+
+    def __init__(self, kind: str, points: int, at_most: str | None = None, **match: str | Sequence[str]) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "at_most", at_most)
+        accepted = {name: (value,) if isinstance(value, str) else tuple(value) for name, value in match.items()}
+        object.__setattr__(self, "match", tuple(sorted(accepted.items())))
+
+
 @dataclass(frozen=True, slots=True)
 class ImportColumn:
     """One field of an import file: the input field it fills, the headings it may appear under
@@ -214,3 +239,34 @@ def fields_of(
         resolver = declared.base_resolver.wrapped_func
         items.append(kind(name, resolver, declared.description or "", **options))
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    """One line of a section of the credit extract: ``label`` says what it is (行政处罚, 纳税信用等级 …),
+    ``text`` the record as a person reads it; ``record_id`` the record it comes from, when one."""
+
+    label: str
+    text: str
+    record_id: int | None = None
+
+
+SectionLoad = Callable[[AsyncConnection, Sequence[int], date], Awaitable[Mapping[int, Sequence[SectionRow]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditSection:
+    """A section of the platform's signed credit extract (hook ``credit_sections``).
+
+    ``id`` names it (``"<plugin>.<what>"``, stable: the signature covers it); ``title`` is its heading in
+    Chinese; sections print by ``order``, then ``id``. ``load(connection, subject_ids, today)`` runs ONE
+    statement for all the subjects and returns, per subject id, the rows of the records in force on
+    ``today`` (published, not repaired, revoked or expired), in the order they print. A subject without
+    rows gets ``empty_text``.
+    """
+
+    id: str
+    title: str
+    load: SectionLoad
+    order: int = 100
+    empty_text: str = "无在公示期内的记录。"

@@ -4,7 +4,8 @@ A plugin is a module or object registered under the entry-point group ``credit_g
 implements any of the hooks below with :data:`hookimpl`; the entry-point name is the plugin's
 name and its domain. Every hook takes no arguments unless stated, and may return ``None`` (or be
 absent) when the plugin has nothing of that kind. The built-in domains in ``plugins/`` use only
-these hooks; ``docs``-style examples are in README.md ("Writing a plugin").
+these hooks; ``docs``-style examples are in README.md ("Writing a plugin"). Over 400 lines on purpose:
+every hook a plugin may implement, each with its documentation, in one place.
 
 Example::
 
@@ -29,8 +30,10 @@ from starlette.routing import BaseRoute
 
 from gateway.auth.principal import Role
 from gateway.hooks.contributions import (
+    CreditSection,
     DemoContext,
     FactSource,
+    GradeRule,
     Importer,
     LoaderSpec,
     MutationField,
@@ -216,6 +219,28 @@ def measure_facts() -> Sequence[FactSource] | None:
 
 
 @hookspec
+def grade_rules() -> Sequence[GradeRule] | None:
+    """Grade rules of tiered supervision (信用分级分类监管, core.supervision) for the plugin's own domain:
+    how the facts of its domain (hook ``measure_facts``) score towards a subject's grade A–D.
+
+    Receives: nothing.
+    Returns: :class:`~gateway.hooks.contributions.GradeRule` items, ``GradeRule(kind, points, at_most=None,
+    **match)``. A fact of the plugin's domain scores by the first of its rules that matches, before the
+    general rules of the supervision feature's rules.toml. A rule for a kind without a domain attribute
+    (``tax_grade``) claims that kind for the plugin's domain. An unknown kind or attribute, a value out of
+    range, a ``domain`` other than the plugin's, or a kind claimed by two plugins stops the start with a
+    ``ConfigurationError`` naming the plugin. The rules version shown with every grade and draw is
+    rules.toml's version plus a short hash of all contributed rules, so that it changes with them.
+
+    Example::
+
+        @hookimpl
+        def grade_rules():
+            return [GradeRule("tax_grade", -40, at_most="D", grade="D"), GradeRule("tax_grade", 10, grade="A")]
+    """
+
+
+@hookspec
 def importers() -> Sequence[Importer] | None:
     """Bulk import of the plugin's records from CSV (UTF-8 or GB18030) and JSON Lines files.
 
@@ -389,4 +414,24 @@ def http_routes() -> Sequence[BaseRoute] | None:
         @hookimpl
         def http_routes():
             return [Route("/tax/ratings.csv", ratings_csv), Mount("/tax/files", StaticFiles(directory=HERE / "files"))]
+    """
+
+
+@hookspec
+def credit_sections() -> Sequence[CreditSection] | None:
+    """The plugin's sections of the platform's signed credit extract (信用信息摘要, ``issueCreditExtract``):
+    what the domain holds in force about the subject, in Chinese, as a person reads it.
+
+    Receives: nothing.
+    Returns: :class:`~gateway.hooks.contributions.CreditSection` items: ``CreditSection(id, title, load,
+    order=100)``, where ``load(connection, subject_ids, today)`` runs ONE statement for all the subjects
+    and returns ``{subject_id: [SectionRow(label, text, record_id)]}``, only from records in force on
+    ``today``. Sections print by ``order`` then ``id``; their rows are signed with the extract, so a
+    section's ``id`` must stay the same between releases. Two sections with one ``id`` stop the extract.
+
+    Example::
+
+        @hookimpl
+        def credit_sections():
+            return [CreditSection("tax.grades", "纳税信用", load_tax_rows, order=10)]
     """

@@ -38,6 +38,9 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core.merchants", "gateway.features.merchants.plugin"),
     ("core.metrics", "gateway.features.metrics.plugin"),
     ("core.supervision", "gateway.features.supervision.plugin"),
+    ("core.extracts", "gateway.features.extracts.plugin"),
+    ("core.reports", "gateway.features.reports.plugin"),
+    ("core.verification", "gateway.features.verification.plugin"),
 )
 DEFAULT_PREFIX = "core."
 TRACE_ENV = "CREDIT_GATEWAY_TRACE_PLUGINS"

@@ -104,6 +104,14 @@ MAX_MERCHANT_PAGE_ITEMS = 100
 # Bytes of a complaint posted from a merchant page: its three fields at their limits, percent-encoded, fit.
 MAX_MERCHANT_FORM_BYTES = 16 * 1024
 
+# --- credit extracts (gateway.features.extracts) --------------------------------------------------
+# Bytes of a PDF uploaded to /verify/{number} for checking: an extract is some 60 KB, one of many pages 1 MB.
+MAX_EXTRACT_UPLOAD_BYTES = 4 * 1024 * 1024
+# Rows one section of an extract prints: a subject with more shows these and says how many are left out.
+MAX_EXTRACT_SECTION_ROWS = 200
+# Characters of an extract's stated purpose (用途), printed on it.
+MAX_EXTRACT_PURPOSE = 200
+
 # --- places (gateway.features.places) -------------------------------------------------------------
 # Divisions one divisions(parent:) answer lists. The largest list today is 重庆's 37 districts and
 # counties (the provinces are 34); a test keeps the division table under this bound.
@@ -126,3 +134,21 @@ MAX_INSPECTION_SAMPLE = 1_000
 MAX_INSPECTION_SEED = 64
 # Characters of a draw's inspection kind (检查事项).
 MAX_INSPECTION_KIND = 200
+
+# --- credit reports (gateway.features.reports) ------------------------------------------------------
+# Characters of a report's number, as the agency prints it (e.g. "XYPJ-2026-000123").
+MAX_REPORT_NUMBER = 64
+# Characters of a report's credit grade (AAA, A+, BBB- …: the agencies' scales differ).
+MAX_REPORT_GRADE = 16
+# Characters of a report's risk notes (风险提示).
+MAX_REPORT_RISK_NOTES = 4_000
+# Characters of the reason an agency gives when it revokes a report.
+MAX_REPORT_REVOCATION_REASON = 1_000
+
+# --- credit verification (gateway.features.verification) ------------------------------------------
+# Characters of a verification's purpose (the matter's name or case number).
+MAX_VERIFICATION_PURPOSE = 200
+# Characters of the requesting department's name, when a subject asks on a department's request.
+MAX_VERIFICATION_DEPARTMENT = 200
+# Characters of the credit centre's note when it answers a pending verification.
+MAX_VERIFICATION_NOTE = 2_000

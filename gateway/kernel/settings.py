@@ -46,6 +46,19 @@ class Settings(BaseSettings):
         description="The gateway's address as the public reaches it (https://credit.example.gov.cn), for links "
         "printed in QR codes (merchant pages); unset: the address the request that issues the link came to.",
     )
+    signing_key: Path | None = Field(
+        None,
+        description="PEM file of the Ed25519 private key that signs credit extracts; unset: on SQLite (the embedded "
+        "demo) a key is generated once and kept in the database, on PostgreSQL issuing extracts is refused.",
+    )
+    extract_font: Path | None = Field(
+        None,
+        description="OpenType/TrueType font with Chinese glyphs for credit extracts (PDF); unset: Noto Sans CJK SC "
+        "from the mplfonts package, installed with the gateway.",
+    )
+    extract_validity_days: int = Field(
+        30, ge=1, le=366, description="Days a credit extract is valid from its issue date (inclusive)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     plugins: Annotated[list[str] | None, NoDecode] = Field(

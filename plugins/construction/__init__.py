@@ -26,10 +26,12 @@ from gateway.api import (
 )
 from plugins.construction import demo as _demo
 from plugins.construction import rules
+from plugins.construction.grading import grade_rules as grade_rules  # hook grade_rules
 from plugins.construction.importing import IMPORTERS
 from plugins.construction.lists import resolve_construction_black_list
 from plugins.construction.loaders import CONSTRUCTION_PRACTITIONERS, CONSTRUCTION_RECORDS, RECORDS
 from plugins.construction.queries import resolve_construction
+from plugins.construction.sections import credit_sections as credit_sections  # hook credit_sections
 from plugins.construction.submissions import BLACKLIST_ENTRIES, CONDUCT_RECORDS, QUALIFICATIONS, REGISTRATIONS
 from plugins.construction.tables import TABLES
 from plugins.construction.types import (

@@ -36,6 +36,7 @@ from gateway.api import (
 )
 from plugins.culture import demo as _demo
 from plugins.culture import rules
+from plugins.culture.grading import grade_rules as grade_rules  # hook grade_rules
 from plugins.culture.queries import (
     RECORDS,
     resolve_culture,
@@ -43,6 +44,7 @@ from plugins.culture.queries import (
     resolve_culture_red_black_list,
 )
 from plugins.culture.rules import LICENSES, LIST_ENTRIES, PENALTIES
+from plugins.culture.sections import credit_sections as credit_sections  # hook credit_sections
 
 
 @hookimpl

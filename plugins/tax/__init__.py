@@ -26,9 +26,11 @@ from gateway.api import (
 from plugins.tax import demo as _demo
 from plugins.tax import rules
 from plugins.tax.facts import TAX_FACTS
+from plugins.tax.grading import grade_rules as grade_rules  # hook grade_rules
 from plugins.tax.importing import IMPORTERS
 from plugins.tax.loaders import RECORDS, TAX_RECORDS
 from plugins.tax.queries import resolve_major_tax_violations, resolve_tax
+from plugins.tax.sections import credit_sections as credit_sections  # hook credit_sections
 from plugins.tax.submissions import RATINGS, VIOLATIONS
 from plugins.tax.tables import TABLES
 from plugins.tax.types import MajorTaxViolation, MajorTaxViolationInput, TaxCreditRating, TaxCreditRatingInput

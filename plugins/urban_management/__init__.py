@@ -30,10 +30,12 @@ from gateway.api import (
 )
 from plugins.urban_management import demo as _demo
 from plugins.urban_management import rules
+from plugins.urban_management.grading import grade_rules as grade_rules  # hook grade_rules
 from plugins.urban_management.importing import IMPORTERS
 from plugins.urban_management.lists import resolve_urban_red_black_list
 from plugins.urban_management.loaders import RECORDS, URBAN_RECORDS
 from plugins.urban_management.queries import resolve_urban_management, resolve_urban_sub_areas
+from plugins.urban_management.sections import credit_sections as credit_sections  # hook credit_sections
 from plugins.urban_management.submissions import INSPECTIONS, LICENSES, LIST_ENTRIES, PENALTIES
 from plugins.urban_management.tables import TABLES
 from plugins.urban_management.types import UrbanInspection, UrbanInspectionInput

@@ -12,7 +12,13 @@ from testsupport.paths import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 HEADER = "| audience | more queries | mutations |"
 NAME = re.compile(r"`([_a-z][A-Za-z_]*)")  # a field named in backticks (``complaint(trackingToken:)`` too)
-ROLES = {"public (no key)": "public", "portal": "portal", "partner": "partner", "subject": "subject"}
+ROLES = {
+    "public (no key)": "public",
+    "portal": "portal",
+    "partner": "partner",
+    "subject": "subject",
+    "agency": "agency",
+}
 
 
 def root_fields(role: str, type_name: str) -> set[str]:

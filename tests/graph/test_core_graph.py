@@ -40,7 +40,7 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
     sdl = core.graph.schema.as_str()
     assert "tax" not in sdl
     # Only the core's own mutations (authorisations, the lifecycle workflows, merchant pages, the measures
-    # catalogue and feedback, inspection draws: its default plugins'): no domain's.
+    # catalogue and feedback, inspection draws, the credit products: its default plugins'): no domain's.
     mutation = core.graph.schema._schema.mutation_type
     core_names = {owned.item.name for owned in core.graph.composition.mutation_fields}
     assert {owned.plugin for owned in core.graph.composition.mutation_fields} == {
@@ -49,6 +49,9 @@ async def test_zero_plugins_serve_a_graph_of_subjects(core: GatewayHarness) -> N
         "core.merchants",
         "core.measures",
         "core.supervision",
+        "core.verification",
+        "core.reports",
+        "core.extracts",
     }
     assert set(mutation.fields) == core_names and "grantAuthorization" in core_names
 

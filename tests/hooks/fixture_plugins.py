@@ -279,7 +279,9 @@ records_plugin = RecordsPlugin()  # what the temporary entry point names
 
 
 @asynccontextmanager
-async def started(database_url: str | None, *plugins: tuple[str, Any]) -> AsyncIterator[GatewayHarness]:
+async def started(
+    database_url: str | None, *plugins: tuple[str, Any], **settings: Any
+) -> AsyncIterator[GatewayHarness]:
     """The real gateway with only ``plugins`` on a migrated, empty database, the demo subjects in it.
 
     On PostgreSQL the database is a new one, dropped afterwards: the fixture plugins' tables (with
@@ -291,7 +293,7 @@ async def started(database_url: str | None, *plugins: tuple[str, Any]) -> AsyncI
             database_url = await stack.enter_async_context(throwaway_database_async(database_url, "cg_hooks"))
         gw = await stack.enter_async_context(
             GatewayHarness.start(
-                plugins=[name for name, _ in plugins], database_url=database_url, extra_plugins=plugins
+                plugins=[name for name, _ in plugins], database_url=database_url, extra_plugins=plugins, **settings
             )
         )
         gw.clock.travel_to(date.today())

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 import segno
 
+from gateway.kernel.qr import dark_runs
+
 ERROR_LEVEL = "q"
 PNG_SCALE = 10  # pixels per module: some 450 px for a page address, sharp enough to print
 BORDER = 4  # the quiet zone QR readers need, in modules
@@ -47,19 +49,11 @@ def _pdf_text(value: str) -> str:
 
 def _modules(code: segno.QRCode, left: float, top: float, module: float) -> Iterable[str]:
     """One rectangle per run of dark modules in a row (a path the reader fills at once)."""
-    for row_index, row in enumerate(code.matrix):
+    for row_index, start, length in dark_runs(code.matrix):
         y = top - (row_index + 1) * module
-        column = 0
-        while column < len(row):
-            if not row[column]:
-                column += 1
-                continue
-            start = column
-            while column < len(row) and row[column]:
-                column += 1
-            # A hair taller than a module, reaching into the row above: no hairline seams between rows when a
-            # reader anti-aliases the edges.
-            yield f"{left + start * module:.3f} {y:.3f} {(column - start) * module:.3f} {module + SEAM:.3f} re"
+        # A hair taller than a module, reaching into the row above: no hairline seams between rows when a
+        # reader anti-aliases the edges.
+        yield f"{left + start * module:.3f} {y:.3f} {length * module:.3f} {module + SEAM:.3f} re"
 
 
 def sheet_pdf(url: str, subject_code: str) -> bytes:

@@ -1,0 +1,1 @@
+"""The extracts feature's Alembic history (version table alembic_version_core_extracts)."""
