@@ -4,7 +4,7 @@ plugins (``cli_commands``): the core's features add theirs this way (``audit``, 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -44,10 +44,14 @@ app.add_typer(plugin_app, name="plugin")
 app.add_typer(schema_app, name="schema")
 
 
-def _policies(settings: Settings) -> Policies:
+def _composition(settings: Settings) -> Any:
     from gateway.server.app import compose_plugins  # composing is costly: only for the commands that need it
 
-    return compose_plugins(settings).policies
+    return compose_plugins(settings)
+
+
+def _policies(settings: Settings) -> Policies:
+    return _composition(settings).policies
 
 
 COMMAND_LINE = CommandLine(
@@ -55,6 +59,7 @@ COMMAND_LINE = CommandLine(
     run=run_coroutine,
     check_database=check_database,
     policies=_policies,
+    composition=_composition,
     print=console.print,
     fail=fail,
 )

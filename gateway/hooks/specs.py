@@ -64,7 +64,8 @@ class CommandLine:
     ``run(coroutine)``: run it to completion, a ``ConfigurationError`` becoming a plain failure (exit 1);
     ``check_database(settings)``: an awaitable failing plainly (``ConfigurationError``) when the database
     cannot be reached; ``policies(settings)``: the field visibility declared by the allow-listed plugins
-    (which composes them); ``print(text)``: the command line's console (rich markup);
+    (which composes them); ``composition(settings)``: the allow-listed plugins composed as ``serve`` composes
+    them (their fact sources, grade rules, policies …); ``print(text)``: the command line's console (rich markup);
     ``fail(message, code=1)``: print ``error: message`` on stderr and return the ``typer.Exit`` to raise.
     """
 
@@ -74,6 +75,7 @@ class CommandLine:
     policies: Callable[[Settings], Policies]
     print: Callable[..., None]
     fail: Callable[..., typer.Exit]
+    composition: Callable[[Settings], Any]
 
 
 def command_group(app: typer.Typer, name: str) -> typer.Typer:

@@ -2,14 +2,11 @@
 all), in batches, with a progress bar on stderr. Added by the supervision feature's ``cli_commands``.
 
 The fact sources and grade rules are every allow-listed plugin's, so the command composes the plugins as the
-server does. The command line lends plugins no composition (``CommandLine``), so the host's composing
-function is imported by name when the command runs, as the host imports features by name: the feature's
-modules import nothing above them.
+server does (``CommandLine.composition``).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
@@ -45,7 +42,7 @@ def run_regrade(cli: CommandLine, everything: bool, database_url: str | None, pl
     from gateway.kernel.clock import Clock
 
     settings = cli.settings(database_url, plugins)
-    composition = importlib.import_module("gateway.server.app").compose_plugins(settings)
+    composition = cli.composition(settings)
     rules = rules_for(composition)
     sources = list(composition.measure_facts.values())
     clock = Clock(settings.as_of)
