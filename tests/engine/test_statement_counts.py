@@ -51,9 +51,9 @@ async def test_profile_statements_do_not_grow_with_subjects(seeded: GatewayHarne
     domains = sum(1 for source in sources if not source.every_domain)
     assert domains == 4 and len(sources) == 5
     # The green channel asks the joint measures (core.measures) whether a punishment withholds it: one
-    # statement per measure fact source (the core's, the tax plugin's).
+    # statement per measure fact source (the core's, the tax plugin's, the materialised supervision grade).
     facts = len(seeded.graph.composition.measure_facts)
-    assert facts == 2
+    assert facts == 3
     # And the measures catalogue version in force: one statement per request (core.measures' versions).
     assert one == hundred == 1 + domains + 1 + facts + 1
     subjects = [s for s in body["data"]["subjects"] if s]

@@ -48,7 +48,11 @@ class SupervisionPlugin:
 async def test_hook_measure_facts(database_url: str | None) -> None:
     plugin = SupervisionPlugin()
     async with started(database_url, ("hookfix", plugin)) as gw:
-        assert list(gw.graph.composition.measure_facts) == ["core.measures.measure_facts.0", "hookfix.measure_facts.0"]
+        assert list(gw.graph.composition.measure_facts) == [
+            "core.measures.measure_facts.0",
+            "core.supervision.measure_facts.0",
+            "hookfix.measure_facts.0",
+        ]
         admin = await gw.create_key("admin")
         codes = [s.code.value for s in demo_subjects(20)][:10]
         for batch in (codes[:1], codes):

@@ -67,7 +67,7 @@ def test_the_shipped_catalogue_loads() -> None:
     # Each measure knows its line: the [[measure]] header in the file.
     lines = DEFAULT_CATALOGUE.read_text(encoding="utf-8").splitlines()
     assert all(lines[m.line - 1].strip() == "[[measure]]" for m in catalogue.measures)
-    # No plugin contributes supervision grades: that measure loads but can never fire.
+    # Without a source of supervision grades (core.supervision's) that measure loads but could never fire.
     assert trigger_kinds_without_source(catalogue, ["list", "record", "broken_commitment", "tax_grade"]) == [
         "supervision_grade"
     ]

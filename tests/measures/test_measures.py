@@ -292,7 +292,7 @@ async def test_who_sees_measures(gw: GatewayHarness) -> None:
         "tax_grade": True,
         "record": True,
         "broken_commitment": True,
-        "supervision_grade": False,
+        "supervision_grade": True,  # core.supervision: the materialised grade, while current
     }
     # Not for the public or portals; not checkMeasures for subjects.
     assert error_codes(await gw.graphql(MEASURES, {"c": VIOLATOR_CODE})) == ["GRAPHQL_VALIDATION_FAILED"]
@@ -326,7 +326,8 @@ async def test_measures_of_a_hundred_subjects_cost_one_statement_per_fact_source
         assert "errors" not in body, body
         counts.append(sum(1 for q in counter.statements if not _per_request(q)))
     sources = len(gw.graph.composition.measure_facts)
-    assert sources == 2  # the core's (lists, records, broken commitments) and the tax plugin's
+    # The core's (lists, records, broken commitments), the tax plugin's, and the materialised supervision grade.
+    assert sources == 3
     # The subjects, then one per fact source, and the catalogue version in force (one per request).
     assert counts == [2 + sources, 2 + sources]
     subjects = [s for s in body["data"]["subjects"] if s]

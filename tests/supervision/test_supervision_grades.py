@@ -4,6 +4,7 @@ with the facts and points behind it, who sees grades, and statements per level."
 from __future__ import annotations
 
 from gateway.db.engine import count_statements
+from gateway.features.supervision.grade_facts import grading_sources
 from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness, error_codes
 from testsupport.factories import VIOLATOR_CODE, tax_violation
@@ -75,8 +76,9 @@ async def test_grades_of_a_hundred_subjects_cost_one_statement_per_fact_source(g
             body = await gw.graphql(query, {"c": batch}, key=admin)
         assert "errors" not in body, body
         counts.append(sum(1 for q in counter.statements if not _per_request(q)))
-    sources = len(gw.graph.composition.measure_facts)
-    assert sources == 2  # the core's (lists, records, broken commitments) and the tax plugin's
+    # The core's (lists, records, broken commitments) and the tax plugin's; not the grade's own fact.
+    sources = len(grading_sources(gw.graph.composition.measure_facts))
+    assert sources == 2 and len(gw.graph.composition.measure_facts) == 3
     assert counts == [1 + sources, 1 + sources]  # the subjects, then one per fact source
     grades = [s["supervisionGrade"]["grade"] for s in body["data"]["subjects"] if s]
     assert len(grades) == 100 and "D" in grades and len(set(grades)) >= 3

@@ -38,13 +38,14 @@ def run_regrade(cli: CommandLine, everything: bool, database_url: str | None, pl
 
     from gateway.db.engine import create_engine
     from gateway.features.supervision.contributed import rules_for
+    from gateway.features.supervision.grade_facts import grading_sources
     from gateway.features.supervision.materialised import refresh
     from gateway.kernel.clock import Clock
 
     settings = cli.settings(database_url, plugins)
     composition = cli.composition(settings)
     rules = rules_for(composition)
-    sources = list(composition.measure_facts.values())
+    sources = list(grading_sources(composition.measure_facts).values())
     clock = Clock(settings.as_of)
 
     with Progress(

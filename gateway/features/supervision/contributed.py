@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from gateway.features.supervision.grade_facts import set_rules_version
 from gateway.features.supervision.rules import FACT_KINDS, DomainSection, GradeRules, Rule, default_rules, parse_rule
 from gateway.hooks.contributions import GradeRule
 from gateway.kernel.errors import ConfigurationError
@@ -94,4 +95,5 @@ def rules_for(composition: Any) -> GradeRules:
     found = _in_force.get(manager)
     if found is None:
         found = _in_force[manager] = merged(default_rules(), contributions_of(manager))
+    set_rules_version(found.version)  # the grade facts state grades of these rules only
     return found

@@ -24,6 +24,7 @@ from gateway.db.tables import subject
 from gateway.engine.batch import batch_resolver
 from gateway.features.supervision import drawing, materialised
 from gateway.features.supervision.contributed import rules_for
+from gateway.features.supervision.grade_facts import grading_sources
 from gateway.features.supervision.grading import grade
 from gateway.features.supervision.rules import GradeRules
 from gateway.features.supervision.tables import inspection_draw
@@ -66,7 +67,7 @@ async def subjects_grades(roots: Sequence[Any], info: Info) -> list[SupervisionG
     allowed = await _may_see(info, ids)
     shown = [i for i, ok in zip(ids, allowed, strict=True) if ok]
     loaders = info.context.loaders
-    names = list(info.context.graph.composition.measure_facts)
+    names = list(grading_sources(info.context.graph.composition.measure_facts))
     per_source = [await loaders.load_all(name, shown) for name in names] if shown else []
     facts = {sid: [f for found in per_source for f in found[n]] for n, sid in enumerate(shown)}
     rules = rules_for(info.context.graph.composition)
@@ -79,7 +80,9 @@ async def resolve_supervision_grade(root: Any, info: Info) -> SupervisionGrade |
     if not allowed:
         raise _forbidden()
     loaders = info.context.loaders
-    pending = [loaders.get(name).load(root.id) for name in info.context.graph.composition.measure_facts]
+    pending = [
+        loaders.get(name).load(root.id) for name in grading_sources(info.context.graph.composition.measure_facts)
+    ]
     return _graded(rules_for(info.context.graph.composition), [fact for load in pending for fact in await load])
 
 
@@ -122,7 +125,7 @@ async def draw_inspection_sample(
     division = _scope(principal, domain, division)
     graph = info.context.graph
     rules, day = rules_for(graph.composition), today()
-    sources = list(graph.composition.measure_facts.values())
+    sources = list(grading_sources(graph.composition.measure_facts).values())
     await materialised.refresh(info.context.engine, rules, sources, day, graph.clock.now())
     async with info.context.engine.connect() as conn:
         counts = await drawing.grade_counts(conn, domain, division)

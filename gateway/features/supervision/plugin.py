@@ -13,9 +13,8 @@ Grades are also materialised (supervision_grade) for draws: kept current from wh
 refresh, recomputed by ``credit-gateway supervision regrade``. Domains add grade rules through the hook
 ``grade_rules`` (gateway.features.supervision.contributed).
 
-Not contributed: a ``supervision_grade`` fact for the measures catalogue. A fact source runs one statement
-of its own and cannot reach the other sources' facts, which a grade is computed from; doing it would mean
-either a second copy of every source's SQL or a source waiting on the others' loaders.
+The materialised grade is also a fact of the measures catalogue (``supervision_grade``), stated only while
+it is current (gateway.features.supervision.grade_facts).
 """
 
 from __future__ import annotations
@@ -29,10 +28,11 @@ import typer
 
 from gateway.features.supervision.commands import add_supervision_commands
 from gateway.features.supervision.contributed import rules_for
+from gateway.features.supervision.grade_facts import GRADE_FACTS
 from gateway.features.supervision.graphql import MUTATION_FIELDS, QUERY_FIELDS, resolve_supervision_grade
 from gateway.features.supervision.rules import default_rules
 from gateway.features.supervision.tables import TABLES
-from gateway.hooks.contributions import MutationField, QueryField, SubjectField, fields_of
+from gateway.hooks.contributions import FactSource, MutationField, QueryField, SubjectField, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
 
@@ -92,6 +92,11 @@ def field_policies() -> Mapping[str, str]:
         "DrawnSubject": PUBLIC,
         "DrawnSubject.grade": DEPARTMENT,
     }
+
+
+@hookimpl
+def measure_facts() -> Sequence[FactSource]:
+    return [GRADE_FACTS]
 
 
 @hookimpl
