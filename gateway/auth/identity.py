@@ -79,6 +79,7 @@ class ClaimsPrincipalResolver:
             subject_lookup_hash=subject_hash,
             authenticated_by="jwt",
             division_code=division,
+            identity=f"{claims.get('iss', '')}|{claims.get('sub', '')}",
         )
 
 

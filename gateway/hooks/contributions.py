@@ -244,11 +244,19 @@ def fields_of(
 @dataclass(frozen=True, slots=True)
 class SectionRow:
     """One line of a section of the credit extract: ``label`` says what it is (行政处罚, 纳税信用等级 …),
-    ``text`` the record as a person reads it; ``record_id`` the record it comes from, when one."""
+    ``text`` the record as a person reads it; ``record_id`` the record it comes from, when one.
+
+    ``visibility`` is who may read the line, as the plugin's ``field_policies`` say for the fields the text
+    shows (``public``, ``portal``, ``partner:<group>`` …): an extract a partner or an agency asks for holds only
+    what its audience may read through GraphQL (a partner group's lines only for the subject itself, its
+    domain's departments and the admin), so that the PDF never shows more than the API would. ``fallback``
+    is the line those others get instead (the text without the part they may not read); None: no line."""
 
     label: str
     text: str
     record_id: int | None = None
+    visibility: str = "public"
+    fallback: str | None = None
 
 
 SectionLoad = Callable[[AsyncConnection, Sequence[int], date], Awaitable[Mapping[int, Sequence[SectionRow]]]]

@@ -77,7 +77,8 @@ def _registration(record: RegisteredPractitioner, today: dt.date) -> SectionRow 
         f"{REGISTRATIONS.get(record.registration_type, '注册执业人员')}{specialty}，注册单位{record.employer_name}，"
         f"证书编号 {record.document_number or '—'}，有效期至{chinese_date(record.valid_until)}"
     )
-    return SectionRow("注册执业资格", text, int(record.id))
+    # Registered practitioners are natural persons: portal-only, as field_policies declares them.
+    return SectionRow("注册执业资格", text, int(record.id), visibility="portal")
 
 
 _ROWS = (

@@ -17,6 +17,7 @@ from plugins.urban_management.loaders import load_urban_records
 from plugins.urban_management.types import UrbanInspection
 
 INSPECTION_TYPES = {kind: label for label, kind in reversed(rules.INSPECTION_TYPE_LABELS.items())}
+INSPECTION_GROUP = "partner:urban_management.inspection"  # as field_policies declares the deadline
 INSPECTION_RESULTS = {
     rules.InspectionResult.PASSED: "合格",
     rules.InspectionResult.RECTIFICATION_REQUIRED: "责令限期整改",
@@ -27,15 +28,22 @@ INSPECTION_RESULTS = {
 def _inspection_row(inspection: UrbanInspection) -> SectionRow | None:
     if not published_now(inspection):
         return None
-    deadline = (
-        f"，整改期限{chinese_date(inspection.rectification_deadline)}" if inspection.rectification_deadline else ""
-    )
     text = (
         f"{chinese_date(inspection.decision_date)}，{inspection.inspector_unit}"
         f"{INSPECTION_TYPES.get(inspection.inspection_type, '检查')}：{inspection.inspection_item}，"
-        f"结果{INSPECTION_RESULTS.get(inspection.result, str(inspection.result))}{deadline}"
+        f"结果{INSPECTION_RESULTS.get(inspection.result, str(inspection.result))}"
     )
-    return SectionRow("检查结果", text, int(inspection.id))
+    if inspection.rectification_deadline is None:
+        return SectionRow("检查结果", text, int(inspection.id))
+    # The deadline is a partner-grantable field (UrbanInspection.rectificationDeadline): the line that shows it
+    # is for those who may read that group; the others get the line without it.
+    return SectionRow(
+        "检查结果",
+        f"{text}，整改期限{chinese_date(inspection.rectification_deadline)}",
+        int(inspection.id),
+        visibility=INSPECTION_GROUP,
+        fallback=text,
+    )
 
 
 async def load_urban_rows(

@@ -103,6 +103,9 @@ async def test_an_altered_file_or_registry_row_fails(gw: GatewayHarness) -> None
     extract, pdf = await issued(gw)
     other_file = hashlib.sha256(pdf + b"\n").hexdigest()
     assert (await verify(gw, extract["number"], other_file))["status"] == "ALTERED"
+    # Not a SHA-256 at all: the caller's mistake, not an altered document.
+    body = await gw.graphql(VERIFY, {"n": extract["number"], "h": "z" * 64})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
     # The document edited (here its page size), the signed payload left as it was: the bytes differ.
     edited = pdf.replace(b"/MediaBox [0 0 595.28 841.89]", b"/MediaBox [0 0 595.28 841.80]", 1)
     assert edited != pdf

@@ -221,3 +221,14 @@ async def test_verification_is_in_the_query_record_in_a_few_statements(demo: Gat
     nodes = [e["node"] for e in records["data"]["me"]["queryRecords"]["edges"]]
     assert {"clientName": "福州市税务局", "role": "department", "outcome": "VIEWED"} in nodes
     assert {"clientName": "福建信用评估有限公司", "role": "agency", "outcome": "VIEWED"} in nodes  # registering
+
+
+async def test_a_number_that_upper_casing_would_lengthen_is_stored_as_typed(demo: GatewayHarness) -> None:
+    # str.upper turns "ß" into "SS": 64 of them would have overflowed the 64-character column (a 500 on
+    # PostgreSQL). Only ASCII letters change case, and the length is checked on what is stored.
+    agency = await _agency(demo, SHOWCASE)
+    body = await _register(demo, agency, number="ß" * 64, requestId="req-eszett")
+    assert "errors" not in body, body
+    assert body["data"]["registerCreditReport"]["number"] == "ß" * 64
+    verified = await demo.graphql(VERIFY, {"n": "ß" * 64}, key=await demo.create_key("admin"))
+    assert verified["data"]["verifyCreditReport"]["status"] == "VALID"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import strawberry
@@ -94,11 +95,14 @@ async def issue_credit_extract(info: Info, input: IssueCreditExtractInput) -> Cr
     )
 
 
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
 async def verify_credit_document(info: Info, number: str, sha256: str | None = None) -> CreditDocumentVerification:
     number = number.strip().upper()
     if len(number) > 64:
         raise BadUserInput("number is not an extract's number", argument="number")
-    if sha256 is not None and len(sha256.strip()) != 64:
+    if sha256 is not None and not _SHA256.fullmatch(sha256.strip()):
         raise BadUserInput("sha256 must be 64 hexadecimal digits", argument="sha256")
     today = info.context.graph.clock.today()
     async with info.context.connection() as conn:

@@ -52,10 +52,9 @@ class ExtractRequest:
 
 
 def requester_of(principal: Principal) -> str:
-    """Who asked, as the idempotency key and the download check compare it: role and client id (the name
-    for a principal from a token without a client row)."""
-    who = str(principal.client_id) if principal.client_id is not None else principal.name
-    return f"{principal.role.value}:{who}"[:200]
+    """Who asked, as the idempotency key and the download check compare it: the API client, or a token's
+    issuer and subject (never a display name, which two people may share)."""
+    return principal.requester
 
 
 def requester_label(principal: Principal) -> str:
@@ -138,7 +137,7 @@ async def _new_extract(info: Info, row: Any, request: ExtractRequest, principal:
     number = store.new_number(today)
     sections = sections_of(graph.composition)
     async with context.engine.begin() as conn:
-        loaded = await load_sections(conn, sections, row.id, today)
+        loaded = await load_sections(conn, sections, row.id, today, principal)
         key = await current_key(conn, settings, now)
     payload = {
         "v": PAYLOAD_VERSION,

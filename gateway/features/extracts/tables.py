@@ -25,7 +25,7 @@ credit_extract = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("number", sa.String(32), nullable=False, unique=True),
     sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
-    sa.Column("requester", sa.String(200), nullable=False),  # role:client id (or name) of who asked
+    sa.Column("requester", sa.String(200), nullable=False),  # Principal.requester: the client, or a token's iss|sub
     sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("purpose", sa.String(200), nullable=False),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),

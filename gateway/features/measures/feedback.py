@@ -94,9 +94,7 @@ class MeasureApplication:
 
 
 def _reporter(principal: Principal) -> str:
-    if principal.client_id is not None:
-        return f"client:{principal.client_id}"
-    return f"{principal.role.value}:{principal.name}"[:200]
+    return principal.requester  # the API client, or a token's issuer and subject
 
 
 _SELECT = sa.select(reports, subject.c.display_code, subject.c.name).join(subject, subject.c.id == reports.c.subject_id)

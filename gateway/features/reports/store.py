@@ -37,14 +37,21 @@ class ReportStatus(enum.Enum):
 
 
 def normalise_number(number: str) -> str:
-    """One spelling per number: whitespace collapsed and Latin letters upper-cased, so that a department
-    typing ``xypj-2026-0001`` from a printed report finds ``XYPJ-2026-0001``."""
-    return " ".join(number.split()).upper()
+    """One spelling per number: whitespace collapsed and ASCII letters upper-cased, so that a department
+    typing ``xypj-2026-0001`` from a printed report finds ``XYPJ-2026-0001``. Only ASCII letters change case:
+    ``str.upper`` may lengthen other text (``ß`` becomes ``SS``) past the column's width."""
+    return " ".join(number.split()).translate(_ASCII_UPPER)
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def checked_number(number: str, argument: str = "number") -> str:
-    """The normalised number, or BAD_USER_INPUT (empty, too long, control characters)."""
+    """The normalised number, or BAD_USER_INPUT (empty, too long, control characters); the length is checked
+    on the normalised number, which is what is stored."""
     value = normalise_number(text(number, argument, MAX_REPORT_NUMBER))
+    if not value or len(value) > MAX_REPORT_NUMBER:
+        raise BadUserInput(f"{argument} must have 1 to {MAX_REPORT_NUMBER} characters", argument=argument)
     if not value.isprintable():
         raise BadUserInput(f"{argument} must be printable characters", argument=argument)
     return value

@@ -70,8 +70,8 @@ class CreditVerificationInput:
 
 
 def _requester(principal: Principal) -> str:
-    who = principal.client_id if principal.client_id is not None else principal.name
-    return f"{principal.role.value}:{who}"[:240]
+    # The API client, or a token's issuer and subject: never a display name, which two people may share.
+    return principal.requester
 
 
 def _served(info: Info, subject_ids: Collection[int]) -> None:
