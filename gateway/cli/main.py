@@ -18,6 +18,7 @@ from gateway.cli.importing import import_records
 from gateway.cli.plugins import list_plugins, plugin_app
 from gateway.cli.schema import schema_app
 from gateway.cli.serve import serve
+from gateway.cli.supergraph import supergraph_app
 from gateway.hooks.specs import CommandLine
 from gateway.host.loading import each_implementation, installed_plugin_manager
 from gateway.kernel.settings import Settings
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(plugin_app, name="plugin")
 app.add_typer(schema_app, name="schema")
+app.add_typer(supergraph_app, name="supergraph")
 
 
 def _composition(settings: Settings) -> Any:

@@ -152,3 +152,9 @@ MAX_VERIFICATION_PURPOSE = 200
 MAX_VERIFICATION_DEPARTMENT = 200
 # Characters of the credit centre's note when it answers a pending verification.
 MAX_VERIFICATION_NOTE = 2_000
+
+# --- supergraph (gateway.federation) ----------------------------------------------------------------
+# Bytes of a supergraph SDL read at start or by `supergraph check`: large real ones are a few hundred KB.
+MAX_SUPERGRAPH_BYTES = 10_000_000
+# Bytes of one subgraph's SDL fetched by `supergraph compose`.
+MAX_SUBGRAPH_SDL_BYTES = 5_000_000

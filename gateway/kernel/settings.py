@@ -220,6 +220,35 @@ class Settings(BaseSettings):
 
     # --- end of observability ------------------------------------------------------------------
 
+    # --- Remote subgraphs (gateway.federation; not served yet: `credit-gateway supergraph check`) ---
+    supergraph: str | None = Field(
+        None,
+        description="Path or http(s) URL of a Federation v2 supergraph SDL (credit-gateway supergraph compose) "
+        "naming the remote subgraphs; unset: the gateway serves its plugins only.",
+    )
+    subgraph_visibility: dict[str, str] = Field(
+        default_factory=dict,
+        description='Visibility of each remote subgraph\'s fields, as JSON: {"loans": "partner", "*": "admin"}; '
+        "keys are subgraph names or * (every other subgraph), values visibilities as in plugin declarations.",
+    )
+    composition_dir: Path | None = Field(
+        None,
+        description="Directory whose node_modules holds @apollo/composition (npm install @apollo/composition@2.14.4 "
+        "--prefix DIR), for `supergraph compose`.",
+    )
+
+    @field_validator("subgraph_visibility")
+    @classmethod
+    def _subgraph_names(cls, value: dict[str, str]) -> dict[str, str]:
+        # The visibilities themselves are checked by gateway.policy.visibility.check_visibility, which the
+        # kernel may not import: `supergraph check` (gateway.cli.supergraph) and serving call it.
+        for name, visibility in value.items():
+            if not name.strip() or not visibility.strip():
+                raise ValueError("subgraph_visibility maps subgraph names (or *) to visibilities such as public")
+        return value
+
+    # --- end of remote subgraphs ---------------------------------------------------------------
+
     @field_validator(
         "plugins",
         "uscc_allow_list",
