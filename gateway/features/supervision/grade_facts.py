@@ -6,8 +6,9 @@ is read from the materialised grades (supervision_grade), never computed here. A
 it is known to be current, in that one statement:
 
 * computed (not stale), of the rules in force, and not past the day it changes by itself;
-* nothing of the subject changed since the last refresh: no record written and no dispute or repair
-  transition of its records above the watermark (what the next refresh would mark stale).
+* nothing of the subject changed since the last refresh: no row of it in supervision_dirty, which database
+  triggers write in the transaction of every record written or changed and every dispute or repair
+  transition (what the next refresh marks stale). A change is visible here exactly when it commits.
 
 Otherwise the subject has no grade fact until the next refresh (a draw, or ``credit-gateway supervision
 regrade``, which a deployment schedules): a measure never applies on a grade that may be out of date.
@@ -24,8 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db.bulk import any_of
-from gateway.db.tables import credit_record, dispute, repair_application, workflow_transition
-from gateway.features.supervision.tables import supervision_grade, supervision_watermark
+from gateway.features.supervision.tables import supervision_dirty, supervision_grade, supervision_watermark
 from gateway.hooks.contributions import Fact, FactSource
 
 GRADE_KIND = "supervision_grade"
@@ -40,24 +40,8 @@ def set_rules_version(version: str) -> None:
     _rules_version["current"] = version
 
 
-def _changed_since_refresh(mark: Any, grades: Any) -> sa.ColumnElement[bool]:
-    written = (
-        sa.select(sa.literal(1))
-        .where(credit_record.c.subject_id == grades.c.subject_id, credit_record.c.id > mark.c.last_record_id)
-        .exists()
-    )
-    moved = [
-        sa.select(sa.literal(1))
-        .select_from(workflow_transition.join(table, table.c.id == workflow_transition.c.item_id))
-        .where(
-            workflow_transition.c.workflow == name,
-            workflow_transition.c.id > mark.c.last_transition_id,
-            table.c.subject_id == grades.c.subject_id,
-        )
-        .exists()
-        for name, table in (("dispute", dispute), ("repair", repair_application))
-    ]
-    return sa.or_(written, *moved)
+def _changed_since_refresh(grades: Any) -> sa.ColumnElement[bool]:
+    return sa.exists().where(supervision_dirty.c.subject_id == grades.c.subject_id)
 
 
 def _statement() -> sa.Select[Any]:
@@ -74,7 +58,7 @@ def _statement() -> sa.Select[Any]:
             grades.c.rules_version == mark.c.rules_version,
             sa.or_(grades.c.next_change.is_(None), grades.c.next_change > sa.bindparam("today", type_=sa.Date)),
             grades.c.as_of <= sa.bindparam("today", type_=sa.Date),
-            sa.not_(_changed_since_refresh(mark, grades)),
+            sa.not_(_changed_since_refresh(grades)),
         )
     )
 

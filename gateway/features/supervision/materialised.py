@@ -1,19 +1,22 @@
 """Materialised grades (supervision_grade), kept current without the write paths knowing of supervision.
 
-What makes a grade stale is read from the core's own tables by a cheap "changed since" comparison against
-a watermark (supervision_watermark), on the primary-key indexes:
+What makes a grade stale:
 
-* a record written since (``credit_record.id`` above the watermark: submissions, imports, the negative record
-  of a broken commitment) makes its subject stale, and a subject first seen gets a row to compute;
-* a workflow transition since (``workflow_transition.id``) of a dispute or a repair (revocation,
-  correction, repair) makes the subject of its record stale;
-* a new rules version (a rules.toml or plugin rule change) makes every grade stale;
+* a record inserted (submissions, imports, the negative record of a broken commitment) or updated (a
+  dispute's flag, a revocation, a correction, a repair and its breach), and a workflow transition of a
+  dispute or a repair, make the subject dirty: database triggers (migration supervision_0003) write it into
+  supervision_dirty in the same transaction as the change, so it is visible exactly when the change is;
+* a new rules version (a rules.toml or plugin rule change), or a day before the latest refreshed for (a
+  clock set back), makes every grade stale;
 * a grade whose ``next_change`` has come (a contributing fact left force) is recomputed.
 
-:func:`refresh` does that, then recomputes the stale rows in batches of ``MAX_LOADER_BATCH`` subjects, each
-batch in its own transaction (one statement per fact source, one for the facts' end dates, three writes),
-so that an interrupted refresh keeps what it finished. Nothing precomputed is the same case: every
-subject is new.
+:func:`refresh` consumes the dirty rows (PostgreSQL ``DELETE … RETURNING``; SQLite selects then deletes the
+same subjects) and, in that transaction, marks those subjects stale (a subject first seen gets a row to
+compute). A change still uncommitted is not consumed: its row becomes visible with it, for the next refresh;
+an id-based watermark missed such a change on PostgreSQL, where ids are taken at insert, not at commit.
+Then the stale rows are recomputed in batches of ``MAX_LOADER_BATCH`` subjects, each batch in its own
+transaction (one statement per fact source, one for the facts' end dates, three writes), so that an
+interrupted refresh keeps what it finished. Nothing precomputed is the same case: every subject is new.
 """
 
 from __future__ import annotations
@@ -27,10 +30,17 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.db.tables import credit_list_entry, credit_record, dispute, repair_application, workflow_transition
+from gateway.db.bulk import any_of
+from gateway.db.tables import credit_list_entry, credit_record
 from gateway.features.supervision.grading import Grading, grade
 from gateway.features.supervision.rules import GradeRules
-from gateway.features.supervision.tables import ANYWHERE, supervision_grade, supervision_scope, supervision_watermark
+from gateway.features.supervision.tables import (
+    ANYWHERE,
+    supervision_dirty,
+    supervision_grade,
+    supervision_scope,
+    supervision_watermark,
+)
 from gateway.hooks.contributions import Fact, FactSource
 from gateway.kernel.limits import MAX_LOADER_BATCH
 from gateway.records.enums import Polarity
@@ -40,8 +50,6 @@ WATERMARK_ID = 1
 # The fact kinds the core states from the shared envelope alone (gateway.features.measures.facts): in force
 # exactly while the record's status, publication window, withholding and list removal say so.
 ENVELOPE_KINDS = frozenset({"list", "record", "broken_commitment"})
-# Workflows whose transitions change a record's facts, with the table holding each item's subject.
-_RECORD_WORKFLOWS: Mapping[str, sa.Table] = {"dispute": dispute, "repair": repair_application}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,41 +59,43 @@ class Refreshed:
 
 
 async def mark_changes(engine: AsyncEngine, rules: GradeRules, day: dt.date) -> None:
-    """Mark stale what changed since the watermark (every grade on a new rules version, or when ``day`` is
-    before the latest day refreshed for: a clock set back); moves the watermark."""
+    """Mark stale the subjects changed since the last refresh (every grade on a new rules version, or when
+    ``day`` is before the latest day refreshed for: a clock set back), consuming supervision_dirty."""
     async with engine.begin() as conn:
         mark = await _watermark(conn, rules, day)
-        newest = (
-            await conn.execute(
-                sa.select(
-                    sa.select(sa.func.coalesce(sa.func.max(credit_record.c.id), 0)).scalar_subquery(),
-                    sa.select(sa.func.coalesce(sa.func.max(workflow_transition.c.id), 0)).scalar_subquery(),
-                )
-            )
-        ).one()
         if mark.rules_version != rules.version or day < mark.as_of:
             await conn.execute(supervision_grade.update().where(~supervision_grade.c.stale).values(stale=True))
-        if newest[0] > mark.last_record_id:
-            await _mark_subjects(conn, _written_between(mark.last_record_id, newest[0]))
-        if newest[1] > mark.last_transition_id:
-            await _mark_subjects(conn, _transitions_between(mark.last_transition_id, newest[1]))
-        moved = {
-            "rules_version": rules.version,
-            "last_record_id": newest[0],
-            "last_transition_id": newest[1],
-            "as_of": day,
-        }
-        if (mark.rules_version, mark.last_record_id, mark.last_transition_id, mark.as_of) != tuple(moved.values()):
+        changed = await _consume_dirty(conn)
+        if changed:
+            await _mark_subjects(conn, changed)
+        if (mark.rules_version, mark.as_of) != (rules.version, day):
             await conn.execute(
-                supervision_watermark.update().where(supervision_watermark.c.id == WATERMARK_ID).values(**moved)
+                supervision_watermark.update()
+                .where(supervision_watermark.c.id == WATERMARK_ID)
+                .values(rules_version=rules.version, as_of=day)
             )
+
+
+async def _consume_dirty(conn: AsyncConnection) -> list[int]:
+    """The subjects made dirty by committed changes, removed from supervision_dirty (each once, sorted).
+
+    Deleting by subject is safe even for a row committed between SQLite's select and delete: the subject is
+    marked stale in this same transaction, so it is recomputed from data committed after that row."""
+    dirty = supervision_dirty.c.subject_id
+    if conn.dialect.name == "postgresql":
+        return sorted(set((await conn.execute(supervision_dirty.delete().returning(dirty))).scalars()))
+    subjects = sorted(set((await conn.execute(sa.select(dirty).distinct())).scalars()))
+    if subjects:
+        await conn.execute(supervision_dirty.delete().where(any_of(dirty, subjects)))
+    return subjects
 
 
 async def _watermark(conn: AsyncConnection, rules: GradeRules, day: dt.date) -> Any:
-    """The watermark, locked; made (nothing seen yet) on the first refresh, whichever of two at once wins."""
+    """The watermark, locked; made on the first refresh, whichever of two at once wins."""
     mark = (await conn.execute(_locked_watermark())).first()
     if mark is not None:
         return mark
+    # The id columns are unused since supervision_0003 (supervision_dirty), still NOT NULL.
     first = {"rules_version": rules.version, "last_record_id": 0, "last_transition_id": 0, "as_of": day}
     try:
         async with conn.begin_nested():
@@ -101,39 +111,19 @@ def _locked_watermark() -> sa.Select[Any]:
     return sa.select(supervision_watermark).where(supervision_watermark.c.id == WATERMARK_ID).with_for_update()
 
 
-def _written_between(after: int, upto: int) -> sa.Select[Any]:
-    return sa.select(credit_record.c.subject_id).where(credit_record.c.id > after, credit_record.c.id <= upto)
-
-
-def _transitions_between(after: int, upto: int) -> sa.Select[Any] | sa.CompoundSelect:
-    return sa.union(
-        *(
-            sa.select(table.c.subject_id)
-            .select_from(workflow_transition.join(table, table.c.id == workflow_transition.c.item_id))
-            .where(
-                workflow_transition.c.workflow == name,
-                workflow_transition.c.id > after,
-                workflow_transition.c.id <= upto,
-            )
-            for name, table in _RECORD_WORKFLOWS.items()
-        )
-    )
-
-
-async def _mark_subjects(conn: AsyncConnection, subjects: sa.Select[Any] | sa.CompoundSelect) -> None:
-    """Stale: the subjects ``subjects`` selects; those without a row get one (two statements, in SQL)."""
-    changed = subjects.subquery()
-    await conn.execute(
+async def _mark_subjects(conn: AsyncConnection, subject_ids: Sequence[int]) -> None:
+    """Stale: the subjects ``subject_ids``; those without a row get one (two statements)."""
+    grades = supervision_grade.c
+    marked = await conn.execute(
         supervision_grade.update()
-        .where(supervision_grade.c.subject_id.in_(sa.select(changed.c.subject_id)))
+        .where(any_of(grades.subject_id, subject_ids))
         .values(stale=True)
+        .returning(grades.subject_id)
     )
-    missing = (
-        sa.select(changed.c.subject_id, sa.true())
-        .where(~sa.exists().where(supervision_grade.c.subject_id == changed.c.subject_id))
-        .distinct()
-    )
-    await conn.execute(supervision_grade.insert().from_select(["subject_id", "stale"], missing))
+    known = set(marked.scalars())
+    missing = [{"subject_id": sid, "stale": True} for sid in subject_ids if sid not in known]
+    if missing:
+        await conn.execute(supervision_grade.insert(), missing)
 
 
 def _due(day: dt.date) -> sa.Select[Any]:

@@ -10,7 +10,8 @@ ratios and the subjects drawn (a person's code masked, a person's name left out)
 drawn and who drew it are for departments and the admin.
 
 Grades are also materialised (supervision_grade) for draws: kept current from what changed since the last
-refresh, recomputed by ``credit-gateway supervision regrade``. Domains add grade rules through the hook
+refresh (supervision_dirty, written by database triggers in the change's transaction), recomputed by
+``credit-gateway supervision regrade``. Domains add grade rules through the hook
 ``grade_rules`` (gateway.features.supervision.contributed).
 
 The materialised grade is also a fact of the measures catalogue (``supervision_grade``), stated only while

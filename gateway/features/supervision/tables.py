@@ -17,8 +17,15 @@ with division ``*`` (a draw everywhere reads these) and one per division a draw 
 those records (its province, city, county and town codes as significant prefixes: ``35``, ``3501``,
 ``350102``), so that every draw selects its population by equality, each subject once.
 
-``supervision_watermark``: one row, how far the records and workflow transitions have been looked at, the
-rules version the grades are of and the latest day refreshed for.
+``supervision_dirty``: the subjects a change made stale since the last refresh, written by database triggers
+(migration supervision_0003) in the change's own transaction, on an insert or update of ``credit_record`` and
+on a dispute or repair ``workflow_transition``; the write paths know nothing of it. A refresh consumes the
+rows (gateway.features.supervision.materialised). No unique constraint: a subject may be listed more than
+once (the readers de-duplicate); see the migration for why a constraint would lose a change.
+
+``supervision_watermark``: one row, the rules version the grades are of and the latest day refreshed for.
+Its ``last_record_id`` / ``last_transition_id`` are no longer read or moved (supervision_dirty replaced them:
+ids are taken at insert, not at commit, on PostgreSQL); they stay so that a downgrade can hand them back.
 """
 
 from __future__ import annotations
@@ -85,11 +92,20 @@ supervision_watermark = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
     sa.Column("rules_version", sa.String(64), nullable=False),
+    # Unused since supervision_0003 (supervision_dirty says what changed); written 0 on the first refresh.
     sa.Column("last_record_id", sa.Integer, nullable=False),
     sa.Column("last_transition_id", sa.Integer, nullable=False),
     sa.Column("as_of", sa.Date, nullable=False),  # the latest day refreshed for: an earlier day recomputes all
 )
 
+supervision_dirty = sa.Table(
+    "supervision_dirty",
+    metadata,
+    # No key and no foreign key: written by triggers in every write transaction, at the least cost.
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Index("ix_supervision_dirty_subject_id", "subject_id"),  # grade_facts' NOT EXISTS, per subject
+)
+
 ANYWHERE = "*"  # supervision_scope.division_code of the row a draw everywhere reads: no division code is "*…"
 
-TABLES = (inspection_draw, supervision_grade, supervision_scope, supervision_watermark)
+TABLES = (inspection_draw, supervision_grade, supervision_scope, supervision_watermark, supervision_dirty)
