@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from gateway.federation.compose import COMPOSE_SCRIPT
+
 HERE = Path(__file__).resolve().parent
 FAMILIES_DIR = HERE / "families"
 FAULTS_DIR = HERE / "faults"
@@ -139,14 +141,19 @@ def start_subgraphs(family: str, workdir: Path) -> tuple[NodeProcess, dict[str, 
 
 
 def compose(folder: Path, ready: dict[str, dict[str, str]], url_suffix: dict[str, str] | None = None) -> str:
-    """The supergraph SDL of the subgraphs (compose.mjs); raises when composition fails."""
+    """The supergraph SDL of the subgraphs (the compose.mjs `supergraph compose` ships, with this folder's
+    node_modules); raises when composition fails."""
     suffix = url_suffix or {}
     subgraphs = [
         {"name": name, "url": info["url"] + suffix.get(name, ""), "sdl": (folder / info["sdl"]).read_text()}
         for name, info in ready.items()
     ]
     result = subprocess.run(
-        ["node", str(HERE / "compose.mjs")], input=json.dumps(subgraphs), capture_output=True, text=True, timeout=120
+        ["node", str(COMPOSE_SCRIPT), str(HERE)],
+        input=json.dumps(subgraphs),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if result.returncode != 0:
         raise OracleError(f"compose.mjs failed: {result.stderr}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.db.engine import count_statements
+from gateway.federation.compose import COMPOSE_SCRIPT
 from gateway.host.demo import demo_subjects, seed_subjects
 from gateway.testing import GatewayHarness, error_codes
 from testsupport.paths import ROOT
@@ -28,12 +29,12 @@ def composer() -> Path:
         )
         if installed.returncode != 0:
             pytest.skip(f"npm ci failed (offline?): {installed.stderr[-500:]}")
-    return HERE / "compose.mjs"
+    return COMPOSE_SCRIPT  # the script `supergraph compose` ships, with this folder's node_modules
 
 
 def _compose(composer: Path, subgraphs: list[dict[str, str]]) -> dict:
     result = subprocess.run(
-        ["node", str(composer)], input=json.dumps(subgraphs), capture_output=True, text=True, timeout=120
+        ["node", str(composer), str(HERE)], input=json.dumps(subgraphs), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
