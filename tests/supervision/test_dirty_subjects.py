@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,17 @@ def _copy_of(record_id: int, subject_id: int, suffix: str) -> tuple[sa.TextClaus
     return statement, {"subject": subject_id, "source": record_id}
 
 
-async def test_a_record_committed_after_a_later_numbered_one_is_not_missed(gw: GatewayHarness) -> None:
-    if gw.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time: ids are taken in commit order")
+@pytest.fixture
+async def pg_gw(postgres_url: str) -> AsyncIterator[GatewayHarness]:
+    """PostgreSQL only: SQLite writes one transaction at a time, so its ids are taken in commit order."""
+    async with GatewayHarness.start(database_url=postgres_url) as harness:
+        await harness.truncate()
+        harness.clock.travel_to(dt.date.today())
+        yield harness
+
+
+async def test_a_record_committed_after_a_later_numbered_one_is_not_missed(pg_gw: GatewayHarness) -> None:
+    gw = pg_gw
     await seed(gw.engine, gw.graph.composition.manager, secret_key=gw.settings.secret_key, subjects=40, today=DAY)
     await _refresh(gw)
     assert await _dirty(gw) == []  # the refresh consumed what the seed wrote

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -185,11 +186,8 @@ async def test_a_draw_costs_the_same_statements_whatever_the_population(gw: Gate
     assert populations[1] > 3 * populations[0] and counts[0] == counts[1], counts
 
 
-def test_regrade_recomputes_in_batches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
-) -> None:
-    if database_url is not None:
-        pytest.skip("the command is the same on PostgreSQL; run on a scratch SQLite database")
+def test_regrade_recomputes_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command is the same on PostgreSQL: it runs once, on a scratch SQLite database.
     from gateway.cli.main import app
     from gateway.kernel.settings import Settings
     from gateway.server.app import compose_plugins
@@ -219,9 +217,17 @@ def test_regrade_recomputes_in_batches(
     assert f"recomputed {holders} grades" in runner.invoke(app, ["supervision", "regrade", "--all"]).output
 
 
-async def test_two_draws_at_once_on_nothing_precomputed_grade_each_subject_once(gw: GatewayHarness) -> None:
-    if gw.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time")
+@pytest.fixture
+async def pg_gw(postgres_url: str) -> AsyncIterator[GatewayHarness]:
+    """PostgreSQL only: SQLite writes one transaction at a time, so nothing there runs at once."""
+    async with GatewayHarness.start(database_url=postgres_url) as harness:
+        await harness.truncate()
+        harness.clock.travel_to(dt.date.today())
+        yield harness
+
+
+async def test_two_draws_at_once_on_nothing_precomputed_grade_each_subject_once(pg_gw: GatewayHarness) -> None:
+    gw = pg_gw
     await seed(gw.engine, gw.graph.composition.manager, secret_key=gw.settings.secret_key, subjects=40)
     admin = await gw.create_key("admin")
     variables = {"d": "culture", "n": 5, "s": "at once"}
