@@ -26,6 +26,7 @@ from gateway.graph.datetimes import SCALAR_OVERRIDES
 from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
+from gateway.graph.subject_access import admit_subjects, note_served
 from gateway.host.composition import Composition
 from gateway.host.loading import default_plugins_first, each_implementation
 from gateway.kernel.clock import Clock
@@ -70,17 +71,12 @@ async def _find_subject(cls: type, info: Info, code: str) -> Any:
 async def _admit(info: Info, codes: list[SubjectCode], rows: list[Any]) -> list[Any]:
     """Each plugin's ``SubjectAccess.admit`` in turn (partner access: a partner's unauthorised subjects
     become errors in place)."""
-    for access in info.context.graph.composition.subject_access:
-        if access.admit is not None:
-            rows = await access.admit(info, codes, rows)
-    return rows
+    return await admit_subjects(info, codes, rows)
 
 
 def _served(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
     """Each plugin's ``SubjectAccess.served`` (the query record notes every subject served)."""
-    for access in info.context.graph.composition.subject_access:
-        if access.served is not None:
-            access.served(info, subject_ids, path)
+    note_served(info, subject_ids, path)
 
 
 async def _prefetch(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:

@@ -32,6 +32,7 @@ from gateway.features.extracts.tables import credit_extract
 from gateway.features.merchants.links import base_url
 from gateway.features.partners.store import normalise_purpose
 from gateway.graph.arguments import require
+from gateway.graph.subject_access import admit_subjects, note_served
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import CodeType, lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_EXTRACT_PURPOSE, MAX_REQUEST_ID
@@ -94,16 +95,12 @@ async def _subject_row(info: Info, request: ExtractRequest) -> Any:
         row = None
     if principal.role is Role.SUBJECT and (row is None or row.lookup_hash != principal.subject_lookup_hash):
         raise GatewayError("A subject may ask only for its own extract", FORBIDDEN, argument="subjectCode")
-    for access in context.graph.composition.subject_access:  # partner access: authorised or refused
-        if access.admit is not None:
-            (row,) = await access.admit(info, [code], [row])
+    (row,) = await admit_subjects(info, [code], [row])  # partner access: authorised or refused
     if isinstance(row, Exception):
         raise row
     if row is None:
         raise GatewayError("No subject with this code is on file", NOT_FOUND, argument="subjectCode")
-    for access in context.graph.composition.subject_access:  # the query record notes the subject served
-        if access.served is not None:
-            access.served(info, [row.id], ("extract",))
+    note_served(info, [row.id], ("extract",))  # the query record notes the subject served
     return row
 
 

@@ -21,6 +21,7 @@ from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, Meas
 from gateway.features.measures.versions import catalogue_in_force, catalogue_version, number_of_label
 from gateway.graph.arguments import subject_codes
 from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.graph.subject_access import note_served
 from gateway.hooks.contributions import Fact
 from gateway.kernel.clock import today
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError
@@ -117,9 +118,7 @@ async def resolve_check_measures(info: Info, codes: list[str], matter: Matter) -
     found = await info.context.loaders.load_all(SUBJECT_BY_HASH, [lookup_hash(c, settings.secret_key) for c in parsed])
     rows = [row if row is not None and subject_visible(principal, row) else None for row in found]
     ids = list(dict.fromkeys(row.id for row in rows if row is not None))
-    for access in info.context.graph.composition.subject_access:
-        if access.served is not None:  # the query record notes who was looked at
-            access.served(info, ids, ())
+    note_served(info, ids)  # the query record notes who was looked at
     facts = dict(zip(ids, await facts_of_all(info, ids), strict=True)) if ids else {}
     catalogue, day, sourced = (await catalogue_in_force(info)).catalogue, today(), sourced_kinds(info)
     return [_check(code, row, facts, matter, catalogue, day, sourced) for code, row in zip(codes, rows, strict=True)]

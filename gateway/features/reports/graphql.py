@@ -31,6 +31,7 @@ from gateway.features.reports.types import CreditReport, CreditReportVerificatio
 from gateway.graph.arguments import require
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.graph.subject_access import admit_subjects, note_served
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, GatewayError
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.kernel.settings import Settings
@@ -49,11 +50,7 @@ async def _subject_row(info: Info, code: str) -> Any:
     row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
     if row is not None and not subject_visible(info.context.principal, row):
         row = None  # a subject this principal may not see reads as unknown
-    rows: list[Any] = [row]
-    for access in info.context.graph.composition.subject_access:
-        if access.admit is not None:
-            rows = await access.admit(info, [parsed], rows)
-    (admitted,) = rows
+    (admitted,) = await admit_subjects(info, [parsed], [row])
     if isinstance(admitted, Exception):
         raise admitted
     if admitted is None:
@@ -63,9 +60,8 @@ async def _subject_row(info: Info, code: str) -> Any:
 
 def _served(info: Info, subject_ids: list[int], path: tuple[str, ...] = ()) -> None:
     """Each plugin's ``SubjectAccess.served``: the query record notes the subjects whose reports were handed out."""
-    for access in info.context.graph.composition.subject_access:
-        if access.served is not None and subject_ids:
-            access.served(info, subject_ids, path)
+    if subject_ids:
+        note_served(info, subject_ids, path)
 
 
 async def _own_subject_id(info: Info) -> int:

@@ -30,6 +30,7 @@ from gateway.graph.arguments import require, subject_codes, text
 from gateway.graph.pagination import Connection, newest_first_page
 from gateway.graph.records import SUBJECT_BY_ID
 from gateway.graph.subject import SUBJECT_BY_HASH
+from gateway.graph.subject_access import note_served
 from gateway.kernel.errors import FORBIDDEN, NOT_FOUND, BadUserInput, GatewayError
 from gateway.kernel.identifiers import lookup_hash
 from gateway.kernel.limits import (
@@ -78,9 +79,7 @@ def _served(info: Info, subject_ids: Collection[int]) -> None:
     ids = list(dict.fromkeys(subject_ids))
     if not ids:
         return
-    for access in info.context.graph.composition.subject_access:
-        if access.served is not None:  # the query record notes who was looked at
-            access.served(info, ids, ())
+    note_served(info, ids)  # the query record notes who was looked at
 
 
 def _digest(hashes: Sequence[str]) -> str:
