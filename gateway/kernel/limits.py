@@ -158,3 +158,13 @@ MAX_VERIFICATION_NOTE = 2_000
 MAX_SUPERGRAPH_BYTES = 10_000_000
 # Bytes of one subgraph's SDL fetched by `supergraph compose`.
 MAX_SUBGRAPH_SDL_BYTES = 5_000_000
+
+# --- remote subgraphs (gateway.federation) ----------------------------------------------------------
+# Representations one _entities fetch sends; more objects at a flatten path are an error at that path.
+MAX_REPRESENTATIONS_PER_FETCH = 10_000
+# Bytes of one subgraph response body: a larger answer is refused (SUBGRAPH_RESPONSE_TOO_LARGE), not read.
+MAX_SUBGRAPH_RESPONSE_BYTES = 16 * 1024 * 1024
+# Federated plans kept per supergraph (least recently used dropped); a flood of documents stays within it.
+MAX_FEDERATED_PLANS = 1_000
+# Fetch steps one federated plan may hold: an operation that would need more cannot be planned.
+MAX_PLAN_FETCHES = 200
