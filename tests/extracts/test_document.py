@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from gateway.features.extracts.checking import embedded
-from gateway.features.extracts.document import ExtractContent, font_path, render, wrap
+from gateway.features.extracts.document import ExtractContent, font_path, render
+from gateway.features.extracts.drawing import wrap
 
 LONG = "经查，该单位在施工现场未按规定设置安全防护设施。" * 80  # some 2,000 characters, MAX_TEXT
 

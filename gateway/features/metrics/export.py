@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from gateway.features.metrics.report import CollectionFigures, CollectionMetrics
 
 FORMATS = ("csv", "xlsx")
@@ -159,6 +157,9 @@ def _write_csv(report: CollectionMetrics, path: Path, advance: Callable[[], None
 
 
 def _write_xlsx(report: CollectionMetrics, path: Path, advance: Callable[[], None]) -> None:
+    # Imported here: openpyxl pulls in numpy and Pillow (tens of MB), which serving workers never need.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)  # streams rows: memory does not grow with the sheets
     for title, header, rows in (
         ("units", UNIT_HEADER, unit_rows(report)),
