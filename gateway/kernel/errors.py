@@ -30,6 +30,16 @@ FORBIDDEN_FIELD = "FORBIDDEN_FIELD"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 # A code that is not an administrative division (GB/T 2260, or nine digits for a town) or names none.
 INVALID_DIVISION = "INVALID_DIVISION"
+# A federated operation the supergraph cannot serve: no subgraph, or no key route, reaches a field.
+OPERATION_NOT_PLANNABLE = "OPERATION_NOT_PLANNABLE"
+# Remote subgraphs (gateway.federation.executor): a fetch gave no usable GraphQL answer; the fields it
+# would have filled are null, with one of these at their paths.
+SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"  # connection refused or reset, or a 5xx without a GraphQL body
+SUBGRAPH_TIMEOUT = "SUBGRAPH_TIMEOUT"  # no complete answer within the subgraph's timeout
+SUBGRAPH_BAD_RESPONSE = "SUBGRAPH_BAD_RESPONSE"  # HTML, malformed JSON, not a GraphQL response, wrong entities
+SUBGRAPH_RESPONSE_TOO_LARGE = "SUBGRAPH_RESPONSE_TOO_LARGE"  # body over MAX_SUBGRAPH_RESPONSE_BYTES, not read on
+# A subgraph's value the API schema cannot carry (an @inaccessible enum value), or null for a non-null field.
+SUBGRAPH_INVALID_VALUE = "SUBGRAPH_INVALID_VALUE"
 
 
 class GatewayError(GraphQLError):

@@ -168,3 +168,7 @@ MAX_SUBGRAPH_RESPONSE_BYTES = 16 * 1024 * 1024
 MAX_FEDERATED_PLANS = 1_000
 # Fetch steps one federated plan may hold: an operation that would need more cannot be planned.
 MAX_PLAN_FETCHES = 200
+# Errors one fetch adds to a response. A subgraph error at ["_entities"] lands at every object the
+# fetch was for: a few such errors over thousands of objects would multiply into millions of entries.
+# A thousand is far more than a client reads; past it, one error says that more were left out.
+MAX_ERRORS_PER_FETCH = 1_000

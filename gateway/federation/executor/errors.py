@@ -1,0 +1,59 @@
+"""The executor's errors as response entries (``{"message", "path", "extensions"}``), and a subgraph's
+own errors carried to the client: its message and ``extensions.code`` kept, ``extensions.serviceName``
+added, everything else (locations in the subgraph's document, stack traces, its other extensions)
+dropped, and the path replaced by the client's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+Path = tuple[str | int, ...]
+# A subgraph's message longer than this is cut: the body cap bounds it already, but one error's
+# message has no reason to be megabytes long in the client's response.
+_MAX_MESSAGE_CHARS = 2_000
+
+
+def error_entry(message: str, code: str, path: Path | None = None, service: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"message": message}
+    if path is not None:
+        entry["path"] = list(path)
+    extensions: dict[str, Any] = {"code": code}
+    if service is not None:
+        extensions["serviceName"] = service
+    entry["extensions"] = extensions
+    return entry
+
+
+def from_subgraph(raw: object, service: str, paths: Iterable[Path | None]) -> list[dict[str, Any]]:
+    """One client error per path for the subgraph error ``raw`` (None: an error without a path)."""
+    message = "Subgraph error"
+    code: object = None
+    if isinstance(raw, dict):
+        if isinstance(raw.get("message"), str):
+            message = raw["message"][:_MAX_MESSAGE_CHARS]
+        extensions = raw.get("extensions")
+        if isinstance(extensions, dict):
+            code = extensions.get("code")
+    out = []
+    for path in paths:
+        entry: dict[str, Any] = {"message": message}
+        if path is not None:
+            entry["path"] = list(path)
+        ext: dict[str, Any] = {}
+        if isinstance(code, str):
+            ext["code"] = code
+        ext["serviceName"] = service
+        entry["extensions"] = ext
+        out.append(entry)
+    return out
+
+
+def subgraph_path(raw: object) -> list[str | int] | None:
+    """The error's path as the subgraph gave it, when it is a well-formed one."""
+    if not isinstance(raw, dict):
+        return None
+    path = raw.get("path")
+    if isinstance(path, list) and all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
+        return path
+    return None

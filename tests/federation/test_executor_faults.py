@@ -1,0 +1,124 @@
+"""The executor against subgraphs that answer badly (tests/federation/faults, the raw servers whose
+behaviour under Hive Gateway test_oracle_faults.py documents): each gives null and a clear error with a
+stable code at the paths its fetch would have filled, and the rest of the response stands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.federation.query_plan import Fetch, Flatten, Parallel, QueryPlan, Sequence
+from tests.federation.executor_harness import RunningFamily, entities_operation, running_family, selection
+
+FAULTS = ["html", "status500", "malformed", "hang", "entities_fewer", "entities_reversed"]
+LOANS = [{"id": "l1", "amount": 100}, {"id": "l2", "amount": 200}, {"id": "l3", "amount": 300}]
+
+
+@pytest.fixture(scope="module")
+def faults() -> Iterator[RunningFamily]:
+    with running_family("faults", url_suffix={fault: fault for fault in FAULTS}) as family:
+        yield family
+
+
+def _beside_loans(fault: str) -> QueryPlan:
+    return QueryPlan(
+        "query",
+        Parallel((Fetch("loans", "{ loans { id amount } }", id=1), Fetch(fault, f"{{ {fault}Answer }}", id=2))),
+    )
+
+
+def _notes(fault: str, field: str) -> QueryPlan:
+    return QueryPlan(
+        "query",
+        Sequence(
+            (
+                Fetch("loans", "{ loans { __typename id } }", id=1),
+                Flatten(
+                    ("loans", "@"),
+                    Fetch(
+                        fault, entities_operation("Loan", field), requires=selection("... on Loan { __typename id }")
+                    ),
+                ),
+            )
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        ("html", "SUBGRAPH_BAD_RESPONSE", "text/html"),
+        ("status500", "SUBGRAPH_UNAVAILABLE", "HTTP 500"),
+        ("malformed", "SUBGRAPH_BAD_RESPONSE", "malformed JSON"),
+    ],
+)
+async def test_a_bad_answer_is_null_and_a_coded_error_beside_the_good_ones(
+    faults: RunningFamily, fault: str, code: str, words: str
+) -> None:
+    response = await faults.run(_beside_loans(fault), f"{{ loans {{ id amount }} {fault}Answer }}")
+    assert response["data"] == {"loans": LOANS, f"{fault}Answer": None}
+    [error] = response["errors"]
+    assert error["path"] == [f"{fault}Answer"]
+    assert error["extensions"] == {"code": code, "serviceName": fault}
+    assert fault in error["message"] and words in error["message"]
+
+
+async def test_a_hanging_subgraph_times_out_and_the_rest_stands(faults: RunningFamily) -> None:
+    transport = faults.transport(timeout_s={"hang": 0.3, "*": 10.0})
+    try:
+        response = await faults.run(_beside_loans("hang"), "{ loans { id amount } hangAnswer }", transport=transport)
+    finally:
+        await transport.aclose()
+    assert response["data"] == {"loans": LOANS, "hangAnswer": None}
+    [error] = response["errors"]
+    assert error["path"] == ["hangAnswer"]
+    assert error["extensions"] == {"code": "SUBGRAPH_TIMEOUT", "serviceName": "hang"}
+    assert error["message"] == "subgraph 'hang' did not answer within 0.3 s"
+
+
+async def test_a_refused_connection_is_unavailable(faults: RunningFamily) -> None:
+    transport = faults.transport()
+    transport.inner.urls["html"] = "http://127.0.0.1:9/html"
+    try:
+        response = await faults.run(_beside_loans("html"), "{ loans { id amount } htmlAnswer }", transport=transport)
+    finally:
+        await transport.aclose()
+    assert response["data"] == {"loans": LOANS, "htmlAnswer": None}
+    assert response["errors"][0]["extensions"] == {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": "html"}
+    assert "unreachable" in response["errors"][0]["message"]
+
+
+async def test_too_few_entities_are_an_error_at_every_path_and_nothing_is_merged(faults: RunningFamily) -> None:
+    response = await faults.run(_notes("entities_fewer", "fewerNote"), "{ loans { id fewerNote } }")
+    assert response["data"] == {"loans": [{"id": f"l{n}", "fewerNote": None} for n in (1, 2, 3)]}
+    assert [e["path"] for e in response["errors"]] == [["loans", n, "fewerNote"] for n in (0, 1, 2)]
+    assert {e["extensions"]["code"] for e in response["errors"]} == {"SUBGRAPH_BAD_RESPONSE"}
+    assert "2 entities for 3 representations" in response["errors"][0]["message"]
+
+
+async def test_entities_in_the_wrong_order_are_not_merged_into_the_wrong_objects(faults: RunningFamily) -> None:
+    """The answer's keys contradict the representations at positions 0 and 2: those are errors; the
+    middle one agrees and is merged. No object takes another's id (Hive's questionable behaviour)."""
+    response = await faults.run(_notes("entities_reversed", "reversedNote"), "{ loans { id reversedNote } }")
+    assert response["data"] == {
+        "loans": [
+            {"id": "l1", "reversedNote": None},
+            {"id": "l2", "reversedNote": "note l2"},
+            {"id": "l3", "reversedNote": None},
+        ]
+    }
+    assert [e["path"] for e in response["errors"]] == [["loans", 0, "reversedNote"], ["loans", 2, "reversedNote"]]
+    assert {e["extensions"]["code"] for e in response["errors"]} == {"SUBGRAPH_BAD_RESPONSE"}
+
+
+async def test_an_answer_over_the_size_cap_is_not_read(faults: RunningFamily) -> None:
+    transport = faults.transport(max_response_bytes=64)
+    try:
+        response = await faults.run(_beside_loans("html"), "{ loans { id amount } htmlAnswer }", transport=transport)
+    finally:
+        await transport.aclose()
+    # loans is [Loan!]!: its null leaves no place but data.
+    assert response["data"] is None
+    codes = {e["extensions"]["code"] for e in response["errors"] if e.get("path") == ["loans"]}
+    assert codes == {"SUBGRAPH_RESPONSE_TOO_LARGE"}
