@@ -1,9 +1,10 @@
 """A serving worker must not carry libraries only rare requests or commands need.
 
-fpdf2 (extracts), openpyxl (metrics exports) and Alembic (migrations) each pull in tens of MB (numpy,
-Pillow, fontTools); imported at the top of a module that the app loads, they made every worker start
-about 40 MB heavier. They are imported where they are used; this test keeps it so. It runs in a fresh
-interpreter, because the test session itself has imported everything.
+fpdf2 (extracts), openpyxl (metrics exports), mplfonts (the extract's font, whose package imports
+matplotlib) and Alembic (migrations) each pull in tens of MB (numpy, Pillow, fontTools, matplotlib);
+imported by a module the app loads or by a startup check, they made every worker about 100 MB heavier.
+They are imported where they are used; this test keeps it so. It runs in a fresh interpreter, because
+the test session itself has imported everything.
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("numpy", "PIL", "fpdf", "fontTools", "openpyxl", "alembic", "matplotlib")
+HEAVY = ("numpy", "PIL", "fpdf", "fontTools", "openpyxl", "alembic", "matplotlib", "mplfonts")
 
+# The app built and started (every plugin's startup hook run), as a worker serves.
 PROBE = """
-import json, sys
+import asyncio, json, sys
 from gateway.server.app import create_worker_app
-create_worker_app()
+
+async def start_and_stop(app):
+    async with app.router.lifespan_context(app):
+        pass
+
+asyncio.run(start_and_stop(create_worker_app()))
 print(json.dumps(sorted(name for name in sys.modules if name.split('.')[0] in %r)))
 """
 

@@ -13,7 +13,7 @@ Drawing takes a few hundred milliseconds (the font is parsed each time): callers
 from __future__ import annotations
 
 import datetime as dt
-import importlib.resources
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +55,12 @@ class ExtractContent:
 
 
 def default_font() -> Path:
-    return Path(str(importlib.resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
+    # Found without importing mplfonts: its __init__ imports matplotlib (and numpy), some 70 MB that every
+    # serving worker would carry, since the startup check below looks for the font.
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError("The mplfonts package (the credit extract's default font) is not installed")
+    return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
 def font_path(setting: Path | None) -> Path:
