@@ -1,0 +1,96 @@
+"""Fetch groups: the fetches of a plan while it is being built, and how they become plan nodes.
+
+A group is one future :class:`~gateway.federation.query_plan.Fetch`: a root fetch, or an entity fetch
+at a response path. Groups depend on the groups whose data they need (keys, @requires fields); the
+plan runs them in waves: every group of a wave depends only on groups of earlier waves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import VariableDefinitionNode
+
+from gateway.federation.planner.printer import print_operation
+from gateway.federation.planner.selection import Selections
+from gateway.federation.query_plan import (
+    Fetch,
+    Flatten,
+    KeyRenamer,
+    OperationKind,
+    Parallel,
+    PlanNode,
+    Sequence,
+    ValueSetter,
+)
+
+
+@dataclass(eq=False)
+class FetchGroup:
+    subgraph: str
+    # The response path of the objects an entity fetch completes; () for a root fetch.
+    path: tuple[str, ...]
+    is_entity: bool
+    # Root fetch: the operation's selection; entity fetch: the selection under _entities.
+    selections: Selections = field(default_factory=Selections)
+    # Entity fetch: the selection that builds each representation.
+    requires: Selections = field(default_factory=Selections)
+    deps: set[FetchGroup] = field(default_factory=set)
+    input_rewrites: list[ValueSetter] = field(default_factory=list)
+    output_rewrites: list[KeyRenamer] = field(default_factory=list)
+
+    def ancestors(self) -> set[FetchGroup]:
+        """Every group this one waits for, directly or not."""
+        seen: set[FetchGroup] = set()
+        stack = list(self.deps)
+        while stack:
+            group = stack.pop()
+            if group not in seen:
+                seen.add(group)
+                stack.extend(group.deps)
+        return seen
+
+    def wave(self, memo: dict[FetchGroup, int]) -> int:
+        if self not in memo:
+            memo[self] = 1 + max((dep.wave(memo) for dep in self.deps), default=-1)
+        return memo[self]
+
+
+def groups_to_node(
+    groups: list[FetchGroup], kind: OperationKind, variables: dict[str, VariableDefinitionNode], first_id: int
+) -> tuple[PlanNode | None, int]:
+    """The plan node running ``groups`` in waves, and the next free fetch id."""
+    memo: dict[FetchGroup, int] = {}
+    waves: dict[int, list[FetchGroup]] = {}
+    for group in groups:
+        if not group.selections.is_empty():
+            waves.setdefault(group.wave(memo), []).append(group)
+    next_id = first_id
+    steps: list[PlanNode] = []
+    for index in sorted(waves):
+        nodes: list[PlanNode] = []
+        for group in waves[index]:
+            nodes.append(to_fetch_node(group, kind, variables, next_id))
+            next_id += 1
+        steps.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
+    if not steps:
+        return None, next_id
+    return (steps[0] if len(steps) == 1 else Sequence(tuple(steps))), next_id
+
+
+def to_fetch_node(
+    group: FetchGroup, kind: OperationKind, variables: dict[str, VariableDefinitionNode], fetch_id: int
+) -> PlanNode:
+    operation_kind: OperationKind = "query" if group.is_entity else kind
+    text, used = print_operation(operation_kind, group.selections, variables, entity=group.is_entity)
+    fetch = Fetch(
+        subgraph=group.subgraph,
+        operation=text,
+        operation_kind=operation_kind,
+        variable_usages=used,
+        requires=group.requires.to_ast() if group.is_entity else None,
+        input_rewrites=tuple(group.input_rewrites),
+        output_rewrites=tuple(group.output_rewrites),
+        id=fetch_id,
+    )
+    return Flatten(group.path, fetch) if group.is_entity else fetch

@@ -1,0 +1,72 @@
+"""What the planner's tests read off a plan: its fetches, a one-line outline of its shape, and the
+checks every plan must pass whatever the operation (each fetch a valid operation for its subgraph,
+entity fetches only into subgraphs that can resolve the representations they send)."""
+
+from __future__ import annotations
+
+from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, parse, print_ast, validate
+
+from gateway.federation.model import Supergraph
+from gateway.federation.query_plan import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+
+
+def fetches(plan: QueryPlan) -> list[Fetch]:
+    return _fetches(plan.node)
+
+
+def _fetches(node: PlanNode | None) -> list[Fetch]:
+    if node is None:
+        return []
+    if isinstance(node, Fetch):
+        return [node]
+    if isinstance(node, Flatten):
+        return [node.node]
+    return [fetch for child in node.nodes for fetch in _fetches(child)]
+
+
+def outline(node: PlanNode | None) -> str:
+    """``Seq[orders, orders.@.buyer:accounts]``: root fetches by subgraph, entity fetches as path:subgraph."""
+    if node is None:
+        return "-"
+    if isinstance(node, Fetch):
+        return node.subgraph
+    if isinstance(node, Flatten):
+        return f"{'.'.join(node.path)}:{node.node.subgraph}"
+    kind = "Seq" if isinstance(node, Sequence) else "Par"
+    assert isinstance(node, Sequence | Parallel)
+    return f"{kind}[{', '.join(outline(child) for child in node.nodes)}]"
+
+
+def representation_types(fetch: Fetch) -> set[str]:
+    assert fetch.requires is not None
+    return {s.type_condition.name.value for s in fetch.requires.selections if isinstance(s, InlineFragmentNode)}
+
+
+def check_plan(plan: QueryPlan, supergraph: Supergraph, schemas: dict[str, GraphQLSchema]) -> None:
+    """The checks every plan passes; an AssertionError says which fetch breaks which."""
+    found = fetches(plan)
+    assert plan.subgraphs == frozenset(f.subgraph for f in found)
+    assert sorted(f.id for f in found) == list(range(1, len(found) + 1)), "fetch ids are 1..n"
+    for fetch in found:
+        problems = validate(schemas[fetch.subgraph], parse(fetch.operation))
+        assert not problems, f"fetch {fetch.id} to {fetch.subgraph} is invalid there: {problems}\n{fetch.operation}"
+        if fetch.requires is None:
+            continue
+        assert fetch.operation_kind == "query"
+        for type_name in representation_types(fetch):
+            sent_as = next(
+                (r.set_value_to for r in fetch.input_rewrites if r.path == (f"... on {type_name}", "__typename")),
+                type_name,
+            )
+            keys = supergraph.types[sent_as].keys_in(fetch.subgraph)
+            assert any(k.resolvable for k in keys), (
+                f"fetch {fetch.id} sends {sent_as} representations to {fetch.subgraph}, "
+                f"which has no resolvable key for it:\n{print_ast(fetch.requires)}"
+            )
+            fragment = next(
+                s
+                for s in fetch.requires.selections
+                if isinstance(s, InlineFragmentNode) and s.type_condition.name.value == type_name
+            )
+            sent = {s.name.value for s in fragment.selection_set.selections if isinstance(s, FieldNode)}
+            assert "__typename" in sent, f"fetch {fetch.id}: representations need __typename"
