@@ -9,13 +9,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.auth.principal import PUBLIC, Principal, Role
+from gateway.db.fast_reads import ReadConnection
 from gateway.db.tables import subject as subject_table
 from gateway.graph.records import SUBJECT_BY_ID
 from gateway.graph.subject import SUBJECT_BY_HASH
@@ -107,6 +108,7 @@ class Loaders:
         self._subject_divisions: dict[int, str | None] = {}
         self._own_subject_id: object = _UNKNOWN
         self._connection: AsyncConnection | None = None
+        self._reader: AsyncConnection | None = None  # what connection() hands out (see there)
         self._closed = False
         self._on_close: list[Callable[[], None]] = []
         # (SQL, milliseconds) of each statement on the read connection, when someone asked for it
@@ -133,14 +135,22 @@ class Loaders:
                 raise RuntimeError("this request is answered; its read connection is closed")
             if self._connection is None:
                 self._connection = await open_read_connection(self._engine)
+                # On PostgreSQL, repeated SELECTs skip SQLAlchemy's per-statement work (gateway.db.fast_reads);
+                # the wrapper is an AsyncConnection to its callers in every other respect.
+                self._reader = (
+                    cast(AsyncConnection, await ReadConnection.wrap(self._connection))
+                    if self._connection.dialect.name == "postgresql"
+                    else self._connection
+                )
                 if self.statement_log is not None:
                     _log_statements(self._connection, self.statement_log)
-            yield self._connection
+            assert self._reader is not None
+            yield self._reader
 
     async def close(self) -> None:
         """Give the read connection back to the pool, if the request took one. Never raises: the
         request's own outcome (an outage's 503 among them) must not be replaced by a failed close."""
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._reader = self._connection, None, None
         self._closed = True
         for undo in self._on_close:
             undo()
