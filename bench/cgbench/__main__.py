@@ -13,22 +13,30 @@ from typing import Any
 
 import asyncpg
 
-from cgbench import config, dataset, export, ingest, profile, report, runner, scale, servers
+from cgbench import config, dataset, export, federation, ingest, profile, report, runner, scale, servers
 from cgbench.capture import capture
 from cgbench.check import Side, check
 from cgbench.config import DATA_DIR, REPO_DIR, RESULTS_DIR
 from cgbench.util import log
 from cgbench.workloads import http_workloads
 
-STEPS = ("load", "profile", "ingest", "scale")
+STEPS = ("load", "profile", "federation", "ingest", "scale")
+# Steps that need the HTTP servers (the subgraphs and the peer gateways).
+HTTP_STEPS = {"load", "profile", "federation"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="under 5 minutes: smaller W4/W5, shorter loads")
     parser.add_argument("--skip", default="", help=f"comma-separated steps to leave out: {', '.join(STEPS)}")
+    parser.add_argument("--only", default="", help="comma-separated steps to run, the others left out")
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
+    only = {s for s in args.only.split(",") if s}
+    if unknown := (skip | only) - set(STEPS):
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))} (steps: {', '.join(STEPS)})")
+    if only:
+        skip |= set(STEPS) - only
     cfg = config.make_config(args.quick)
     results = asyncio.run(run(cfg, skip))
     stamp = results["date"].replace(" ", "T").replace(":", "")
@@ -66,7 +74,7 @@ async def run(cfg: config.Config, skip: set[str]) -> dict[str, Any]:
         "workloads": {},
         "response_bytes": {},
     }
-    if not {"load", "profile"} <= skip:
+    if HTTP_STEPS - skip:
         await _http_workloads(cfg, small, workloads, logs, skip, results)
     if "ingest" not in skip:
         results["ingest"] = [asdict(r) for r in await ingest.run(cfg)]
@@ -92,20 +100,21 @@ async def _http_workloads(
     results: dict[str, Any],
 ) -> None:
     export_dir = await _export(cfg, small)
-    captured = DATA_DIR / f"capture-{small.database}.json"
-    await capture(small, workloads, captured)
     supergraph = servers.compose(cfg, DATA_DIR / "supergraph.graphql")
     graphs = servers.subgraphs(cfg, export_dir, logs)
-    ours = servers.ours(cfg, small.url, logs)
-    floor = servers.floor(cfg, captured, cfg.pg_dsn(small.database), logs)
     apollo, hive = servers.apollo(cfg, supergraph, logs), servers.hive(cfg, supergraph, logs)
-    everything = [*graphs, apollo, hive, ours, floor]
-    sides = [
-        Side("ours", "credit-gateway", cfg.ports.ours),
-        Side("apollo", "Apollo Gateway", cfg.ports.apollo),
-        Side("hive", "Hive Gateway", cfg.ports.hive),
-        Side("floor", "floor", cfg.ports.floor, floor=True),
-    ]
+    everything = [*graphs, apollo, hive]
+    sides = [Side("apollo", "Apollo Gateway", cfg.ports.apollo), Side("hive", "Hive Gateway", cfg.ports.hive)]
+    # W1–W3 (load, profile) need ours and the floor; W6 alone needs only the subgraphs and the peers.
+    local = not {"load", "profile"} <= skip
+    if local:
+        captured = DATA_DIR / f"capture-{small.database}.json"
+        await capture(small, workloads, captured)
+        ours = servers.ours(cfg, small.url, logs)
+        floor = servers.floor(cfg, captured, cfg.pg_dsn(small.database), logs)
+        everything += [ours, floor]
+        sides = [Side("ours", "credit-gateway", cfg.ports.ours), *sides,
+                 Side("floor", "floor", cfg.ports.floor, floor=True)]  # fmt: skip
     try:
         # The product is under development beside this run: a migration may have landed meanwhile.
         dataset.migrate(cfg, small.database)
@@ -113,9 +122,10 @@ async def _http_workloads(
         subgraph_pids = [g.pid for g in graphs]
         results["response_bytes"] = check(sides, workloads)
         log("every side answers every workload with the same data")
-        processes = {"ours": [ours.pid], "floor": [floor.pid], "apollo": [apollo.pid, *subgraph_pids],
-                     "hive": [hive.pid, *subgraph_pids]}  # fmt: skip
+        processes = {"apollo": [apollo.pid, *subgraph_pids], "hive": [hive.pid, *subgraph_pids]}
         bodies = DATA_DIR / "bodies"
+        if local:
+            processes |= {"ours": [ours.pid], "floor": [floor.pid]}
         if "load" not in skip:
             runs = runner.run_workloads(cfg, sides, processes, small.database, workloads, bodies)
             results["runs"] = [asdict(r) for r in runs]
@@ -137,6 +147,10 @@ async def _http_workloads(
                 )
                 for w in workloads[:2]
             ]
+        if "federation" not in skip:
+            results["federation"] = federation.run(
+                cfg, small.url, small.database, supergraph, subgraph_pids, processes, workloads, logs, bodies
+            )
     finally:
         servers.stop_all(everything)
 

@@ -35,6 +35,7 @@ class Ports:
     floor: int = 18001
     apollo: int = 18002
     hive: int = 18003
+    ours_federated: int = 18004  # W6: `credit-gateway serve --supergraph` over the subgraphs
     subgraphs: dict[str, int] = field(
         default_factory=lambda: {
             "subjects": 18110,

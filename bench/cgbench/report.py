@@ -97,7 +97,10 @@ def render(results: dict[str, Any]) -> str:
         if not sides:
             continue
         out += [f"### {title}", "", _side_table(sides, results["response_bytes"].get(key, {})), ""]
-    out += ["### Ratios (ours / peer) and targets", "", _ratio_table(results), ""]
+    if results.get("ratios"):
+        out += ["### Ratios (ours / peer) and targets", "", _ratio_table(results), ""]
+    if results.get("federation"):
+        out += [*_federation_section(results), ""]
     if results.get("ingest"):
         out += ["### W4 ingestion (`credit-gateway import`, tax ratings CSV)", "", _ingest_table(results), ""]
     if results.get("scale"):
@@ -108,13 +111,13 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _side_table(sides: dict[str, Any], sizes: dict[str, int]) -> str:
+def _side_table(sides: dict[str, Any], sizes: dict[str, int], labels: dict[str, str] = SIDES) -> str:
     rows = [
         "| side | req/s (min–max) | p50 ms | p99 ms | CPU ms/req (server) | CPU ms/req (PostgreSQL) | peak RSS MB | "
         "response bytes |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for key, label in SIDES.items():
+    for key, label in labels.items():
         s = sides.get(key)
         if s is None:
             continue
@@ -125,6 +128,39 @@ def _side_table(sides: dict[str, Any], sizes: dict[str, int]) -> str:
             f"{s['server_cpu_ms_per_request']:.2f} | {database} | {s['peak_rss_mb']:.0f} | {sizes.get(key, 0):,} |"
         )
     return "\n".join(rows)
+
+
+# W6: the same columns; ours is the federation gateway (`serve --supergraph`), not the local graph.
+FEDERATION_SIDES = {"ours": "credit-gateway (`serve --supergraph`)", "apollo": "Apollo Gateway", "hive": "Hive Gateway"}
+
+
+def _federation_section(results: dict[str, Any]) -> list[str]:
+    """W6: per operation of W1–W3, the three gateways over the same subgraphs, or why it was not measured."""
+    w6 = results["federation"]
+    out: list[str] = []
+    if w6.get("not_started"):
+        return ["### W6 gateway to gateway", "", f"Not measured: ours did not start: {w6['not_started']}"]
+    for key, title in results["workload_titles"].items():
+        check = w6["checks"].get(key, {})
+        out += [f"### W6 gateway to gateway: {title}", ""]
+        if not check.get("same"):
+            out += [f"Not measured: {check.get('mismatch', 'not checked')}", ""]
+        elif key in w6["workloads"]:
+            sizes = w6["response_bytes"].get(key, {})
+            out += [_side_table(w6["workloads"][key], sizes, FEDERATION_SIDES), ""]
+    if w6.get("load_failed"):
+        out += [f"Load failed: {w6['load_failed']}", ""]
+    if w6.get("ratios"):
+        rows = ["| workload | req/s ours/Apollo | req/s ours/Hive | p99 ours/Apollo | p99 ours/Hive | target | met |",
+                "| --- | ---: | ---: | ---: | ---: | --- | --- |"]  # fmt: skip
+        for key, r in w6["ratios"].items():
+            rows.append(
+                f"| W6 {key.upper()} | {r['throughput_vs_apollo']:.2f} | {r['throughput_vs_hive']:.2f} | "
+                f"{r['p99_vs_apollo']:.2f} | {r['p99_vs_hive']:.2f} | {w6['target']} | "
+                f"{'yes' if r['met'] else '**no**'} |"
+            )
+        out += ["### W6 ratios (ours / peer) and target", "", "\n".join(rows)]
+    return out
 
 
 def ratios(results: dict[str, Any]) -> dict[str, dict[str, Any]]:

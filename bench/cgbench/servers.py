@@ -1,4 +1,5 @@
-"""Start and stop the servers of a run: ours, the floor, the five subgraphs and the two peer gateways.
+"""Start and stop the servers of a run: ours (and ours federating the subgraphs, W6), the floor, the five
+subgraphs and the two peer gateways.
 
 Each server runs in its own session, so that stopping it ends exactly the processes the harness
 started (its process group), nothing else on the machine.
@@ -19,6 +20,7 @@ from cgbench.config import BENCH_DIR, PEERS_DIR, WORKERS
 from cgbench.util import log, product_env
 
 SUBGRAPHS = ("subjects", "tax", "urban_management", "culture", "construction")
+FEDERATED_VISIBILITY = '{"*": "public"}'
 
 
 @dataclass
@@ -92,6 +94,22 @@ def ours(cfg: config.Config, database_url: str, logs: Path, *, port: int | None 
         product_env(database_url),
         logs,
         logs / f"{name}.log",
+        uvicorn_workers=WORKERS,
+    )
+
+
+def ours_federated(cfg: config.Config, database_url: str, supergraph: Path, logs: Path) -> Server:
+    # W6: ours as a pure gateway over the peers' five subgraphs, started as a user would, with the same
+    # production defaults as `ours` (workers = cores). Every remote field is declared public: wrk sends no
+    # key, so the public audience must see what the peers serve to anyone. The database still holds the
+    # keys and the rate limiter's settings (the limit lifted as for the other workloads).
+    return Server(
+        "ours-federated",
+        ["credit-gateway", "serve", "--port", str(cfg.ports.ours_federated), "--supergraph", str(supergraph)],
+        cfg.ports.ours_federated,
+        product_env(database_url, CREDIT_GATEWAY_SUBGRAPH_VISIBILITY=FEDERATED_VISIBILITY),
+        logs,
+        logs / "ours-federated.log",
         uvicorn_workers=WORKERS,
     )
 

@@ -172,3 +172,6 @@ MAX_PLAN_FETCHES = 200
 # fetch was for: a few such errors over thousands of objects would multiply into millions of entries.
 # A thousand is far more than a client reads; past it, one error says that more were left out.
 MAX_ERRORS_PER_FETCH = 1_000
+# Merged operations (a wave's fetches to one subgraph as one request) kept, least recently used dropped.
+# Each comes from a cached plan's wave, so as many as the plans kept covers steady traffic.
+MAX_MERGED_OPERATIONS = 1_000

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from gateway.federation.query_plan import LIST_ELEMENT, KeyRenamer
+
 Path = tuple[str | int, ...]
 # A subgraph's message longer than this is cut: the body cap bounds it already, but one error's
 # message has no reason to be megabytes long in the client's response.
@@ -57,3 +59,25 @@ def subgraph_path(raw: object) -> list[str | int] | None:
     if isinstance(path, list) and all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
         return path
     return None
+
+
+def renamed_path(path: Path, renamers: Iterable[KeyRenamer]) -> Path:
+    """A subgraph's error path (under the fetch's data, or under one entity) with the planner's aliases
+    renamed back to the client's keys, as ``output_rewrites`` rename the data: else an error would point
+    at ``id__alias_0``, a key the client never asked for. Renamer paths are in the subgraph's keys, so
+    each is matched against the path as the subgraph gave it. Type conditions are not checked: an
+    alias is only ever renamed to one client key, whatever the type."""
+    out = list(path)
+    for renamer in renamers:
+        keys = [element for element in renamer.path if not element.startswith("... on ")]
+        if not keys or len(keys) > len(path):
+            continue
+        if all(_matches(key, element) for key, element in zip(keys, path, strict=False)):
+            out[len(keys) - 1] = renamer.rename_key_to
+    return tuple(out)
+
+
+def _matches(key: str, element: str | int) -> bool:
+    if key == LIST_ELEMENT:
+        return isinstance(element, int)
+    return key == element

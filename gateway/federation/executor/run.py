@@ -1,5 +1,6 @@
 """Running a plan's fetches: root fetches merge at the root, entity fetches under a Flatten merge into
-the objects their representations came from; Sequence in order, Parallel concurrently.
+the objects their representations came from; Sequence in order, Parallel concurrently, with the
+query fetches of one Parallel node bound for one subgraph merged into one request (:mod:`.wave`).
 
 Failures stay local: a fetch that fails (no usable answer, too many representations, the wrong number
 of entities) merges nothing and leaves an error at every path it would have filled; the shaping then
@@ -13,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.federation.executor.errors import Path, error_entry, from_subgraph, subgraph_path
+from gateway.federation.executor.errors import Path, error_entry, from_subgraph, renamed_path, subgraph_path
 from gateway.federation.executor.filled import filled_keys
 from gateway.federation.executor.merge import apply_renames, deep_merge
 from gateway.federation.executor.representations import Batch, Target, build_batch, objects_at
 from gateway.federation.executor.type_conditions import type_matches
+from gateway.federation.executor.wave import merge
 from gateway.federation.model import Supergraph
 from gateway.federation.query_plan import (
     LIST_ELEMENT,
@@ -35,6 +37,15 @@ from gateway.kernel.limits import MAX_ERRORS_PER_FETCH, MAX_REPRESENTATIONS_PER_
 _ENTITIES = "_entities"
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A fetch ready to send: its variables, and for an entity fetch the representations' batch."""
+
+    fetch: Fetch
+    variables: dict[str, Any]
+    batch: Batch | None
+
+
 @dataclass
 class PlanRun:
     supergraph: Supergraph
@@ -50,26 +61,95 @@ class PlanRun:
             for child in node.nodes:
                 await self.run(child)
         elif isinstance(node, Parallel):
-            await asyncio.gather(*(self.run(child) for child in node.nodes))
+            await self._wave(node.nodes)
         elif isinstance(node, Flatten):
-            await self._entity_fetch(node.node, node.path)
-        elif node.is_entity_fetch:
-            await self._entity_fetch(node, ())
+            await self._fetch(node.node, node.path)
         else:
-            await self._root_fetch(node)
+            await self._fetch(node, ())
 
-    def _variables_of(self, fetch: Fetch) -> dict[str, Any]:
-        return {name: self.variables[name] for name in fetch.variable_usages if name in self.variables}
+    async def _wave(self, nodes: tuple[PlanNode, ...]) -> None:
+        """Run a Parallel node's children concurrently, its query fetches to one subgraph as one request."""
+        others: list[PlanNode] = []
+        by_subgraph: dict[str, list[tuple[Fetch, tuple[str, ...]]]] = {}
+        for child in nodes:
+            direct = _direct_fetch(child)
+            if direct is None or direct[0].operation_kind != "query":
+                others.append(child)  # mutations are never merged: each is sent alone, once
+            else:
+                by_subgraph.setdefault(direct[0].subgraph, []).append(direct)
+        runs = [self.run(child) for child in others]
+        for group in by_subgraph.values():
+            runs.append(self._fetch(*group[0]) if len(group) == 1 else self._merged(group))
+        await asyncio.gather(*runs)
 
-    async def _root_fetch(self, fetch: Fetch) -> None:
+    async def _fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
+        request = self._prepare(fetch, path)
+        if request is not None:
+            await self._send_alone(request)
+
+    async def _send_alone(self, request: _Request) -> None:
+        fetch = request.fetch
         try:
             answer = await self.transport.send(
-                fetch.subgraph, fetch.operation, self._variables_of(fetch), operation_kind=fetch.operation_kind
+                fetch.subgraph, fetch.operation, request.variables, operation_kind=fetch.operation_kind
             )
         except SubgraphUnavailable as failed:
-            keys = filled_keys(fetch.operation).root
-            self._report(fetch, (error_entry(str(failed), failed.code, (key,), fetch.subgraph) for key in keys))
+            self._failed(request, str(failed), failed.code)
             return
+        self._take(request, answer)
+
+    async def _merged(self, group: list[tuple[Fetch, tuple[str, ...]]]) -> None:
+        """One request for the group's fetches (all queries to one subgraph); each takes its share of the
+        answer as if it had been sent alone, and a request that fails fails each of them."""
+        requests = [r for r in (self._prepare(fetch, path) for fetch, path in group) if r is not None]
+        merged = merge(tuple((r.fetch.operation, r.batch is not None) for r in requests)) if len(requests) > 1 else None
+        if merged is None:
+            await asyncio.gather(*(self._send_alone(request) for request in requests))
+            return
+        subgraph = requests[0].fetch.subgraph
+        variables = merged.variables([request.variables for request in requests])
+        try:
+            answer = await self.transport.send(subgraph, merged.text, variables, operation_kind="query")
+        except SubgraphUnavailable as failed:
+            for request in requests:
+                self._failed(request, str(failed), failed.code)
+            return
+        for request, own in zip(requests, merged.split(answer), strict=True):
+            self._take(request, own)
+
+    def _prepare(self, fetch: Fetch, path: tuple[str, ...]) -> _Request | None:
+        """The fetch's variables (and representations), or None when there is nothing to send."""
+        variables = {name: self.variables[name] for name in fetch.variable_usages if name in self.variables}
+        if not fetch.is_entity_fetch:
+            return _Request(fetch, variables, None)
+        batch = build_batch(objects_at(self.data, path, self.supergraph.schema), fetch, self.supergraph)
+        if not batch.representations:
+            return None
+        if len(batch.representations) > MAX_REPRESENTATIONS_PER_FETCH:
+            message = (
+                f"{len(batch.representations)} objects at {_shown(path)} need subgraph {fetch.subgraph!r}; "
+                f"one fetch is limited to {MAX_REPRESENTATIONS_PER_FETCH}"
+            )
+            self._report(fetch, [error_entry(message, LIMIT_EXCEEDED, _concrete_prefix(path), fetch.subgraph)])
+            return None
+        return _Request(fetch, {**variables, "representations": batch.representations}, batch)
+
+    def _take(self, request: _Request, answer: dict[str, Any]) -> None:
+        if request.batch is None:
+            self._take_root(request.fetch, answer)
+        else:
+            self._take_entities(request.fetch, request.batch, answer)
+
+    def _failed(self, request: _Request, message: str, code: str) -> None:
+        """No usable answer: an error at every path the fetch would have filled."""
+        fetch = request.fetch
+        if request.batch is not None:
+            self._fail_all(fetch, request.batch, message, code)
+            return
+        keys = filled_keys(fetch.operation).root
+        self._report(fetch, (error_entry(message, code, (key,), fetch.subgraph) for key in keys))
+
+    def _take_root(self, fetch: Fetch, answer: dict[str, Any]) -> None:
         data = answer.get("data")
         if isinstance(data, dict):
             try:
@@ -83,29 +163,15 @@ class PlanRun:
                 self._report(fetch, (error_entry(message, SUBGRAPH_BAD_RESPONSE, (k,), fetch.subgraph) for k in keys))
         raw_errors = answer.get("errors") or ()
         self._report(
-            fetch, (e for raw in raw_errors for e in from_subgraph(raw, fetch.subgraph, [_tuple(subgraph_path(raw))]))
+            fetch,
+            (
+                e
+                for raw in raw_errors
+                for e in from_subgraph(raw, fetch.subgraph, [_renamed(_tuple(subgraph_path(raw)), fetch)])
+            ),
         )
 
-    async def _entity_fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
-        schema = self.supergraph.schema
-        batch = build_batch(objects_at(self.data, path, schema), fetch, self.supergraph)
-        if not batch.representations:
-            return
-        if len(batch.representations) > MAX_REPRESENTATIONS_PER_FETCH:
-            message = (
-                f"{len(batch.representations)} objects at {_shown(path)} need subgraph {fetch.subgraph!r}; "
-                f"one fetch is limited to {MAX_REPRESENTATIONS_PER_FETCH}"
-            )
-            self._report(fetch, [error_entry(message, LIMIT_EXCEEDED, _concrete_prefix(path), fetch.subgraph)])
-            return
-        variables = {**self._variables_of(fetch), "representations": batch.representations}
-        try:
-            answer = await self.transport.send(
-                fetch.subgraph, fetch.operation, variables, operation_kind=fetch.operation_kind
-            )
-        except SubgraphUnavailable as failed:
-            self._fail_all(fetch, batch, str(failed), failed.code)
-            return
+    def _take_entities(self, fetch: Fetch, batch: Batch, answer: dict[str, Any]) -> None:
         data = answer.get("data")
         entities = data.get(_ENTITIES) if isinstance(data, dict) else None
         raw_errors = answer.get("errors") or []
@@ -175,6 +241,7 @@ class PlanRun:
             return [None]
         if not rest:
             return list(self._filled_paths(fetch, batch, index))
+        rest = renamed_path(rest, fetch.output_rewrites)
         return [(*at, *rest) for _, at in batch.origins[index]]
 
     def _filled_paths(self, fetch: Fetch, batch: Batch, index: int) -> list[Path]:
@@ -214,6 +281,15 @@ class PlanRun:
         self._reported[id(fetch)] = count
 
 
+def _direct_fetch(node: PlanNode) -> tuple[Fetch, tuple[str, ...]] | None:
+    """The fetch (and its flatten path) a Parallel child is, when it is one fetch."""
+    if isinstance(node, Flatten):
+        return node.node, node.path
+    if isinstance(node, Fetch):
+        return node, ()
+    return None
+
+
 def _contradicts(entity: dict[str, Any], representation: dict[str, Any]) -> bool:
     """Does the entity carry a field of its representation (a key) with another value? Entities are
     matched to representations by position only: a subgraph answering in another order shows here."""
@@ -231,6 +307,10 @@ def _contradicts(entity: dict[str, Any], representation: dict[str, Any]) -> bool
 
 def _tuple(path: list[str | int] | None) -> Path | None:
     return tuple(path) if path else None
+
+
+def _renamed(path: Path | None, fetch: Fetch) -> Path | None:
+    return renamed_path(path, fetch.output_rewrites) if path else None
 
 
 def _fresh(value: Any) -> Any:

@@ -40,6 +40,9 @@ from gateway.kernel.errors import SUBGRAPH_INVALID_VALUE
 
 _BUBBLE = object()  # "this position is null and must not be": its parent becomes null
 Shaped = GraphQLObjectType | GraphQLInterfaceType  # a runtime type (an interface when the answer named none)
+# One collected field of an object: response key, field name, its definition (None: not of this type),
+# and the selection sets its value is shaped with.
+_Entry = tuple[str, str, Any, tuple[SelectionSetNode, ...]]
 
 
 class Shaper:
@@ -55,6 +58,9 @@ class Shaper:
         self.variables = variables
         self.errors = errors
         self._error_paths: set[Path] = set()
+        # Fields collected per (runtime type, selection sets): every element of a list of objects has the
+        # same ones (variables are fixed for the request, so @skip/@include are too).
+        self._entries: dict[tuple[str, tuple[int, ...]], list[_Entry]] = {}
         self._error_prefixes: set[Path] = set()
         for error in errors:
             self._note(error)
@@ -62,7 +68,7 @@ class Shaper:
     def shape_root(
         self, root_type: GraphQLObjectType, selection_set: SelectionSetNode, data: dict[str, Any]
     ) -> dict[str, Any] | None:
-        shaped = self._object(root_type, [selection_set], data, ())
+        shaped = self._object(root_type, (selection_set,), data, ())
         return None if shaped is _BUBBLE else shaped
 
     # --- errors ----------------------------------------------------------------------------------------
@@ -85,11 +91,10 @@ class Shaper:
     # --- selections ------------------------------------------------------------------------------------
 
     def _object(
-        self, runtime: Shaped, selection_sets: list[SelectionSetNode], value: dict[str, Any], path: Path
+        self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...], value: dict[str, Any], path: Path
     ) -> Any:
         out: dict[str, Any] = {}
-        for key, nodes in self._collect(runtime, selection_sets).items():
-            name = nodes[0].name.value
+        for key, name, definition, sets in self._fields(runtime, selection_sets):
             at = (*path, key)
             if name == "__typename":
                 if isinstance(runtime, GraphQLObjectType):
@@ -98,40 +103,43 @@ class Shaper:
                     self._error(f"the type of the {runtime.name} at this path is unknown", at)
                     out[key] = None
                 continue
-            definition = runtime.fields.get(name)
             if definition is None:
                 # Introspection (__schema, __type) and fields of no type here: the serving layer answers those.
                 out[key] = None
                 continue
-            completed = self._complete(definition.type, nodes, value.get(key), at, f"{runtime.name}.{name}")
+            completed = self._complete(definition.type, sets, value.get(key), at, runtime.name, name)
             if completed is _BUBBLE:
                 return _BUBBLE
             out[key] = completed
         return out
 
-    def _complete(self, type_: GraphQLOutputType, nodes: list[FieldNode], raw: Any, path: Path, field: str) -> Any:
+    def _complete(
+        self, type_: GraphQLOutputType, sets: tuple[SelectionSetNode, ...], raw: Any, path: Path, parent: str, name: str
+    ) -> Any:
         if isinstance(type_, GraphQLNonNull):
-            completed = self._complete_nullable(type_.of_type, nodes, raw, path, field)
+            completed = self._complete_nullable(type_.of_type, sets, raw, path, parent, name)
             if completed is None:
                 if not self._explained(path):
-                    self._error(f"Cannot return null for non-nullable field {field}.", path)
+                    self._error(f"Cannot return null for non-nullable field {parent}.{name}.", path)
                 return _BUBBLE
             return completed
-        completed = self._complete_nullable(type_, nodes, raw, path, field)
+        completed = self._complete_nullable(type_, sets, raw, path, parent, name)
         return None if completed is _BUBBLE else completed
 
     def _complete_nullable(
-        self, type_: GraphQLOutputType, nodes: list[FieldNode], raw: Any, path: Path, field: str
+        self, type_: GraphQLOutputType, sets: tuple[SelectionSetNode, ...], raw: Any, path: Path, parent: str, name: str
     ) -> Any:
         if raw is None:
             return None
+        if is_leaf_type(type_) and not isinstance(type_, GraphQLEnumType):
+            return raw  # the commonest case first
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
-                self._error(f"a subgraph answered a non-list for the list field {field}", path)
+                self._error(f"a subgraph answered a non-list for the list field {parent}.{name}", path)
                 return None
             items = []
             for index, item in enumerate(raw):
-                completed = self._complete(type_.of_type, nodes, item, (*path, index), field)
+                completed = self._complete(type_.of_type, sets, item, (*path, index), parent, name)
                 if completed is _BUBBLE:
                     return _BUBBLE
                 items.append(completed)
@@ -141,16 +149,13 @@ class Shaper:
                 self._error(f"Enum {type_.name!r} cannot represent value: {str(raw)[:100]!r}", path)
                 return None
             return raw
-        if is_leaf_type(type_):
-            return raw
         if not isinstance(raw, dict):
-            self._error(f"a subgraph answered a non-object for the field {field}", path)
+            self._error(f"a subgraph answered a non-object for the field {parent}.{name}", path)
             return None
         runtime = self._runtime_type(type_, raw)
         if runtime is None:
             self._error(f"the type {raw.get('__typename')!r} is not one of {type_.name}'s", path)  # type: ignore[union-attr]
             return None
-        sets = [node.selection_set for node in nodes if node.selection_set is not None]
         return self._object(runtime, sets, raw, path)
 
     def _runtime_type(self, declared: Any, raw: dict[str, Any]) -> Shaped | None:
@@ -163,7 +168,20 @@ class Shaper:
         # can still be shaped; a union's cannot.
         return declared if isinstance(declared, GraphQLInterfaceType) else None
 
-    def _collect(self, runtime: Shaped, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
+    def _fields(self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Entry]:
+        memo = (runtime.name, tuple(id(selection_set) for selection_set in selection_sets))
+        entries = self._entries.get(memo)
+        if entries is None:
+            entries = []
+            for key, nodes in self._collect(runtime, selection_sets).items():
+                name = nodes[0].name.value
+                definition = None if name == "__typename" else runtime.fields.get(name)
+                sets = tuple(node.selection_set for node in nodes if node.selection_set is not None)
+                entries.append((key, name, definition, sets))
+            self._entries[memo] = entries
+        return entries
+
+    def _collect(self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...]) -> dict[str, list[FieldNode]]:
         fields: dict[str, list[FieldNode]] = {}
         visited: set[str] = set()
         for selection_set in selection_sets:
