@@ -3,13 +3,12 @@ the database checks (or, with --demo, the seeding) before serving."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from gateway import __version__
 from gateway.cli.common import DatabaseOption, PluginsOption, build_settings, console, err, fail, run_coroutine
@@ -18,6 +17,7 @@ from gateway.cli.demo import seed
 from gateway.kernel.errors import ConfigurationError
 from gateway.kernel.limits import MAX_WORKERS
 from gateway.kernel.settings import Settings
+from gateway.server.supervisor import command as supervisor_command
 
 WORKERS_ENV = "CREDIT_GATEWAY_WORKERS"
 
@@ -103,31 +103,32 @@ def serve(
             help="Worker processes; /metrics then sums them (PROMETHEUS_MULTIPROC_DIR).",
         ),
     ] = None,
+    supergraph: Annotated[
+        str | None,
+        typer.Option(
+            "--supergraph",
+            help="Path or http(s) URL of a Federation v2 supergraph to serve at /graphql (overrides "
+            "CREDIT_GATEWAY_SUPERGRAPH); without the credit-gateway subgraph, a pure gateway over remote ones.",
+        ),
+    ] = None,
 ) -> None:
     """Serve POST /graphql (GraphiQL on GET), /healthz, /readyz and /metrics."""
     serving = serving_options()
     _require_installed(serving)
-    settings = build_settings(database_url, plugins, host=host, port=port)
+    settings = build_settings(database_url, plugins, host=host, port=port, supergraph=supergraph)
+    if settings.supergraph:
+        _check_supergraph(settings)  # before the database and the workers: a bad one stops the start at once
     note = ""
     if workers is None:
         workers = default_workers(settings, demo)
         reason = single_worker_reason(settings, demo)
         note = f"; {reason}, --workers N for more" if reason is not None else ", one per CPU"
-    if workers > 1:
-        from gateway.telemetry.multiprocess import prepare_multiprocess_dir
-
-        prepare_multiprocess_dir()  # before anything imports prometheus_client
     import uvicorn
 
     from gateway.server.observability.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
-    if workers > 1:
-        # The checks import the whole gateway (plugins, schema, SQLAlchemy, alembic): in a child process,
-        # so that the supervisor, which serves nothing, stays small (about 50 MB of RSS rather than 110).
-        _in_child_process(_prepare_database, settings, demo, demo_subjects)
-    else:
-        _prepare_database(settings, demo, demo_subjects)
+    _prepare_database(settings, demo, demo_subjects)
     # Our logging configuration for uvicorn's loggers too; our access line replaces uvicorn's.
     options: dict[str, Any] = {
         "host": settings.host,
@@ -141,9 +142,6 @@ def serve(
     plural = "s" if workers > 1 else ""
     how = f"{workers} worker{plural}{note}, {options['loop']} loop, {options['http']}"
     if settings.metrics_bind:
-        from gateway.server.observability.listener import start_metrics_listener
-
-        start_metrics_listener(settings.metrics_bind)
         console.print(f"metrics on http://{settings.metrics_bind}/metrics")
     if workers > 1:
         if not settings.redis_url:
@@ -155,10 +153,19 @@ def serve(
         os.environ["CREDIT_GATEWAY_DATABASE_URL"] = settings.database_url
         if plugins is not None:
             os.environ["CREDIT_GATEWAY_PLUGINS"] = plugins
+        if settings.supergraph:
+            os.environ["CREDIT_GATEWAY_SUPERGRAPH"] = settings.supergraph
         where = f"http://{settings.host}:{settings.port}/graphql"
         console.print(f"credit-gateway {__version__} on {where} ({how})")
-        uvicorn.run("gateway.server.app:create_worker_app", factory=True, workers=workers, **options)
-        return
+        # This process has imported most of the gateway; the supervisor needs none of it (see there).
+        argv, extra = supervisor_command({**options, "workers": workers}, settings.log_format, settings.metrics_bind)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(argv[0], argv, {**os.environ, **extra})
+    if settings.metrics_bind:
+        from gateway.server.observability.listener import start_metrics_listener
+
+        start_metrics_listener(settings.metrics_bind)
     from gateway.server.app import create_app
 
     try:
@@ -167,6 +174,24 @@ def serve(
         raise fail(str(exc)) from exc
     console.print(f"credit-gateway {__version__} on http://{settings.host}:{settings.port}/graphql ({how})")
     uvicorn.run(application, **options)
+
+
+def _check_supergraph(settings: Settings) -> None:
+    """Read and parse the supergraph, and check the visibility declarations against it; exit 1 if refused."""
+    from gateway.federation.compose import read_supergraph_text
+    from gateway.federation.serving.audiences import check_declarations
+    from gateway.federation.supergraph import parse_supergraph
+
+    assert settings.supergraph is not None
+    try:
+        parsed = parse_supergraph(read_supergraph_text(settings.supergraph))
+        check_declarations(settings.subgraph_visibility, parsed, settings.local_subgraph_name)
+    except ConfigurationError as exc:  # SupergraphError is one too
+        raise fail(escape(f"cannot serve the supergraph {settings.supergraph}: {exc}")) from exc
+    remote = sorted(name for name in parsed.subgraphs if name != settings.local_subgraph_name)
+    local = settings.local_subgraph_name in parsed.subgraphs
+    how = f"with the in-process subgraph {settings.local_subgraph_name!r}" if local else "as a pure gateway"
+    console.print(f"supergraph {settings.supergraph}: remote subgraphs {', '.join(remote) or 'none'}, {how}")
 
 
 def _prepare_database(settings: Settings, demo: bool, demo_subjects: int) -> None:
@@ -181,31 +206,3 @@ def _prepare_database(settings: Settings, demo: bool, demo_subjects: int) -> Non
             raise fail(f"The database needs migrations for: {', '.join(pending)}. Run: credit-gateway db upgrade")
         if settings.uses_demo_secret:
             err.print("[yellow]warning:[/] CREDIT_GATEWAY_SECRET_KEY is the demo key; set your own in production.")
-
-
-def _in_child_process(target: Callable[..., None], settings: Settings, *args: Any) -> None:
-    """``target(settings, *args)`` in a fresh interpreter (spawned, as uvicorn spawns its workers); its
-    messages go to this process's terminal, and its failure (an ``Exit``) is this command's."""
-    import multiprocessing
-
-    child = multiprocessing.get_context("spawn").Process(target=_child_main, args=(target, settings, *args))
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise typer.Exit(child.exitcode if child.exitcode and child.exitcode > 0 else 1)
-
-
-def _child_main(target: Callable[..., None], settings: Settings, *args: Any) -> None:
-    from gateway.server.observability.logs import configure_logging
-    from gateway.telemetry.multiprocess import MULTIPROCESS_ENV
-
-    # Not a worker: metric files of this short-lived process would be summed into the workers' scrapes.
-    os.environ.pop(MULTIPROCESS_ENV, None)
-    configure_logging(settings.log_level, settings.log_format)
-    # alembic announces each of its plugins at INFO when first imported, which in one process happens
-    # before logging is configured (so unseen); here it would come after.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    try:
-        target(settings, *args)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)

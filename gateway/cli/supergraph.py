@@ -1,5 +1,6 @@
 """``credit-gateway supergraph``: check a Federation v2 supergraph, or compose one from running
-subgraphs with Apollo's composition library (gateway.federation). Serving remote subgraphs comes later."""
+subgraphs with Apollo's composition library (gateway.federation). ``check`` refuses and accepts the
+declarations (``subgraph_visibility``, ``subgraph_headers``) as ``serve --supergraph`` does."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from gateway.cli.common import build_settings, console, err, fail
 from gateway.federation import Supergraph, SupergraphError, parse_supergraph
 from gateway.federation.compose import compose, composition_dir, fetch_subgraph_sdl, read_supergraph_text
 from gateway.kernel.errors import ConfigurationError
-from gateway.policy.visibility import check_visibility
 
 supergraph_app = typer.Typer(help="Federation v2 supergraphs of remote subgraphs.", no_args_is_help=True)
 
@@ -27,18 +27,15 @@ NodeModulesOption = Annotated[
 ]
 
 
-def check_subgraph_visibility(visibilities: dict[str, str], supergraph: Supergraph | None = None) -> None:
-    """Every value a known visibility, every key a subgraph of ``supergraph`` (or ``*``)."""
-    for name, visibility in visibilities.items():
-        try:
-            check_visibility(visibility)
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"subgraph_visibility[{name!r}]: {exc}") from exc
-        if supergraph is not None and name != "*" and name not in supergraph.subgraphs:
-            raise ConfigurationError(
-                f"subgraph_visibility names {name!r}, which the supergraph does not; "
-                f"its subgraphs: {', '.join(sorted(supergraph.subgraphs))}"
-            )
+def check_serving_settings(supergraph: Supergraph) -> None:
+    """The declarations ``serve --supergraph`` checks, by the same functions: ``subgraph_visibility``
+    (keys, visibilities, remote partner groups) and ``subgraph_headers``."""
+    from gateway.federation.serving.audiences import check_declarations
+    from gateway.federation.serving.headers import HeaderRules
+
+    settings = build_settings()
+    check_declarations(settings.subgraph_visibility, supergraph, settings.local_subgraph_name)
+    HeaderRules.parse(settings.subgraph_headers).check_subgraphs(supergraph.subgraphs)
 
 
 @supergraph_app.command("check")
@@ -48,7 +45,7 @@ def supergraph_check(
     """Load and validate a supergraph; print its subgraphs and entity types with their keys."""
     try:
         supergraph = parse_supergraph(read_supergraph_text(location))
-        check_subgraph_visibility(build_settings().subgraph_visibility, supergraph)
+        check_serving_settings(supergraph)
     except (SupergraphError, ConfigurationError) as exc:
         raise fail(escape(str(exc))) from exc
     subgraphs = Table("subgraph", "url", title=f"Subgraphs (join v{supergraph.join_version})")

@@ -217,11 +217,23 @@ class SubjectAccess:
       conditions this plugin adds for the request's principal (a partner finds only who authorised it).
     - ``served(info, subject_ids, path)``: called with the subjects served and the response path below
       the field, to record or count them (the query record uses it).
+
+    For subjects handed out by remote subgraphs (``serve --supergraph``), with the request's context
+    (a ``GatewayContext``; no resolver runs, so there is no ``info``):
+
+    - ``field_allowed(context, group, subject_id)``: whether the caller sees partner group ``group``
+      (a remote field declared ``partner:<group>``) of that subject (None: not on file). A remote
+      consent-scoped field is shown only when every plugin with this part allows it (partner access).
+    - ``served_remotely(context, accesses, operation)``: the subjects handed out, each with the remote
+      fields (``field@subgraph``), to record at once; raise when they could not be (the response is then
+      withheld, as the query record's extension does).
     """
 
     admit: Callable[[Any, Sequence[Any], Sequence[Any]], Awaitable[list[Any]]] | None = None
     narrow_search: Callable[[Any, Any, Any], Any] | None = None
     served: Callable[[Any, Sequence[int], tuple[str, ...]], None] | None = None
+    field_allowed: Callable[[Any, str, int | None], Awaitable[bool]] | None = None
+    served_remotely: Callable[[Any, Sequence[tuple[int, tuple[str, ...]]], str], Awaitable[None]] | None = None
 
 
 def fields_of(

@@ -38,6 +38,8 @@ SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"  # connection refused or reset, or
 SUBGRAPH_TIMEOUT = "SUBGRAPH_TIMEOUT"  # no complete answer within the subgraph's timeout
 SUBGRAPH_BAD_RESPONSE = "SUBGRAPH_BAD_RESPONSE"  # HTML, malformed JSON, not a GraphQL response, wrong entities
 SUBGRAPH_RESPONSE_TOO_LARGE = "SUBGRAPH_RESPONSE_TOO_LARGE"  # body over MAX_SUBGRAPH_RESPONSE_BYTES, not read on
+# The fetch could not be written as JSON (variables or representations nested past what encoders allow).
+SUBGRAPH_REQUEST_UNSERIALISABLE = "SUBGRAPH_REQUEST_UNSERIALISABLE"
 # A subgraph's value the API schema cannot carry (an @inaccessible enum value), or null for a non-null field.
 SUBGRAPH_INVALID_VALUE = "SUBGRAPH_INVALID_VALUE"
 

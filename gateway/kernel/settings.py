@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -220,7 +220,7 @@ class Settings(BaseSettings):
 
     # --- end of observability ------------------------------------------------------------------
 
-    # --- Remote subgraphs (gateway.federation; not served yet: `credit-gateway supergraph check`) ---
+    # --- Remote subgraphs (gateway.federation; `credit-gateway serve --supergraph`, `supergraph check`) ---
     supergraph: str | None = Field(
         None,
         description="Path or http(s) URL of a Federation v2 supergraph SDL (credit-gateway supergraph compose) "
@@ -229,12 +229,39 @@ class Settings(BaseSettings):
     subgraph_visibility: dict[str, str] = Field(
         default_factory=dict,
         description='Visibility of each remote subgraph\'s fields, as JSON: {"loans": "partner", "*": "admin"}; '
-        "keys are subgraph names or * (every other subgraph), values visibilities as in plugin declarations.",
+        "keys are subgraph names or * (every other subgraph), or one subgraph's type or field "
+        '("loans:Loan", "loans:CreditSubject.exposure"), values visibilities as in plugin declarations '
+        "(partner:<subgraph>.<name> on a type or field: consent-scoped, see gateway.policy.remote_fields).",
+    )
+    subgraph_headers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Headers sent to remote subgraphs, as JSON: {"*": {"forward": ["accept-language"]}, '
+        '"loans": {"forward": ["x-purpose"], "set": {"x-caller": "credit-gateway"}}}; keys are subgraph names '
+        "or *. Nothing else of the client's request is forwarded; credentials only for a named subgraph "
+        "(gateway.federation.serving.headers).",
     )
     composition_dir: Path | None = Field(
         None,
         description="Directory whose node_modules holds @apollo/composition (npm install @apollo/composition@2.14.4 "
         "--prefix DIR), for `supergraph compose`.",
+    )
+    supergraph_poll_seconds: float = Field(
+        0,
+        ge=0,
+        description="Re-read the supergraph every this many seconds and serve it if it changed (0: never; "
+        "SIGHUP and POST /admin/supergraph/reload reload it too). A bad one is refused and the old one kept.",
+    )
+    subgraph_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds one request to a remote subgraph may take (waiting for a connection included); "
+        "past it the fields it would fill are null with SUBGRAPH_TIMEOUT.",
+    )
+    local_subgraph_name: str = Field(
+        "credit-gateway",
+        min_length=1,
+        description="The supergraph's subgraph that is this gateway's own graph: its fetches run in process, "
+        "on the plugins' schema for the caller's audience. A supergraph without it is served as a pure gateway.",
     )
 
     @field_validator("subgraph_visibility")

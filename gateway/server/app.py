@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from gateway.kernel.settings import Settings
 from gateway.records.publicity import serve_rules
 from gateway.server import heap
 from gateway.server.context import GatewayContext, Loaders
+from gateway.server.federated import federated_serving
 from gateway.server.graphiql import graphiql_assets_mount, graphiql_response
 from gateway.server.http import (
     AuthMiddleware,
@@ -238,9 +239,11 @@ def create_app(
     graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
     plugin_routes = [owned.item for owned in composition.http_routes]
+    # With a supergraph (setting or serve --supergraph), /graphql serves it (gateway.server.federated).
+    federated = federated_serving(settings, graph, request_context)
 
     async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", **(federated.health() if federated is not None else {})})
 
     async def readyz(_: Request) -> Response:
         try:
@@ -260,7 +263,10 @@ def create_app(
             heap.settle()
         try:
             # Each plugin's startup, then (on shutdown, or when one fails to start) their shutdowns.
-            async with plugins_running(composition.manager, app=app, graph=graph):
+            async with (
+                plugins_running(composition.manager, app=app, graph=graph),
+                federated.running() if federated is not None else nullcontext(),
+            ):
                 yield
         finally:  # a failed start too: close what the core opened
             observability.close()
@@ -272,7 +278,8 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", AudienceRouter(graph)),
+            Route("/graphql", federated.endpoint if federated is not None else AudienceRouter(graph)),
+            *(federated.routes if federated is not None else []),  # the admin's supergraph reload
             *observability.routes,  # /metrics
             graphiql_assets_mount(),
             *plugin_routes,  # after the core's: a plugin's pages (http_routes), checked not to clash with them
@@ -290,6 +297,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.graph = graph
+    app.state.federated_gateway = federated.gateway if federated is not None else None
     app.state.public_graphql = PublicGraphQL(graph)  # for plugins' pages (http_routes)
     app.state.rate_limiter = rate_limiter
     return app

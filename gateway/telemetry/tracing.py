@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gateway.kernel.errors import ConfigurationError
-from gateway.kernel.settings import Settings
 
 try:
     from opentelemetry import context as otel_context
@@ -30,6 +29,10 @@ else:
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
+
+    # For annotations only: the log format imports this module, and the slim supervisor process of
+    # `serve --workers N` (gateway.server.supervisor) should not load the settings (pydantic) for it.
+    from gateway.kernel.settings import Settings
 
 log = logging.getLogger("gateway.tracing")
 INSTRUMENTATION_NAME = "credit-gateway"

@@ -64,13 +64,18 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _serving_processes(port: int) -> list[int]:
     """The processes that answer on ``port``: the ``serve`` process started for it, or with workers,
-    its children that are not multiprocessing's resource tracker."""
-    command = ("gateway.cli.main\0serve", f"--port\0{port}\0")
-    [server] = [pid for pid in _pids() if all(part in _cmdline(pid) for part in command)]
+    the children of the supervisor it became (gateway.server.supervisor) that are not multiprocessing's
+    resource tracker."""
+    commands = [("gateway.cli.main\0serve", f"--port\0{port}\0"), ("gateway.server.supervisor\0", f"--port\0{port}\0")]
+    [server] = [pid for pid in _pids() if any(all(part in _cmdline(pid) for part in c) for c in commands)]
     tasks = Path(f"/proc/{server}/task").iterdir()
     children = [int(child) for task in tasks for child in (task / "children").read_text().split()]
     workers = [pid for pid in children if "resource_tracker" not in _cmdline(pid)]
     return workers or [server]
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def _pids() -> list[int]:
@@ -110,6 +115,12 @@ def test_every_serving_process_runs_uvloop_and_httptools(
         processes = _serving_processes(port)
         if "CREDIT_GATEWAY_WORKERS" in extra_env:
             assert len(processes) == 2, processes
+            # The supervisor is the slim module, not the command line with every plugin imported:
+            # neither SQLAlchemy's nor pydantic's compiled extensions are loaded in it.
+            [supervisor] = {_parent(pid) for pid in processes}
+            assert "gateway.server.supervisor" in _cmdline(supervisor)
+            mapped = _loaded_extensions(supervisor)
+            assert "/sqlalchemy/" not in mapped and "/pydantic_core/" not in mapped
         for pid in processes:
             loaded = _loaded_extensions(pid)
             assert "/uvloop/loop." in loaded, f"process {pid} runs without uvloop"

@@ -11,7 +11,7 @@ import typer
 
 from gateway.features.audit.commands import add_audit_commands
 from gateway.features.audit.graphql import audit_query_fields
-from gateway.features.audit.recorder import QueryRecordExtension, record_subject_access
+from gateway.features.audit.recorder import QueryRecordExtension, record_remote_access, record_subject_access
 from gateway.hooks.contributions import QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import ADMIN, SUBJECT
@@ -46,7 +46,8 @@ def schema_extensions() -> Sequence[Any]:
 
 @hookimpl
 def subject_access() -> SubjectAccess:
-    return SubjectAccess(served=record_subject_access)  # every subject served goes to the query record
+    # Every subject served goes to the query record, those remote subgraphs hand out too.
+    return SubjectAccess(served=record_subject_access, served_remotely=record_remote_access)
 
 
 @hookimpl

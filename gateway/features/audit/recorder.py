@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -45,6 +45,10 @@ class QueryRecorder:
 
     def __bool__(self) -> bool:
         return bool(self._groups)
+
+    def all_refused(self) -> bool:
+        """Every subject noted was refused: nothing was handed out."""
+        return not self._viewed
 
     def add(self, subject_ids: Iterable[int], field_groups: Iterable[str], refused: str | None = None) -> None:
         """Note subjects handed out, or (``refused`` = the reason) refused; handed out anywhere wins."""
@@ -143,6 +147,29 @@ def request_purpose(request: Any) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_PURPOSE]
 
 
+async def record_remote_access(context: Any, accesses: Sequence[tuple[int, tuple[str, ...]]], operation: str) -> None:
+    """Append at once the subjects remote subgraphs handed out (gateway.federation.serving.subjects), each
+    with its fields as ``field@subgraph``: the same recorder and the same append as a local operation's.
+    Raises when the append fails (the federated gateway then withholds the response)."""
+    if context.principal.role is Role.PUBLIC or not accesses:
+        return
+    recorder = QueryRecorder()
+    for subject_id, fields in accesses:
+        recorder.add([subject_id], fields)
+    await _append(context, recorder, operation)
+
+
+async def _append(context: Any, recorder: QueryRecorder, operation: str) -> list[Access]:
+    accesses = recorder.accesses(
+        context.principal,
+        purpose=request_purpose(context.request),
+        request_id=context.request_id,
+        operation_hash=hashlib.sha256(operation.encode()).hexdigest(),
+    )
+    await timed_query_record_append(append(context.engine, accesses, chain_key(context.settings.secret_key)))
+    return accesses
+
+
 class QueryRecordExtension(SchemaExtension):
     """Appends the accesses a request collected, after its operation, in one transaction.
 
@@ -161,16 +188,10 @@ class QueryRecordExtension(SchemaExtension):
         recorder = getattr(context, "extras", {}).get(RECORDER_KEY)
         if not recorder:
             return
-        accesses = recorder.accesses(
-            context.principal,
-            purpose=request_purpose(context.request),
-            request_id=context.request_id,
-            operation_hash=hashlib.sha256((self.execution_context.query or "").encode()).hexdigest(),
-        )
         try:
-            await timed_query_record_append(append(context.engine, accesses, chain_key(context.settings.secret_key)))
+            await _append(context, recorder, self.execution_context.query or "")
         except Exception as exc:  # any failure: nothing of this response may leave unrecorded
-            if all(access.outcome == DENIED for access in accesses):
+            if recorder.all_refused():
                 log.exception("request %s: refusals not written to the query record", context.request_id)
                 return
             log.exception("request %s: query record not written; response withheld", context.request_id)

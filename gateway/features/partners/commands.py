@@ -32,13 +32,16 @@ def set_partner_contract(
     cli: CommandLine, client_id: int, groups: str, database_url: str | None, plugins: str | None
 ) -> None:
     """``clients contract``: replace the partner's field groups with ``groups`` (comma-separated), each a
-    group the allow-listed plugins declare."""
+    group the allow-listed plugins declare, or ``subgraph_visibility`` declares for a remote field."""
     from gateway.db.engine import create_engine
     from gateway.features.partners.store import set_contract
     from gateway.kernel.errors import GatewayError
+    from gateway.policy.remote_fields import RemoteDeclarations
 
     settings = cli.settings(database_url, plugins)
-    known = cli.policies(settings).partner_groups()
+    # The plugins' groups, and those declared for remote subgraphs' fields (serve --supergraph).
+    remote = RemoteDeclarations.parse(settings.subgraph_visibility).partner_groups()
+    known = {*cli.policies(settings).partner_groups(), *remote}
 
     async def run() -> Any:
         engine = create_engine(settings.database_url)

@@ -109,6 +109,12 @@ async def _allowed(context: Any, group: str, source: Any, subject_id: int | None
     return False
 
 
+async def remote_field_allowed(context: Any, group: str, subject_id: int | None) -> bool:
+    """A remote field of ``group`` about a subject (gateway.federation.serving.subjects): the same rule
+    as the plugins' own fields, decided from the subject's id (no local object to read a division from)."""
+    return await _allowed(context, group, None, subject_id)
+
+
 def check_partner_fields(schema: Any, policies: Policies) -> None:
     """At start: every partner-grantable field must be nullable (a refused one reads null and the rest
     stands) and about a subject (on a type with ``subject_id``, or on ``CreditSubject``)."""

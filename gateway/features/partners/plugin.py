@@ -14,7 +14,13 @@ from gateway.features.partners.access import PartnerAccess, admit_subjects
 from gateway.features.partners.commands import add_partner_commands
 from gateway.features.partners.field_notes import describe_partner_fields
 from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_POLICIES, PARTNER_QUERY_FIELDS
-from gateway.features.partners.guard import GUARDED_ROLES, FieldGroups, PartnerFieldGuard, check_partner_fields
+from gateway.features.partners.guard import (
+    GUARDED_ROLES,
+    FieldGroups,
+    PartnerFieldGuard,
+    check_partner_fields,
+    remote_field_allowed,
+)
 from gateway.features.partners.store import GRANTEE_ROLES
 from gateway.hooks.contributions import MutationField, QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
@@ -58,7 +64,7 @@ def _authorized_only(info: Any, query: Any, table: Any) -> Any:
 
 @hookimpl
 def subject_access() -> SubjectAccess:
-    return SubjectAccess(admit=admit_subjects, narrow_search=_authorized_only)
+    return SubjectAccess(admit=admit_subjects, narrow_search=_authorized_only, field_allowed=remote_field_allowed)
 
 
 @hookimpl
