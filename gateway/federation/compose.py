@@ -104,9 +104,10 @@ def read_supergraph_text(location: str, timeout: float = 30.0) -> str:
                     chunks.append(chunk)
                     if sum(map(len, chunks)) > MAX_SUPERGRAPH_BYTES:
                         raise SupergraphError(too_large)
-        except httpx.HTTPError as exc:
+                # Decoded here, in the try: a body that is not UTF-8 is a refused supergraph, not a crash.
+                return b"".join(chunks).decode("utf-8")
+        except (httpx.HTTPError, UnicodeDecodeError) as exc:
             raise SupergraphError(f"cannot fetch the supergraph from {location}: {exc}") from exc
-        return b"".join(chunks).decode()
     path = Path(location)
     try:
         if path.stat().st_size > MAX_SUPERGRAPH_BYTES:

@@ -109,7 +109,8 @@ class QueryPlan:
 
 def node_to_json(node: PlanNode) -> dict[str, Any]:
     if isinstance(node, Fetch):
-        out: dict[str, Any] = {"kind": "Fetch", "id": node.id, "serviceName": node.subgraph, "operation": node.operation}
+        out: dict[str, Any] = {"kind": "Fetch", "id": node.id, "serviceName": node.subgraph}
+        out["operation"] = node.operation
         if node.variable_usages:
             out["variableUsages"] = list(node.variable_usages)
         if node.requires is not None:
@@ -117,7 +118,8 @@ def node_to_json(node: PlanNode) -> dict[str, Any]:
         if node.input_rewrites:
             out["inputRewrites"] = [{"path": list(r.path), "setValueTo": r.set_value_to} for r in node.input_rewrites]
         if node.output_rewrites:
-            out["outputRewrites"] = [{"path": list(r.path), "renameKeyTo": r.rename_key_to} for r in node.output_rewrites]
+            renames = node.output_rewrites
+            out["outputRewrites"] = [{"path": list(r.path), "renameKeyTo": r.rename_key_to} for r in renames]
         return out
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": list(node.path), "node": node_to_json(node.node)}

@@ -172,6 +172,16 @@ MAX_PLAN_FETCHES = 200
 # fetch was for: a few such errors over thousands of objects would multiply into millions of entries.
 # A thousand is far more than a client reads; past it, one error says that more were left out.
 MAX_ERRORS_PER_FETCH = 1_000
+# Elements of a subgraph error's path the gateway follows. A path that can point into a client's
+# response has one element per field (at most MAX_NESTING deep) and one per list level around it;
+# four per field leaves room for lists of lists of lists. A longer path points at nothing the client
+# asked for, and following it costs memory and time the subgraph chooses: the error is kept without it.
+MAX_ERROR_PATH_ELEMENTS = 4 * MAX_NESTING
+# Nesting of lists and objects a subgraph may answer in one custom scalar's value (JSON and the like),
+# and a client may send in its variables. The response or request holds it under the operation's own
+# depth, and JSON encoders stop at 255 levels (orjson): past that the whole response would fail. Real
+# JSON values (settings, documents) nest a handful of levels; 32 leaves room and keeps the total low.
+MAX_SCALAR_NESTING = 32
 # Merged operations (a wave's fetches to one subgraph as one request) kept, least recently used dropped.
 # Each comes from a cached plan's wave, so as many as the plans kept covers steady traffic.
 MAX_MERGED_OPERATIONS = 1_000

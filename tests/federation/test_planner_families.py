@@ -106,6 +106,40 @@ OUTLINES = {
     ): "Seq[files, attachments.@:docs]",
     ("type_conflicts", "the String size through the entity subgraph's own root field"): "docs",
     ("type_conflicts", "a field nullable in one subgraph and non-null in the other"): "Seq[files, item:docs]",
+    (
+        "aliased_error_paths",
+        "an error under a field aliased after another field of the entity is at the client's key",
+    ): "Seq[shop, orders.@.buyer:people]",
+    (
+        "aliased_error_paths",
+        "the same with the entity's own key asked too, under another alias",
+    ): "Seq[shop, orders.@.buyer:people]",
+    ("aliased_error_paths", "without an alias the path is the client's as it is"): "Seq[shop, orders.@.buyer:people]",
+    (
+        "field_shapes",
+        "fragments on every member of the union, sent to the subgraph where the field is one member",
+    ): "catalog",
+    ("field_shapes", "a member the subgraph's field can never be, only"): "catalog",
+    (
+        "field_shapes",
+        "a required field with arguments, asked by the client with other arguments",
+    ): "Seq[catalog, posts.@:store]",
+    ("field_shapes", "the same, the client's field first and through a variable"): "Seq[catalog, posts.@:store]",
+    ("field_shapes", "an object of a type the API schema hides is null, with an error not naming it"): "catalog",
+    ("field_shapes", "the same inside a fragment on the visible member"): "catalog",
+    (
+        "field_shapes",
+        "a value type's field from the subgraph where it is an entity, by a key another subgraph gives",
+    ): "Seq[catalog, posts.@:store, posts.@.category:labels]",
+    ("field_shapes", "the same with the key asked too"): "Seq[catalog, posts.@:store, posts.@.category:labels]",
+    (
+        "field_shapes",
+        "one field required with two sets of arguments by two fields of one fetch",
+    ): "Seq[catalog, Par[posts.@:store, posts.@:store]]",
+    (
+        "parent_fragments",
+        "a field of the objects under both parents' type conditions, from a third subgraph",
+    ): "Seq[shelf, items.@:notes, Par[items.@.notes.@.item:shelf, items.@.notes.@.item:labels]]",
 }
 
 CASES = [(family, case) for family in family_names() for case in load_cases(family)]

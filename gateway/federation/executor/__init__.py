@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
+from graphql import DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
+from gateway.federation.executor.errors import TrustedError
 from gateway.federation.executor.run import PlanRun
 from gateway.federation.executor.shape import Shaper
 from gateway.federation.executor.transport import HttpTransport
@@ -37,12 +38,14 @@ async def execute_plan(
     variables: dict[str, Any],
     transport: SubgraphTransport,
     mask_error: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    audience_schema: GraphQLSchema | None = None,
 ) -> dict[str, Any]:
     """``{"data": ..., "errors": [...]}`` (``errors`` only when there are some).
 
     ``document`` must be valid against ``supergraph.api_schema`` (the serving layer validated it).
     ``mask_error`` sees every error of the response, the subgraphs' ones with
-    ``extensions.serviceName``, and returns what the client may see of it."""
+    ``extensions.serviceName``, and returns what the client may see of it. ``audience_schema`` (the
+    caller's schema, default the API schema) bounds the types of the objects the response may hold."""
     operation = _operation(document, operation_name)
     if operation is None:
         message = f"Unknown operation named {operation_name!r}." if operation_name else "Must provide operation name."
@@ -62,7 +65,7 @@ async def execute_plan(
     if plan.node is not None:
         await run.run(plan.node)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    shaper = Shaper(schema, fragments, values, run.errors)
+    shaper = Shaper(schema, fragments, values, run.errors, visible=audience_schema)
     data = shaper.shape_root(root_type, operation.selection_set, run.data)
     return _finish(data, run.errors, mask_error)
 
@@ -76,7 +79,7 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
 
 def _request_error(message: str, code: str) -> dict[str, Any]:
     """An error before any fetch ran: the response has no data (the spec's request error)."""
-    return {"message": message, "extensions": {"code": code}}
+    return TrustedError(message=message, extensions={"code": code})
 
 
 def _jsonable(value: Any) -> Any:

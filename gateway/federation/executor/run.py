@@ -10,7 +10,7 @@ makes those fields null (bubbling where they are non-null) and the rest of the r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +80,7 @@ class PlanRun:
         runs = [self.run(child) for child in others]
         for group in by_subgraph.values():
             runs.append(self._fetch(*group[0]) if len(group) == 1 else self._merged(group))
-        await asyncio.gather(*runs)
+        await _together(runs)
 
     async def _fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
         request = self._prepare(fetch, path)
@@ -104,7 +104,7 @@ class PlanRun:
         requests = [r for r in (self._prepare(fetch, path) for fetch, path in group) if r is not None]
         merged = merge(tuple((r.fetch.operation, r.batch is not None) for r in requests)) if len(requests) > 1 else None
         if merged is None:
-            await asyncio.gather(*(self._send_alone(request) for request in requests))
+            await _together([self._send_alone(request) for request in requests])
             return
         subgraph = requests[0].fetch.subgraph
         variables = merged.variables([request.variables for request in requests])
@@ -113,6 +113,12 @@ class PlanRun:
         except SubgraphUnavailable as failed:
             for request in requests:
                 self._failed(request, str(failed), failed.code)
+            return
+        if answer.get("data") is None and answer.get("errors"):
+            # One part's error nulled the whole answer (a non-null root field such as _entities): which
+            # part failed cannot be told, and the others would read "no entities". They are queries, so
+            # each is sent again alone: only the failing one fails.
+            await _together([self._send_alone(request) for request in requests])
             return
         for request, own in zip(requests, merged.split(answer), strict=True):
             self._take(request, own)
@@ -279,6 +285,24 @@ class PlanRun:
             self.errors.append(error)
             count += 1
         self._reported[id(fetch)] = count
+
+
+async def _together(runs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``runs`` concurrently. The first to raise (an unexpected failure: a subgraph's own failures
+    are errors in the response) cancels the others, which are awaited, and its exception is raised as
+    it is (not in an ExceptionGroup, as TaskGroup would: the server maps some, an outage to its 503):
+    no fetch keeps running for a request that has ended."""
+    if len(runs) == 1:
+        await runs[0]
+        return
+    tasks = [asyncio.ensure_future(run) for run in runs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
 
 
 def _direct_fetch(node: PlanNode) -> tuple[Fetch, tuple[str, ...]] | None:

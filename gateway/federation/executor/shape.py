@@ -7,7 +7,9 @@ order, with aliases, fragments and type conditions applied (the runtime type rea
 spec's value completion does: a null (or missing) non-null field makes its parent null, up to the
 nearest nullable position, with an error at the field's path unless an error already explains it
 (one at the path, above it or below it). Enum values the API schema lacks (@inaccessible ones a
-subgraph returned) are errors too; other leaf values are passed as given.
+subgraph returned) are errors too, and so are scalar values of the wrong kind or nested too deep
+(:mod:`.leaves`). An object of a type the audience's schema lacks, or the API schema (@inaccessible), is
+never shown: its position is null.
 """
 
 from __future__ import annotations
@@ -26,23 +28,29 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
     SelectionSetNode,
     VariableNode,
-    is_abstract_type,
-    is_leaf_type,
 )
 
 from gateway.federation.executor.errors import Path, error_entry
-from gateway.kernel.errors import SUBGRAPH_INVALID_VALUE
+from gateway.federation.executor.leaves import fast_types, valid_leaf
+from gateway.kernel.errors import LIMIT_EXCEEDED, SUBGRAPH_INVALID_VALUE
+from gateway.kernel.limits import MAX_ERRORS_PER_FETCH
 
 _BUBBLE = object()  # "this position is null and must not be": its parent becomes null
+_HIDDEN = object()  # "an object of a type the audience's schema lacks": null, with an error
+_AT = object()  # in the errors' trie: an error's path ends here
 Shaped = GraphQLObjectType | GraphQLInterfaceType  # a runtime type (an interface when the answer named none)
 # One collected field of an object: response key, field name, its definition (None: not of this type),
-# and the selection sets its value is shaped with.
-_Entry = tuple[str, str, Any, tuple[SelectionSetNode, ...]]
+# the selection sets its value is shaped with, and whether it is a scalar (not an enum) field: None if
+# not, else whether it is non-null and the Python types its values are valid as (leaves.fast_types). Such
+# a value is passed as given, so most fields of an answer skip value completion (and building their
+# path, needed only for an error); any other goes through it, and is checked there (leaves.valid_leaf).
+_Entry = tuple[str, str, Any, tuple[SelectionSetNode, ...], tuple[bool, frozenset[type]] | None]
 
 
 class Shaper:
@@ -52,16 +60,27 @@ class Shaper:
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: dict[str, Any],
         errors: list[dict[str, Any]],
+        *,
+        visible: GraphQLSchema | None = None,
     ) -> None:
         self.schema = schema
+        # The audience's schema: an object of a type missing from it is never shown to this client, even
+        # through an interface or union it does see (the fields come from ``schema``, which also holds the
+        # fields the gateway added to the client's operation).
+        self.visible = visible if visible is not None else schema
         self.fragments = fragments
         self.variables = variables
         self.errors = errors
-        self._error_paths: set[Path] = set()
+        # The errors' paths as a trie (element -> subtree; _AT marks a path that ends there): whether an
+        # error is at, above or below a path costs that path's length, and each error its own (a set
+        # of every prefix cost the square of a path's length: a subgraph chooses its errors' paths).
+        self._error_tree: dict[Any, Any] = {}
+        self._own_errors = 0  # the shaper's errors, capped as a fetch's are (MAX_ERRORS_PER_FETCH)
         # Fields collected per (runtime type, selection sets): every element of a list of objects has the
-        # same ones (variables are fixed for the request, so @skip/@include are too).
-        self._entries: dict[tuple[str, tuple[int, ...]], list[_Entry]] = {}
-        self._error_prefixes: set[Path] = set()
+        # same ones (variables are fixed for the request, so @skip/@include are too). Keyed by the id of
+        # the selection sets' tuple, which is kept with the entry (the tuples are the entries' own, so one
+        # list's elements all pass the same one); the identity check guards against a reused id.
+        self._entries: dict[tuple[str, int], tuple[tuple[SelectionSetNode, ...], list[_Entry]]] = {}
         for error in errors:
             self._note(error)
 
@@ -76,14 +95,33 @@ class Shaper:
     def _note(self, error: dict[str, Any]) -> None:
         path = error.get("path")
         if isinstance(path, list):
-            key = tuple(path)
-            self._error_paths.add(key)
-            self._error_prefixes.update(key[:n] for n in range(len(key) + 1))
+            node = self._error_tree
+            for element in path:
+                if _AT in node:
+                    return  # an error above explains everything below it already
+                node = node.setdefault(element, {})
+            node[_AT] = True
 
     def _explained(self, path: Path) -> bool:
-        return path in self._error_prefixes or any(path[:n] in self._error_paths for n in range(len(path)))
+        """Whether an error is at ``path``, above it or below it."""
+        node = self._error_tree
+        for element in path:
+            if _AT in node:
+                return True
+            node = node.get(element)
+            if node is None:
+                return False
+        return True
 
     def _error(self, message: str, path: Path) -> None:
+        self._own_errors += 1
+        if self._own_errors > MAX_ERRORS_PER_FETCH:
+            if self._own_errors == MAX_ERRORS_PER_FETCH + 1:
+                left_out = (
+                    f"more invalid values of the subgraphs' answers were left out (at most {MAX_ERRORS_PER_FETCH})"
+                )
+                self.errors.append(error_entry(left_out, LIMIT_EXCEEDED))
+            return
         error = error_entry(message, SUBGRAPH_INVALID_VALUE, path)
         self.errors.append(error)
         self._note(error)
@@ -94,7 +132,16 @@ class Shaper:
         self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...], value: dict[str, Any], path: Path
     ) -> Any:
         out: dict[str, Any] = {}
-        for key, name, definition, sets in self._fields(runtime, selection_sets):
+        for key, name, definition, sets, scalar in self._fields(runtime, selection_sets):
+            if scalar is not None:
+                raw = value.get(key)
+                if raw is None:
+                    if not scalar[0]:
+                        out[key] = None
+                        continue
+                elif type(raw) in scalar[1]:
+                    out[key] = raw
+                    continue
             at = (*path, key)
             if name == "__typename":
                 if isinstance(runtime, GraphQLObjectType):
@@ -131,8 +178,11 @@ class Shaper:
     ) -> Any:
         if raw is None:
             return None
-        if is_leaf_type(type_) and not isinstance(type_, GraphQLEnumType):
-            return raw  # the commonest case first
+        if isinstance(type_, GraphQLScalarType):  # the commonest case first
+            if valid_leaf(type_, raw):
+                return raw
+            self._error(f"{type_.name} cannot represent the value a subgraph answered for {parent}.{name}", path)
+            return None
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
                 self._error(f"a subgraph answered a non-list for the list field {parent}.{name}", path)
@@ -153,32 +203,48 @@ class Shaper:
             self._error(f"a subgraph answered a non-object for the field {parent}.{name}", path)
             return None
         runtime = self._runtime_type(type_, raw)
+        if runtime is _HIDDEN:
+            # Not named: the type's name is as much the audience's secret as its fields.
+            self._error("a subgraph answered an object of a type this client cannot see", path)
+            return None
         if runtime is None:
-            self._error(f"the type {raw.get('__typename')!r} is not one of {type_.name}'s", path)  # type: ignore[union-attr]
+            typename = raw.get("__typename")
+            if isinstance(typename, str) and self.schema.get_type(typename) is None:
+                # A type the API schema lacks (@inaccessible, or none at all): null, and not named.
+                self._error("a subgraph answered an object of a type this schema does not have", path)
+                return None
+            self._error(f"the type {typename!r} is not one of {type_.name}'s", path)  # type: ignore[union-attr]
             return None
         return self._object(runtime, sets, raw, path)
 
-    def _runtime_type(self, declared: Any, raw: dict[str, Any]) -> Shaped | None:
-        if not is_abstract_type(declared):
+    def _runtime_type(self, declared: Any, raw: dict[str, Any]) -> Any:
+        """The object's type, or None (not one of the declared type's), or _HIDDEN (not the audience's)."""
+        if not isinstance(declared, GraphQLInterfaceType | GraphQLUnionType):
             return declared
-        named = self.schema.get_type(raw.get("__typename") or "")
+        typename = raw.get("__typename")
+        named = self.schema.get_type(typename or "")
         if isinstance(named, GraphQLObjectType) and self.schema.is_sub_type(declared, named):
+            if self.visible is not self.schema and self.visible.get_type(named.name) is None:
+                return _HIDDEN
             return named
+        if isinstance(typename, str) and named is None:
+            return None  # a type the API schema hides (@inaccessible): the object cannot be shown
         # No concrete type in the answer (an @interfaceObject's own fields only): the interface's fields
         # can still be shaped; a union's cannot.
         return declared if isinstance(declared, GraphQLInterfaceType) else None
 
     def _fields(self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Entry]:
-        memo = (runtime.name, tuple(id(selection_set) for selection_set in selection_sets))
-        entries = self._entries.get(memo)
-        if entries is None:
-            entries = []
-            for key, nodes in self._collect(runtime, selection_sets).items():
-                name = nodes[0].name.value
-                definition = None if name == "__typename" else runtime.fields.get(name)
-                sets = tuple(node.selection_set for node in nodes if node.selection_set is not None)
-                entries.append((key, name, definition, sets))
-            self._entries[memo] = entries
+        memo = (runtime.name, id(selection_sets))
+        known = self._entries.get(memo)
+        if known is not None and known[0] is selection_sets:
+            return known[1]
+        entries: list[_Entry] = []
+        for key, nodes in self._collect(runtime, selection_sets).items():
+            name = nodes[0].name.value
+            definition = None if name == "__typename" else runtime.fields.get(name)
+            sets = tuple(node.selection_set for node in nodes if node.selection_set is not None)
+            entries.append((key, name, definition, sets, _scalar(definition)))
+        self._entries[memo] = (selection_sets, entries)
         return entries
 
     def _collect(self, runtime: Shaped, selection_sets: tuple[SelectionSetNode, ...]) -> dict[str, list[FieldNode]]:
@@ -233,3 +299,14 @@ class Shaper:
             if (name == "skip") == (value is True):
                 return False
         return True
+
+
+def _scalar(definition: Any) -> tuple[bool, frozenset[type]] | None:
+    """For a field entry: None unless its type is a scalar (not an enum, not a list), else whether it is
+    non-null and the Python types of its values valid as they are (leaves.fast_types)."""
+    if definition is None:
+        return None
+    type_ = definition.type
+    non_null = isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if non_null else type_
+    return (non_null, fast_types(named)) if isinstance(named, GraphQLScalarType) else None

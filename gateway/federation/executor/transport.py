@@ -1,11 +1,11 @@
 """Reaching remote subgraphs over HTTP: :class:`HttpTransport`, the executor's
 :class:`~gateway.federation.query_plan.SubgraphTransport` for every subgraph that is not in process.
 
-One pooled ``httpx.AsyncClient`` (keep-alive connections reused across requests), per subgraph a
-timeout and a concurrency limit, a streamed body read that stops at the size cap, and retries for
-queries only. Anything that is not a GraphQL response becomes :class:`SubgraphUnavailable` with a
-stable code; the message names the subgraph and what went wrong, never the body (it may hold data the
-client must not see, or an attacker's text).
+Per subgraph a pool of keep-alive connections (:mod:`.http_pool`: httpx's own pool, without the
+client's per-request layers), a timeout and a concurrency limit, a streamed body read that stops at the
+size cap, and retries for queries only. Anything that is not a GraphQL response becomes
+:class:`SubgraphUnavailable` with a stable code; the message names the subgraph and what went wrong,
+never the body (it may hold data the client must not see, or an attacker's text).
 """
 
 from __future__ import annotations
@@ -14,12 +14,21 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import httpcore
 import httpx
 import orjson
 
+from gateway.federation.executor.http_pool import (
+    TRANSPORT_ERRORS,
+    Answer,
+    BadEncoding,
+    ResponseTooLarge,
+    SubgraphPool,
+)
 from gateway.federation.query_plan import OperationKind, SubgraphUnavailable
 from gateway.kernel.errors import (
     SUBGRAPH_BAD_RESPONSE,
+    SUBGRAPH_REQUEST_UNSERIALISABLE,
     SUBGRAPH_RESPONSE_TOO_LARGE,
     SUBGRAPH_TIMEOUT,
     SUBGRAPH_UNAVAILABLE,
@@ -28,6 +37,15 @@ from gateway.kernel.limits import MAX_SUBGRAPH_RESPONSE_BYTES
 
 DEFAULT_TIMEOUT_S = 10.0
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
+# The names httpx gave these errors, which the messages said before the pool was used directly.
+_HTTPX_NAMES = {
+    httpcore.ConnectError: "ConnectError",
+    httpcore.ReadError: "ReadError",
+    httpcore.WriteError: "WriteError",
+    httpcore.RemoteProtocolError: "RemoteProtocolError",
+    httpcore.LocalProtocolError: "LocalProtocolError",
+    httpcore.UnsupportedProtocol: "UnsupportedProtocol",
+}
 
 
 class HttpTransport:
@@ -57,22 +75,38 @@ class HttpTransport:
         self._headers = {"content-type": "application/json", "accept": _ACCEPT, **(headers or {})}
         self.retries = retries
         self.max_response_bytes = max_response_bytes
+        self._max_concurrency = max_concurrency
+        # Made on first use: a bad URL fails its subgraph's fetches, not the transport (as with httpx).
+        self._pools: dict[str, SubgraphPool] = {}
         # trust_env=False: subgraph URLs are the operator's own services, reached directly; an HTTP_PROXY
-        # of the environment must not silently route every fetch (and its data) through a proxy.
-        self._client = httpx.AsyncClient(
-            trust_env=False,
-            limits=httpx.Limits(
-                max_connections=max_concurrency * max(1, len(self.urls)),
-                max_keepalive_connections=max_concurrency * max(1, len(self.urls)),
-            ),
-            timeout=None,  # bounded per request by asyncio.timeout below: one deadline for the whole exchange
+        # of the environment must not silently route every fetch (and its data) through a proxy (no pool
+        # has a proxy). One TLS context for all pools, as httpx's client had, made when a URL needs it.
+        self._ssl_context = (
+            httpx.create_ssl_context(trust_env=False)
+            if any(u.startswith("https:") for u in self.urls.values())
+            else None
         )
 
     def timeout_for(self, subgraph: str) -> float:
         return self._timeouts.get(subgraph, self._timeouts.get("*", DEFAULT_TIMEOUT_S))
 
+    def outgoing_headers(self, subgraph: str) -> Mapping[str, str] | None:
+        """Headers for this fetch to ``subgraph`` besides the fixed ones (replacing those of the same name);
+        a subclass applies a propagation rule here."""
+        return None
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
+        self._pools.clear()
+
+    def _pool(self, subgraph: str, url: str) -> SubgraphPool:
+        pool = self._pools.get(subgraph)
+        if pool is None:
+            pool = self._pools[subgraph] = SubgraphPool(
+                url, max_connections=self._max_concurrency, headers=self._headers, ssl_context=self._ssl_context
+            )
+        return pool
 
     async def send(
         self, subgraph: str, operation: str, variables: dict[str, Any], *, operation_kind: OperationKind
@@ -80,7 +114,11 @@ class HttpTransport:
         url = self.urls.get(subgraph)
         if url is None:
             raise SubgraphUnavailable(subgraph, f"no URL is configured for subgraph {subgraph!r}")
-        body = orjson.dumps({"query": operation, "variables": variables})
+        try:
+            body = orjson.dumps({"query": operation, "variables": variables})
+        except (TypeError, orjson.JSONEncodeError) as exc:  # nested past 255 levels, or not JSON at all
+            message = f"the request to subgraph {subgraph!r} could not be written as JSON ({exc})"
+            raise SubgraphUnavailable(subgraph, message, SUBGRAPH_REQUEST_UNSERIALISABLE) from None
         attempts = 1 + (self.retries if operation_kind == "query" else 0)
         for attempt in range(1, attempts + 1):
             try:
@@ -92,35 +130,32 @@ class HttpTransport:
 
     async def _attempt(self, subgraph: str, url: str, body: bytes) -> dict[str, Any]:
         timeout = self.timeout_for(subgraph)
+        extra = self.outgoing_headers(subgraph)
         try:
-            async with (
-                asyncio.timeout(timeout),
-                self._slots[subgraph],
-                self._client.stream("POST", url, content=body, headers=self._headers) as response,
-            ):
-                raw = await self._read_capped(subgraph, response)
-                return _graphql_body(subgraph, response, raw)
-        except (TimeoutError, httpx.TimeoutException):
+            async with asyncio.timeout(timeout), self._slots[subgraph]:
+                answer = await self._pool(subgraph, url).post(
+                    body, extra.items() if extra else (), self.max_response_bytes
+                )
+        except TimeoutError:
             message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
             raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT)) from None
-        except httpx.TransportError as exc:
+        except TRANSPORT_ERRORS as exc:
             # Refused, reset, closed before the answer: worth another attempt (for a query).
-            message = f"subgraph {subgraph!r} is unreachable ({type(exc).__name__})"
+            if isinstance(exc, httpcore.TimeoutException):
+                message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
+                raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT)) from None
+            message = f"subgraph {subgraph!r} is unreachable ({_HTTPX_NAMES.get(type(exc), type(exc).__name__)})"
             raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_UNAVAILABLE)) from None
-
-    async def _read_capped(self, subgraph: str, response: httpx.Response) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_response_bytes:
-            raise _too_large(subgraph, self.max_response_bytes)
-        chunks: list[bytes] = []
-        size = 0
-        # aiter_bytes yields decoded bytes: the cap holds for what a compressed body expands to.
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise _too_large(subgraph, self.max_response_bytes)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        except ResponseTooLarge:
+            raise _too_large(subgraph, self.max_response_bytes) from None
+        except BadEncoding:
+            message = f"subgraph {subgraph!r} answered a body that does not decode as its content-encoding says"
+            raise SubgraphUnavailable(subgraph, message, SUBGRAPH_BAD_RESPONSE) from None
+        except (httpx.HTTPError, httpcore.ConnectionNotAvailable) as exc:
+            # Any other failure of the HTTP layer is this subgraph's bad answer, never the request's 500.
+            message = f"subgraph {subgraph!r} gave no usable answer ({type(exc).__name__})"
+            raise SubgraphUnavailable(subgraph, message, SUBGRAPH_BAD_RESPONSE) from None
+        return _graphql_body(subgraph, answer)
 
 
 class _Transient(Exception):
@@ -139,16 +174,16 @@ def _too_large(subgraph: str, cap: int) -> SubgraphUnavailable:
     )
 
 
-def _graphql_body(subgraph: str, response: httpx.Response, raw: bytes) -> dict[str, Any]:
+def _graphql_body(subgraph: str, answer: Answer) -> dict[str, Any]:
     """The parsed GraphQL response, whatever the status (a 4xx/5xx may carry GraphQL errors), or raise."""
-    status = response.status_code
+    status = answer.status
     try:
-        parsed = orjson.loads(raw)
+        parsed = orjson.loads(answer.body)
     except orjson.JSONDecodeError:
         parsed = None
     if isinstance(parsed, dict) and ("data" in parsed or "errors" in parsed) and _well_formed(parsed):
         return parsed
-    content_type = response.headers.get("content-type", "none").split(";")[0].strip() or "none"
+    content_type = (answer.content_type or "none").split(";")[0].strip() or "none"
     if status >= 500:
         raise SubgraphUnavailable(
             subgraph, f"subgraph {subgraph!r} failed: HTTP {status} ({content_type}) without a GraphQL response"

@@ -91,7 +91,8 @@ class MergedOperation:
                     response["errors"].append(raw)
                 continue
             assert isinstance(path, list) and isinstance(first, str)
-            out[index]["errors"].append({**raw, "path": [self.parts[index].keys[first], *path[1:]]})
+            # type(raw): an in-process subgraph's error stays marked as such (errors.TrustedError).
+            out[index]["errors"].append(type(raw)({**raw, "path": [self.parts[index].keys[first], *path[1:]]}))
         return out
 
 

@@ -1,4 +1,7 @@
-"""Plans kept per supergraph: a bounded LRU keyed by the document's text and the operation's name.
+"""Plans kept per supergraph: a bounded LRU keyed by the normalised operation (the document printed
+back, so that whitespace, commas and comments do not count) and the operation's name. The printing is
+done once per document text (a second bounded map, text -> printed): copies of an operation that
+differ only in layout share one plan and cannot evict the hot plans.
 
 A plan depends only on the supergraph and the operation (never on variables or the caller), so one
 cache serves every request; a new supergraph gets a new cache. Planning errors are not cached: they
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from graphql import DocumentNode
+from graphql import DocumentNode, print_ast
 
 from gateway.federation.model import Supergraph
 from gateway.federation.planner.operation import plan_operation
@@ -24,10 +27,12 @@ class PlanCache:
         self.supergraph = supergraph
         self.size = size
         self._plans: OrderedDict[tuple[str, str | None], QueryPlan] = OrderedDict()
+        self._printed: OrderedDict[str, str] = OrderedDict()  # document text -> the document printed
         self._lock = Lock()
 
     def plan(self, document_text: str, document: DocumentNode, operation_name: str | None) -> QueryPlan:
-        key = (document_text, operation_name)
+        """``document_text`` names ``document`` (the same text, the same document, for this cache)."""
+        key = (self._normalised(document_text, document), operation_name)
         with self._lock:
             cached = self._plans.get(key)
             if cached is not None:
@@ -40,6 +45,19 @@ class PlanCache:
             while len(self._plans) > self.size:
                 self._plans.popitem(last=False)
         return planned
+
+    def _normalised(self, document_text: str, document: DocumentNode) -> str:
+        with self._lock:
+            printed = self._printed.get(document_text)
+            if printed is not None:
+                self._printed.move_to_end(document_text)
+                return printed
+        printed = print_ast(document)
+        with self._lock:
+            self._printed[document_text] = printed
+            while len(self._printed) > self.size:
+                self._printed.popitem(last=False)
+        return printed
 
     def __len__(self) -> int:
         return len(self._plans)

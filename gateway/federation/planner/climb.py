@@ -25,6 +25,7 @@ from graphql import (
 from gateway.federation.planner.errors import PlanningError
 from gateway.federation.planner.field_sets import printable
 from gateway.federation.planner.groups import FetchGroup
+from gateway.federation.planner.routes import find_route
 from gateway.federation.planner.views import View
 
 if TYPE_CHECKING:
@@ -34,6 +35,24 @@ if TYPE_CHECKING:
 def climb(
     walker: Walker, view: View, path: tuple[str, ...], node: FieldNode, conditions: tuple[DirectiveNode, ...]
 ) -> set[FetchGroup]:
+    # First a subgraph that resolves the chain and the field; failing that, one that resolves the
+    # chain and has a key of the objects there leading to a subgraph that resolves the field (the
+    # value type is an entity elsewhere: ``category { id }`` from one subgraph, then ``name`` by key).
+    for by_key in (False, True):
+        found = _climb(walker, view, path, node, conditions, by_key)
+        if found is not None:
+            return found
+    raise PlanningError(f"no subgraph can resolve {view.type_name}.{node.name.value} at {printable(path)}")
+
+
+def _climb(
+    walker: Walker,
+    view: View,
+    path: tuple[str, ...],
+    node: FieldNode,
+    conditions: tuple[DirectiveNode, ...],
+    by_key: bool,
+) -> set[FetchGroup] | None:
     chain: list[FieldNode] = []
     current = view
     while current.parent is not None and current.via is not None:
@@ -41,13 +60,13 @@ def climb(
         parent = current.parent
 
         def serves(subgraph: str, seen_as: str, fields: tuple[FieldNode, ...] = tuple(chain)) -> bool:
-            return _resolves_chain(walker, subgraph, seen_as, fields, view.type_name, node.name.value)
+            return _resolves_chain(walker, subgraph, seen_as, fields, view.type_name, node.name.value, by_key)
 
         target = _root_target(walker, parent, serves) or walker.move(parent, parent.path, serves, set())
         if target is not None:
             return _descend(walker, target, chain, view, path, node, conditions)
         current = parent
-    raise PlanningError(f"no subgraph can resolve {view.type_name}.{node.name.value} at {printable(path)}")
+    return None
 
 
 def _root_target(walker: Walker, parent: View, serves: Callable[[str, str], bool]) -> View | None:
@@ -63,7 +82,7 @@ def _root_target(walker: Walker, parent: View, serves: Callable[[str, str], bool
 
 
 def _resolves_chain(
-    walker: Walker, subgraph: str, seen_as: str, chain: tuple[FieldNode, ...], concrete: str, name: str
+    walker: Walker, subgraph: str, seen_as: str, chain: tuple[FieldNode, ...], concrete: str, name: str, by_key: bool
 ) -> bool:
     type_name = seen_as
     for via in chain:
@@ -74,7 +93,12 @@ def _resolves_chain(
         type_name = get_named_type(walker.schema.type_map[type_name].fields[via.name.value].type).name  # type: ignore[union-attr]
     if concrete != type_name and concrete not in walker.known_possible_types(subgraph, type_name):
         return False
-    return walker.resolves(subgraph, concrete, name)
+    if walker.resolves(subgraph, concrete, name):
+        return True
+    if not by_key:
+        return False
+    goal = lambda target, entity: walker.resolves(target, entity, name)  # noqa: E731
+    return find_route(walker.supergraph, [(subgraph, concrete)], concrete, goal) is not None
 
 
 def _descend(

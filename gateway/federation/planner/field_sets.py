@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from graphql import (
     DirectiveNode,
     DocumentNode,
@@ -18,7 +20,7 @@ from graphql import (
 )
 
 from gateway.federation.model import Supergraph
-from gateway.federation.planner.selection import Selections
+from gateway.federation.planner.selection import FieldEntry, Selections, printed
 
 _CONDITIONS = frozenset({"include", "skip"})
 
@@ -70,9 +72,10 @@ def shadowed_names(document: DocumentNode) -> frozenset[str]:
 
 def unshadowed(selections: SelectionSetNode, shadowed: frozenset[str]) -> SelectionSetNode:
     """A key or @requires selection with every shadowed field aliased ``<name>__key`` (the
-    representation reads it from there: a ``requires`` alias names where the value is)."""
-    if not shadowed:
-        return selections
+    representation reads it from there: a ``requires`` alias names where the value is), and every
+    field with arguments aliased ``<name>__key_<digest of its arguments>``: the client (or another
+    @requires) may ask the same field with other arguments under its name, and one response key
+    cannot hold both answers (``comments(limit: 3)`` required, ``comments(limit: 1)`` asked)."""
     out: list[SelectionNode] = []
     for selection in selections.selections:
         if isinstance(selection, InlineFragmentNode):
@@ -80,10 +83,9 @@ def unshadowed(selections: SelectionSetNode, shadowed: frozenset[str]) -> Select
             out.append(InlineFragmentNode(type_condition=selection.type_condition, directives=(), selection_set=inner))
             continue
         assert isinstance(selection, FieldNode)
-        name = selection.name.value
         out.append(
             FieldNode(
-                alias=NameNode(value=f"{name}__key") if name in shadowed else selection.alias,
+                alias=_required_alias(selection, shadowed),
                 name=selection.name,
                 arguments=selection.arguments,
                 directives=(),
@@ -91,6 +93,30 @@ def unshadowed(selections: SelectionSetNode, shadowed: frozenset[str]) -> Select
             )
         )
     return SelectionSetNode(selections=tuple(out))
+
+
+def _required_alias(selection: FieldNode, shadowed: frozenset[str]) -> NameNode | None:
+    name = selection.name.value
+    if selection.arguments:
+        digest = hashlib.sha1(printed(tuple(selection.arguments)).encode(), usedforsecurity=False).hexdigest()
+        return NameNode(value=f"{name}__key_{digest[:8]}")
+    return NameNode(value=f"{name}__key") if name in shadowed else selection.alias
+
+
+def conflicting(requires: Selections, type_name: str, required: SelectionSetNode) -> bool:
+    """Does a fetch's representation of ``type_name`` already carry a required field of the same name
+    with other arguments (``price(currency: "USD")`` beside ``price(currency: "EUR")``)?"""
+    if not requires.has_fragment(type_name):
+        return False
+    representation = requires.fragment(type_name)
+    held = {(e.name, printed(e.arguments)) for e in representation.items.values() if isinstance(e, FieldEntry)}
+    names = {name for name, _ in held}
+    return any(
+        isinstance(selection, FieldNode)
+        and selection.name.value in names
+        and (selection.name.value, printed(tuple(selection.arguments or ()))) not in held
+        for selection in required.selections
+    )
 
 
 def alias_of(node: FieldNode) -> str | None:

@@ -21,6 +21,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionNode,
+    SelectionSetNode,
     VariableDefinitionNode,
 )
 
@@ -121,27 +122,49 @@ def _place_root_fields(walker: Walker, root_type: str, fields: list[RootField], 
 
 def _cheapest_root(walker: Walker, root_type: str, node: FieldNode, resolvers: list[str], served: Counter[str]) -> str:
     """Of the subgraphs serving a shareable root field: the one whose root fetch is already there or
-    costs the fewest fetches, then the one serving the most root fields of the operation."""
+    costs the fewest fetches; then the one leaving the fewest fields to entity fetches (they wait for
+    the root fetch, a second root fetch does not); then one already fetched, then the one serving the
+    most root fields of the operation."""
     order = list(walker.supergraph.subgraphs)
     chosen = {g.subgraph for g in walker.groups if not g.is_entity}
 
-    def cost(candidate: str) -> tuple[float, bool, int, int]:
-        fetches = _trial_fetches(walker, root_type, node, candidate) - (candidate in chosen)
-        return (fetches, candidate not in chosen, -served[candidate], order.index(candidate))
+    def cost(candidate: str) -> tuple[float, bool, int, int, int]:
+        fetches, later = _trial_fetches(walker, root_type, node, candidate)
+        return (
+            fetches - (candidate in chosen),
+            later,
+            candidate not in chosen,
+            -served[candidate],
+            order.index(candidate),
+        )
 
     return min(resolvers, key=cost)
 
 
-def _trial_fetches(walker: Walker, root_type: str, node: FieldNode, subgraph: str) -> float:
+def _trial_fetches(walker: Walker, root_type: str, node: FieldNode, subgraph: str) -> tuple[float, int]:
     """How many fetches the root field alone needs from ``subgraph`` (a shareable root field goes
-    where its whole selection costs the fewest fetches)."""
+    where its whole selection costs the fewest fetches), and how many fields its entity fetches
+    select: of two roots costing as many fetches, the one that answers more itself (with its
+    @provides, say) leaves less to the later fetches."""
     trial = Walker(walker.supergraph, walker.fragments, walker.shadowed)
     group = trial.root_group(subgraph)
     try:
         trial.plan_field(View(group, group.selections, group.selections, root_type, ()), (), node, ())
     except PlanningError:
-        return float("inf")
-    return sum(1 for g in trial.groups if not g.selections.is_empty())
+        return float("inf"), 0
+    fetched = [g for g in trial.groups if not g.selections.is_empty()]
+    return len(fetched), sum(_field_count(g.selections.to_ast()) for g in fetched if g.is_entity)
+
+
+def _field_count(selection_set: SelectionSetNode) -> int:
+    count = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode) and selection.name.value != "__typename":
+            count += 1
+        inner = getattr(selection, "selection_set", None)
+        if inner is not None:
+            count += _field_count(inner)
+    return count
 
 
 def _plan_mutation(

@@ -119,6 +119,22 @@ class PlanState:
 
     # --- types ----------------------------------------------------------------------------------
 
+    def declared_possible(self, view: View, subgraph: str, type_name: str) -> list[str]:
+        """The concrete types the subgraph may return here. A field the supergraph types as a union
+        may be one object type of it in this subgraph (``book: Book`` in one, ``book: Media`` in
+        another): a fragment on another member would then be refused by the subgraph's validation."""
+        possible = self.known_possible_types(subgraph, type_name)
+        parent, via = view.parent, view.via
+        if parent is None or via is None or parent.group is not view.group:
+            return possible
+        sfield = self.supergraph.types[parent.type_name].fields.get(via.name.value)
+        entry = sfield.in_subgraph(subgraph) if sfield else None
+        declared = entry.type.strip("[]!") if entry is not None and entry.type else None
+        named = self.schema.type_map.get(declared) if declared else None
+        if named is None or is_abstract_type(named):
+            return possible
+        return [name for name in possible if name == declared]
+
     def known_possible_types(self, subgraph: str, abstract: str) -> list[str]:
         stype = self.supergraph.types[abstract]
         possible = [t.name for t in self.schema.get_possible_types(self.schema.type_map[abstract])]  # type: ignore[arg-type]

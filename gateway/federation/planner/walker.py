@@ -36,6 +36,7 @@ from gateway.federation.planner.errors import PlanningError
 from gateway.federation.planner.field_sets import (
     alias_of,
     conditions_of,
+    conflicting,
     copy_field_set,
     list_depth,
     narrow,
@@ -74,7 +75,13 @@ class Walker(PlanState):
         # Abstract: one fragment per concrete type this subgraph may return here.
         view.base.add_field("__typename")
         touched = {view.group}
-        for concrete in self.known_possible_types(subgraph, type_name):
+        concretes = self.declared_possible(view, subgraph, type_name)
+        if not concretes and self.supergraph.types[type_name].kind == "interface":
+            # No implementation here (an entity interface whose types live elsewhere, or nowhere):
+            # the fields are planned on the interface itself, and one no route reaches is refused.
+            self.register(path, type_name, view)
+            return touched | self.plan_object(view, path, selections, conditions, interface_object=False)
+        for concrete in concretes:
             fragment = view.base.fragment(concrete)
             narrowed = View(
                 view.group,
@@ -150,6 +157,7 @@ class Walker(PlanState):
         for candidate in self.views_at(path, type_name):
             local = self.local_entry(candidate, name) if candidate is not view else None
             if local is not None:
+                self._feed(view, candidate)
                 return self.add_field(candidate, path, node, conditions, *local)
         # 3.: an entity fetch.
         requiring = self._only_with_requires(type_name, name)
@@ -160,15 +168,32 @@ class Walker(PlanState):
             return climb(self, view, path, node, conditions)
         return self.plan_selections(target, path, (node,), conditions) | {target.group}
 
+    def _feed(self, view: View, candidate: View) -> None:
+        """An entity fetch at this path made from another selection of the same group (the objects
+        under another type condition of a parent, flattened at the same path) needs this selection's
+        objects to carry its representation too, or they are left out of the fetch."""
+        group = candidate.group
+        if group is view.group or not group.is_entity or view.group not in group.deps:
+            return
+        if not group.requires.has_fragment(view.type_name):
+            return
+        view.base.add_field("__typename")
+        representation = group.requires.fragment(view.type_name).to_ast()
+        copy_field_set(self.supergraph, view.base, view.type_name, representation)
+
     def local_entry(self, view: View, name: str) -> tuple[FieldInSubgraph, SelectionSetNode | None] | None:
         """How the view's subgraph resolves the field without a fetch (and what it provides below)."""
         sfield = self.supergraph.types[view.type_name].fields.get(name)
         entry = sfield.in_subgraph(view.group.subgraph) if sfield else None
         if entry is None:
             return None
-        if entry.resolvable and entry.requires is None:
-            return entry, entry.provides.selections if entry.provides else None
         given = provided(view.provides, name)
+        if entry.resolvable and entry.requires is None:
+            # A parent's @provides reaches through fields the subgraph resolves anyway (``shelf``
+            # provides ``books { title }``: ``books`` is its own, ``title`` only provided).
+            if entry.provides:
+                return entry, entry.provides.selections
+            return entry, given.selection_set if given is not None else None
         if given is not None and not entry.used_overridden:
             return entry, given.selection_set
         return None
@@ -187,13 +212,13 @@ class Walker(PlanState):
         required = tuple(required_set.selections)
         io = is_interface_object(self.supergraph, view.group.subgraph, view.type_name)
         providers = self.plan_object(view, path, required, (), interface_object=io)
-        target = self.move(
-            view,
-            path,
-            lambda subgraph, seen_as: subgraph == entry.subgraph and seen_as == resolved_on,
-            providers,
-            at_least_one_hop=True,
+        goal: Callable[[str, str], bool] = lambda subgraph, seen_as: (  # noqa: E731
+            subgraph == entry.subgraph and seen_as == resolved_on
         )
+        target = self.move(view, path, goal, providers, at_least_one_hop=True)
+        if target is not None and conflicting(target.group.requires, view.type_name, required_set):
+            # One representation holds one value per field name: a fetch of its own for this one.
+            target = self.move(view, path, goal, providers | {target.group}, at_least_one_hop=True)
         if target is None:
             raise PlanningError(f"no key leads to {entry.subgraph} for {view.type_name}.{node.name.value}")
         target.group.deps |= providers - {target.group}
