@@ -130,6 +130,19 @@ class Measure:
         self.fields += other.fields
         self.introspection = self.introspection or other.introspection
 
+    def first_over(self, limits: Limits) -> tuple[str, int, int] | None:
+        """The first of depth, aliases, cost and fields over its limit: (name, maximum, measured), or None.
+        The local /graphql and the federated endpoint refuse with it, in the same words."""
+        for limit, maximum, actual in (
+            ("depth", limits.max_depth, self.depth),
+            ("aliases", limits.max_aliases, self.aliases),
+            ("cost", limits.max_cost, self.cost),
+            ("fields", limits.max_fields, self.fields),
+        ):
+            if actual > maximum:
+                return limit, maximum, actual
+        return None
+
 
 class _Walker:
     """One pass over the operations; each fragment is measured once (memoised) so that nested

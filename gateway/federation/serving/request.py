@@ -151,15 +151,11 @@ def _check_limits(
         raise Refused([_error(message, LIMIT_EXCEEDED, limit="nesting", maximum=exc.maximum)]) from None
     if measured.introspection and not may_introspect:
         raise Refused([_error("Introspection is disabled for this client", INTROSPECTION_DISABLED)])
-    for limit, maximum, actual in (
-        ("depth", limits.max_depth, measured.depth),
-        ("aliases", limits.max_aliases, measured.aliases),
-        ("cost", limits.max_cost, measured.cost),
-        ("fields", limits.max_fields, measured.fields),
-    ):
-        if actual > maximum:
-            message = f"This query's {limit} ({actual}) is over this client's limit of {maximum}"
-            raise Refused([_error(message, LIMIT_EXCEEDED, limit=limit, maximum=maximum, actual=actual)])
+    over = measured.first_over(limits)
+    if over is not None:
+        limit, maximum, actual = over
+        message = f"This query's {limit} ({actual}) is over this client's limit of {maximum}"
+        raise Refused([_error(message, LIMIT_EXCEEDED, limit=limit, maximum=maximum, actual=actual)])
     return measured.introspection
 
 

@@ -168,15 +168,9 @@ class AbuseLimits(SchemaExtension):
             ) from None
         if measured.introspection and not may_introspect(self._principal, self.development_mode):
             raise GatewayError("Introspection is disabled for this client", INTROSPECTION_DISABLED)
-        limits = self._limits
-        for limit, maximum, actual in (
-            ("depth", limits.max_depth, measured.depth),
-            ("aliases", limits.max_aliases, measured.aliases),
-            ("cost", limits.max_cost, measured.cost),
-            ("fields", limits.max_fields, measured.fields),
-        ):
-            if actual > maximum:
-                raise _too_complex(limit, maximum, actual)
+        over = measured.first_over(self._limits)
+        if over is not None:
+            raise _too_complex(*over)
 
 
 __all__ = ["INTROSPECTION_DISABLED", "AbuseLimits", "strip_suggestions"]
