@@ -102,9 +102,24 @@ class QueryPlan:
     # The subgraphs the plan may call, for the query record and extensions.queryPlan.
     subgraphs: frozenset[str] = field(default_factory=frozenset)
 
+    def fetches(self) -> list[Fetch]:
+        """Every fetch of the plan, in plan order (the query record, caps and tests count them)."""
+        return fetches_of(self.node)
+
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON for ``extensions.queryPlan`` (an admin's debugging aid; not a stable API)."""
         return {"kind": "QueryPlan", "node": None if self.node is None else node_to_json(self.node)}
+
+
+def fetches_of(node: PlanNode | None) -> list[Fetch]:
+    """The fetches under ``node``, in plan order."""
+    if node is None:
+        return []
+    if isinstance(node, Fetch):
+        return [node]
+    if isinstance(node, Flatten):
+        return [node.node]
+    return [fetch for child in node.nodes for fetch in fetches_of(child)]
 
 
 def node_to_json(node: PlanNode) -> dict[str, Any]:

@@ -11,17 +11,7 @@ from gateway.federation.query_plan import Fetch, Flatten, Parallel, PlanNode, Qu
 
 
 def fetches(plan: QueryPlan) -> list[Fetch]:
-    return _fetches(plan.node)
-
-
-def _fetches(node: PlanNode | None) -> list[Fetch]:
-    if node is None:
-        return []
-    if isinstance(node, Fetch):
-        return [node]
-    if isinstance(node, Flatten):
-        return [node.node]
-    return [fetch for child in node.nodes for fetch in _fetches(child)]
+    return plan.fetches()
 
 
 def outline(node: PlanNode | None) -> str:

@@ -31,7 +31,7 @@ from gateway.federation.planner.field_sets import shadowed_names
 from gateway.federation.planner.groups import groups_to_node
 from gateway.federation.planner.views import View
 from gateway.federation.planner.walker import Walker
-from gateway.federation.query_plan import Fetch, Flatten, OperationKind, PlanNode, QueryPlan, Sequence
+from gateway.federation.query_plan import OperationKind, PlanNode, QueryPlan, Sequence, fetches_of
 from gateway.kernel.limits import MAX_PLAN_FETCHES
 
 _CONDITIONS = frozenset({"include", "skip"})
@@ -58,7 +58,7 @@ def plan_operation(supergraph: Supergraph, document: DocumentNode, operation_nam
         walker = Walker(supergraph, fragments, shadowed)
         _place_root_fields(walker, root_type, fields, None)
         node, _ = groups_to_node(walker.groups, kind, variables, 1)
-    fetches = list(_fetches(node))
+    fetches = fetches_of(node)
     if len(fetches) > MAX_PLAN_FETCHES:
         raise PlanningError(f"the operation needs {len(fetches)} fetches; a plan may hold {MAX_PLAN_FETCHES}")
     return QueryPlan(kind, node, frozenset(f.subgraph for f in fetches))
@@ -193,13 +193,3 @@ def _plan_mutation(
     if not steps:
         return None
     return steps[0] if len(steps) == 1 else Sequence(tuple(steps))
-
-
-def _fetches(node: PlanNode | None) -> list[Fetch]:
-    if node is None:
-        return []
-    if isinstance(node, Fetch):
-        return [node]
-    if isinstance(node, Flatten):
-        return [node.node]
-    return [fetch for child in node.nodes for fetch in _fetches(child)]
