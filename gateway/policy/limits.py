@@ -28,6 +28,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     get_nullable_type,
+    is_abstract_type,
     is_introspection_type,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -167,11 +168,50 @@ class _Walker:
         if self.nesting > MAX_NESTING:
             raise NestingTooDeep(MAX_NESTING)
         try:
+            if is_abstract_type(parent):
+                return self._abstract_selection_set(node, parent, paged)
             for selection in node.selections:
                 total.add(self._selection(selection, parent, paged))
         finally:
             self.nesting -= 1
         return total
+
+    def _abstract_selection_set(self, node: SelectionSetNode, parent: Any, paged: bool) -> Measure:
+        """Below a union or an interface each value is one object type, so only the selections that apply
+        to that type cost anything for it: the cost is the dearest member's, not the sum of every type
+        condition (a query that branches on the members of a union would otherwise be counted once per
+        member, and refused for work it cannot cause). Depth, aliases and fields still count every branch,
+        as the document holds them."""
+        total = Measure()
+        branches: list[tuple[frozenset[str] | None, int]] = []
+        for selection in node.selections:
+            measured = self._selection(selection, parent, paged)
+            total.add(measured)
+            branches.append((self._applies_to(selection), measured.cost))
+        members = [member.name for member in self.schema.get_possible_types(parent)]
+        if members:
+            total.cost = max(
+                sum(cost for applies_to, cost in branches if applies_to is None or member in applies_to)
+                for member in members
+            )
+        return total
+
+    def _applies_to(self, selection: Any) -> frozenset[str] | None:
+        """The object types a selection applies to below an abstract parent; None for all of them."""
+        condition: Any = None
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+        elif isinstance(selection, FragmentSpreadNode):
+            definition = self.fragments.get(selection.name.value)
+            condition = definition.type_condition if definition is not None else None
+        if condition is None:
+            return None
+        target = self.schema.get_type(condition.name.value)
+        if is_abstract_type(target):
+            return frozenset(member.name for member in self.schema.get_possible_types(target))
+        if isinstance(target, GraphQLObjectType):
+            return frozenset((target.name,))
+        return None  # unknown type: validation refuses the document afterwards
 
     def _selection(self, selection: Any, parent: Any, paged: bool) -> Measure:
         if isinstance(selection, FieldNode):

@@ -44,6 +44,12 @@ OUTLINES = {
         "a list from the interface object subgraph with type conditions",
     ): "Seq[risk, watchlist.@:accounts]",
     ("interface_object", "only the interface object's own fields: no trip to the owner needed"): "risk",
+    ("gathered_keys", "a field behind a key that two subgraphs give together"): (
+        "Seq[catalogue, products.@:codes, products.@:pricing]"
+    ),
+    ("gathered_keys", "the gathered key's fields selected by the client as well"): (
+        "Seq[catalogue, products.@:codes, products.@:pricing]"
+    ),
     ("keys", "entity fetched by its second key (email)"): "Seq[orders, orders.@.buyer:accounts]",
     ("keys", "from the id key to a subgraph that only knows the email key"): "Seq[accounts, user:orders]",
     ("keys", "user with no orders, and a missing user"): "Seq[accounts, Par[a:orders, b:orders]]",

@@ -71,6 +71,8 @@ class PlanState:
         # The field names of the selection being planned: a move goes where most of them can follow.
         self.siblings: tuple[str, ...] = ()
         self._interfaces: dict[str, tuple[str, ...]] = {}
+        # Keys being gathered (path, type, subgraph), so that gathering one never needs itself.
+        self.gathering: set[tuple[tuple[str, ...], str, str]] = set()
 
     # --- groups ----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ interface). A field goes, in this order of preference:
 3. to an entity fetch reached by the shortest route of key moves (:mod:`.routes`), merged with any
    entity fetch to the same subgraph at the same path that does not create a cycle; of the shortest
    routes, the one into a subgraph already fetched there, or that can take most sibling fields;
+   failing that, by a key whose fields several subgraphs give together (:mod:`.gather`);
 4. for objects no key can move (a value type), through their parent (:mod:`.climb`).
 
 A field with ``@requires`` first places its required fields like client fields; its entity fetch then
@@ -45,8 +46,9 @@ from gateway.federation.planner.field_sets import (
     response_shape,
     unshadowed,
 )
+from gateway.federation.planner.gather import gather_key
 from gateway.federation.planner.groups import FetchGroup
-from gateway.federation.planner.routes import Hop, find_route, is_interface_object
+from gateway.federation.planner.routes import Hop, available, find_route, is_interface_object
 from gateway.federation.planner.selection import FieldEntry, printed
 from gateway.federation.planner.views import PlanState, View
 from gateway.federation.query_plan import LIST_ELEMENT, KeyRenamer, ValueSetter
@@ -165,6 +167,8 @@ class Walker(PlanState):
             return self.plan_required(view, path, node, conditions, *requiring)
         target = self.move(view, path, lambda subgraph, seen_as: self.resolves(subgraph, seen_as, name), set())
         if target is None:
+            target = gather_key(self, view, path, name)
+        if target is None:
             return climb(self, view, path, node, conditions)
         return self.plan_selections(target, path, (node,), conditions) | {target.group}
 
@@ -177,8 +181,12 @@ class Walker(PlanState):
             return
         if not group.requires.has_fragment(view.type_name):
             return
-        view.base.add_field("__typename")
         representation = group.requires.fragment(view.type_name).to_ast()
+        if not available(self.supergraph, view.group.subgraph, view.type_name, representation):
+            # A gathered key (:mod:`.gather`): its fields come from several fetches at this path, which
+            # complete these same objects; this subgraph could not give them.
+            return
+        view.base.add_field("__typename")
         copy_field_set(self.supergraph, view.base, view.type_name, representation)
 
     def local_entry(self, view: View, name: str) -> tuple[FieldInSubgraph, SelectionSetNode | None] | None:
