@@ -15,18 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
 from gateway.federation.executor.errors import TrustedError
 from gateway.federation.executor.run import PlanRun
-from gateway.federation.executor.shape import Shaper
+from gateway.federation.executor.shape import ShapeMemo, Shaper, shape_memo
 from gateway.federation.executor.transport import HttpTransport
 from gateway.federation.model import Supergraph
 from gateway.federation.query_plan import QueryPlan, SubgraphTransport
 from gateway.kernel.errors import BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED, OPERATION_NAME_REQUIRED
 
-__all__ = ["HttpTransport", "execute_plan"]
+__all__ = ["HttpTransport", "ShapeMemo", "execute_plan", "shape_memo"]
 
 
 async def execute_plan(
@@ -39,13 +39,16 @@ async def execute_plan(
     transport: SubgraphTransport,
     mask_error: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     audience_schema: GraphQLSchema | None = None,
+    shaping: ShapeMemo | None = None,
 ) -> dict[str, Any]:
     """``{"data": ..., "errors": [...]}`` (``errors`` only when there are some).
 
     ``document`` must be valid against ``supergraph.api_schema`` (the serving layer validated it).
     ``mask_error`` sees every error of the response, the subgraphs' ones with
     ``extensions.serviceName``, and returns what the client may see of it. ``audience_schema`` (the
-    caller's schema, default the API schema) bounds the types of the objects the response may hold."""
+    caller's schema, default the API schema) bounds the types of the objects the response may hold.
+    ``shaping``: what shaping this document learnt in earlier requests (:func:`~.shape.shape_memo`), for
+    a document the caller keeps; by default, nothing."""
     operation = _operation(document, operation_name)
     if operation is None:
         message = f"Unknown operation named {operation_name!r}." if operation_name else "Must provide operation name."
@@ -64,8 +67,8 @@ async def execute_plan(
     run = PlanRun(supergraph, _jsonable(values), transport)
     if plan.node is not None:
         await run.run(plan.node)
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    shaper = Shaper(schema, fragments, values, run.errors, visible=audience_schema)
+    memo = shaping if shaping is not None else ShapeMemo()
+    shaper = Shaper(schema, memo.fragments_of(document), values, run.errors, visible=audience_schema, memo=memo)
     data = shaper.shape_root(root_type, operation.selection_set, run.data)
     return _finish(data, run.errors, mask_error)
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from graphql import (
     BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -34,10 +36,13 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
     VariableNode,
+    Visitor,
+    visit,
 )
 
 from gateway.federation.executor.errors import Path, error_entry
 from gateway.federation.executor.leaves import fast_types, valid_leaf
+from gateway.kernel.document_memo import DOCUMENTS
 from gateway.kernel.errors import LIMIT_EXCEEDED, SUBGRAPH_INVALID_VALUE
 from gateway.kernel.limits import MAX_ERRORS_PER_FETCH
 
@@ -53,6 +58,56 @@ Shaped = GraphQLObjectType | GraphQLInterfaceType  # a runtime type (an interfac
 _Entry = tuple[str, str, Any, tuple[SelectionSetNode, ...], tuple[bool, frozenset[type]] | None]
 
 
+class ShapeMemo:
+    """The fields collected per (runtime type, selection sets), and the root's selection sets, for one
+    request, or for every request of a document whose collected fields do not depend on its variables."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, int], tuple[tuple[SelectionSetNode, ...], list[_Entry]]] = {}
+        self._roots: dict[int, tuple[SelectionSetNode]] = {}
+        self._fragments: tuple[DocumentNode, dict[str, FragmentDefinitionNode]] | None = None
+
+    def fragments_of(self, document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+        if self._fragments is None or self._fragments[0] is not document:
+            found = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            self._fragments = (document, found)
+        return self._fragments[1]
+
+    def root(self, selection_set: SelectionSetNode) -> tuple[SelectionSetNode]:
+        """One tuple per root selection set, so that the entries below it are found again by identity."""
+        known = self._roots.get(id(selection_set))
+        if known is None or known[0] is not selection_set:
+            known = self._roots[id(selection_set)] = (selection_set,)
+        return known
+
+
+def shape_memo(document: DocumentNode, schema: GraphQLSchema) -> ShapeMemo:
+    """A document's memo for shaping with ``schema``: shared by its requests (kept with the document in
+    gateway.kernel.document_memo) unless a ``@skip`` or ``@include`` takes a variable, which makes the
+    collected fields depend on the request. Only for a document kept across requests (the parse cache's):
+    a document made for one request would take the place of a kept one in the bounded memo."""
+    if DOCUMENTS.get(document, ("conditional on variables",), lambda: _conditional_on_variables(document)):
+        return ShapeMemo()
+    return DOCUMENTS.get(document, ("shape memo", schema), ShapeMemo)
+
+
+def _conditional_on_variables(document: DocumentNode) -> bool:
+    class Finder(Visitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found = False
+
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            if node.name.value in ("skip", "include") and any(
+                isinstance(argument.value, VariableNode) for argument in node.arguments or ()
+            ):
+                self.found = True
+
+    finder = Finder()
+    visit(document, finder)
+    return finder.found
+
+
 class Shaper:
     def __init__(
         self,
@@ -62,6 +117,7 @@ class Shaper:
         errors: list[dict[str, Any]],
         *,
         visible: GraphQLSchema | None = None,
+        memo: ShapeMemo | None = None,
     ) -> None:
         self.schema = schema
         # The audience's schema: an object of a type missing from it is never shown to this client, even
@@ -80,14 +136,17 @@ class Shaper:
         # same ones (variables are fixed for the request, so @skip/@include are too). Keyed by the id of
         # the selection sets' tuple, which is kept with the entry (the tuples are the entries' own, so one
         # list's elements all pass the same one); the identity check guards against a reused id.
-        self._entries: dict[tuple[str, int], tuple[tuple[SelectionSetNode, ...], list[_Entry]]] = {}
+        # ``memo``: the same, kept with the document across requests when its fields do not depend on the
+        # variables (:func:`shape_memo`).
+        self._memo = memo if memo is not None else ShapeMemo()
+        self._entries = self._memo.entries
         for error in errors:
             self._note(error)
 
     def shape_root(
         self, root_type: GraphQLObjectType, selection_set: SelectionSetNode, data: dict[str, Any]
     ) -> dict[str, Any] | None:
-        shaped = self._object(root_type, (selection_set,), data, ())
+        shaped = self._object(root_type, self._memo.root(selection_set), data, ())
         return None if shaped is _BUBBLE else shaped
 
     # --- errors ----------------------------------------------------------------------------------------

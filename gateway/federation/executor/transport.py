@@ -1,21 +1,21 @@
 """Reaching remote subgraphs over HTTP: :class:`HttpTransport`, the executor's
 :class:`~gateway.federation.query_plan.SubgraphTransport` for every subgraph that is not in process.
 
-Per subgraph a pool of keep-alive connections (:mod:`.http_pool`: httpx's own pool, without the
-client's per-request layers), a timeout and a concurrency limit, a streamed body read that stops at the
-size cap, and retries for queries only. Anything that is not a GraphQL response becomes
-:class:`SubgraphUnavailable` with a stable code; the message names the subgraph and what went wrong,
-never the body (it may hold data the client must not see, or an attacker's text).
+Per subgraph a pool of keep-alive connections (:mod:`.http_pool`, on aiohttp's client), a timeout
+and a concurrency limit, a streamed body read that stops at the size cap, and retries for queries
+only. Anything that is not a GraphQL response becomes :class:`SubgraphUnavailable` with a stable code;
+the message names the subgraph and what went wrong, never the body (it may hold data the client must
+not see, or an attacker's text).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
-import httpcore
-import httpx
+import aiohttp
 import orjson
 
 from gateway.federation.executor.http_pool import (
@@ -37,15 +37,6 @@ from gateway.kernel.limits import MAX_SUBGRAPH_RESPONSE_BYTES
 
 DEFAULT_TIMEOUT_S = 10.0
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
-# The names httpx gave these errors, which the messages said before the pool was used directly.
-_HTTPX_NAMES = {
-    httpcore.ConnectError: "ConnectError",
-    httpcore.ReadError: "ReadError",
-    httpcore.WriteError: "WriteError",
-    httpcore.RemoteProtocolError: "RemoteProtocolError",
-    httpcore.LocalProtocolError: "LocalProtocolError",
-    httpcore.UnsupportedProtocol: "UnsupportedProtocol",
-}
 
 
 class HttpTransport:
@@ -76,15 +67,11 @@ class HttpTransport:
         self.retries = retries
         self.max_response_bytes = max_response_bytes
         self._max_concurrency = max_concurrency
-        # Made on first use: a bad URL fails its subgraph's fetches, not the transport (as with httpx).
+        # Made on first use: a bad URL fails its subgraph's fetches, not the transport.
         self._pools: dict[str, SubgraphPool] = {}
-        # trust_env=False: subgraph URLs are the operator's own services, reached directly; an HTTP_PROXY
-        # of the environment must not silently route every fetch (and its data) through a proxy (no pool
-        # has a proxy). One TLS context for all pools, as httpx's client had, made when a URL needs it.
+        # One TLS context for all pools (the system's trusted CAs), made when a URL needs it.
         self._ssl_context = (
-            httpx.create_ssl_context(trust_env=False)
-            if any(u.startswith("https:") for u in self.urls.values())
-            else None
+            ssl.create_default_context() if any(u.startswith("https:") for u in self.urls.values()) else None
         )
 
     def timeout_for(self, subgraph: str) -> float:
@@ -141,18 +128,16 @@ class HttpTransport:
             raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT)) from None
         except TRANSPORT_ERRORS as exc:
             # Refused, reset, closed before the answer: worth another attempt (for a query).
-            if isinstance(exc, httpcore.TimeoutException):
-                message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
-                raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT)) from None
-            message = f"subgraph {subgraph!r} is unreachable ({_HTTPX_NAMES.get(type(exc), type(exc).__name__)})"
+            message = f"subgraph {subgraph!r} is unreachable ({type(exc).__name__})"
             raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_UNAVAILABLE)) from None
         except ResponseTooLarge:
             raise _too_large(subgraph, self.max_response_bytes) from None
         except BadEncoding:
             message = f"subgraph {subgraph!r} answered a body that does not decode as its content-encoding says"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_BAD_RESPONSE) from None
-        except (httpx.HTTPError, httpcore.ConnectionNotAvailable) as exc:
-            # Any other failure of the HTTP layer is this subgraph's bad answer, never the request's 500.
+        except aiohttp.ClientError as exc:
+            # Any other failure of the HTTP layer (a malformed answer, a URL it cannot reach) is this
+            # subgraph's bad answer, never the request's 500.
             message = f"subgraph {subgraph!r} gave no usable answer ({type(exc).__name__})"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_BAD_RESPONSE) from None
         return _graphql_body(subgraph, answer)

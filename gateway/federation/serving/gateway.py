@@ -28,7 +28,7 @@ from graphql import execute as execute_locally
 
 from gateway.auth.principal import Principal, Role
 from gateway.db.availability import is_database_unavailable
-from gateway.federation.executor import HttpTransport, execute_plan
+from gateway.federation.executor import HttpTransport, execute_plan, shape_memo
 from gateway.federation.executor.errors import TrustedError
 from gateway.federation.planner import PlanningError
 from gateway.federation.serving.headers import client_headers
@@ -249,6 +249,8 @@ class FederatedGateway:
                 transport=transport,
                 mask_error=None if principal.role is Role.ADMIN else _masker(request_id),
                 audience_schema=schema,
+                # The parse cache keeps the client's document; one with codes added is this request's own.
+                shaping=shape_memo(document, loaded.supergraph.api_schema) if document is prepared.document else None,
             )
         if document is not prepared.document:
             result = await self._consent(loaded, principal, request, request_id, query, document, prepared, result)
