@@ -22,9 +22,9 @@ from graphql import (
 )
 
 from gateway.federation.model import FieldInSubgraph, Supergraph
-from gateway.federation.planner.field_sets import conditions_of
+from gateway.federation.planner.field_sets import conditions_of, copy_field_set
 from gateway.federation.planner.groups import FetchGroup
-from gateway.federation.planner.routes import is_interface_object
+from gateway.federation.planner.routes import available, is_interface_object
 from gateway.federation.planner.selection import Selections
 
 
@@ -93,6 +93,23 @@ class PlanState:
         group = FetchGroup(subgraph, path, is_entity=True)
         self.groups.append(group)
         return group
+
+    def feed(self, view: View, candidate: View) -> None:
+        """An entity fetch at this path made from another selection of the same group (the objects
+        under another type condition of a parent, flattened at the same path) needs this selection's
+        objects to carry its representation too, or they are left out of the fetch."""
+        group = candidate.group
+        if group is view.group or not group.is_entity or view.group not in group.deps:
+            return
+        if not group.requires.has_fragment(view.type_name):
+            return
+        representation = group.requires.fragment(view.type_name).to_ast()
+        if not available(self.supergraph, view.group.subgraph, view.type_name, representation):
+            # A gathered key (:mod:`.gather`): its fields come from several fetches at this path, which
+            # complete these same objects; this subgraph could not give them.
+            return
+        view.base.add_field("__typename")
+        copy_field_set(self.supergraph, view.base, view.type_name, representation)
 
     def register(self, path: tuple[str, ...], type_name: str, view: View) -> None:
         known = self.views.setdefault((path, type_name), [])

@@ -48,7 +48,7 @@ from gateway.federation.planner.field_sets import (
 )
 from gateway.federation.planner.gather import gather_key
 from gateway.federation.planner.groups import FetchGroup
-from gateway.federation.planner.routes import Hop, available, find_route, is_interface_object
+from gateway.federation.planner.routes import Hop, find_route, is_interface_object
 from gateway.federation.planner.selection import FieldEntry, printed
 from gateway.federation.planner.views import PlanState, View
 from gateway.federation.query_plan import LIST_ELEMENT, KeyRenamer, ValueSetter
@@ -159,7 +159,7 @@ class Walker(PlanState):
         for candidate in self.views_at(path, type_name):
             local = self.local_entry(candidate, name) if candidate is not view else None
             if local is not None:
-                self._feed(view, candidate)
+                self.feed(view, candidate)
                 return self.add_field(candidate, path, node, conditions, *local)
         # 3.: an entity fetch.
         requiring = self._only_with_requires(type_name, name)
@@ -171,23 +171,6 @@ class Walker(PlanState):
         if target is None:
             return climb(self, view, path, node, conditions)
         return self.plan_selections(target, path, (node,), conditions) | {target.group}
-
-    def _feed(self, view: View, candidate: View) -> None:
-        """An entity fetch at this path made from another selection of the same group (the objects
-        under another type condition of a parent, flattened at the same path) needs this selection's
-        objects to carry its representation too, or they are left out of the fetch."""
-        group = candidate.group
-        if group is view.group or not group.is_entity or view.group not in group.deps:
-            return
-        if not group.requires.has_fragment(view.type_name):
-            return
-        representation = group.requires.fragment(view.type_name).to_ast()
-        if not available(self.supergraph, view.group.subgraph, view.type_name, representation):
-            # A gathered key (:mod:`.gather`): its fields come from several fetches at this path, which
-            # complete these same objects; this subgraph could not give them.
-            return
-        view.base.add_field("__typename")
-        copy_field_set(self.supergraph, view.base, view.type_name, representation)
 
     def local_entry(self, view: View, name: str) -> tuple[FieldInSubgraph, SelectionSetNode | None] | None:
         """How the view's subgraph resolves the field without a fetch (and what it provides below)."""
