@@ -106,7 +106,7 @@ async def export(cfg: config.Config, dataset: Dataset, out: Path) -> Path:
         "tax": {"profiles": {p["code"]: p["tax"] for p in profiles}, "majorTaxViolations": tax_list},
         "urban_management": {"profiles": {p["code"]: p["urbanManagement"] for p in profiles}},
         "culture": {
-            "profiles": {p["code"]: p["culture"] for p in profiles},
+            "profiles": {p["code"]: {**p["culture"], "blackListedElsewhere": _black_listings(p)} for p in profiles},
             "redBlackList": culture_lists,
             "measures": measures,
         },
@@ -115,6 +115,18 @@ async def export(cfg: config.Config, dataset: Dataset, out: Path) -> Path:
     for name, content in files.items():
         (out / f"{name}.json").write_bytes(orjson.dumps(content))
     return out
+
+
+def _black_listings(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """The subject's black-list entries in the other domains, for the culture subgraph: the measures
+    catalogue's punishment for any black list withholds the green channel, and the culture department
+    learns of those listings from the joint-measures system, not from its own records. Each with its
+    status and the day it ends (none for a published major tax violation)."""
+    return [
+        *({"status": v["status"], "until": None} for v in profile["tax"]["majorViolations"]),
+        *({"status": e["status"], "until": e["removalDate"]} for e in profile["urbanManagement"]["blackList"]),
+        *({"status": e["status"], "until": e["removalDue"]} for e in profile["construction"]["blacklist"]),
+    ]
 
 
 async def _organisation_codes(cfg: config.Config, database: str) -> list[str]:

@@ -120,6 +120,19 @@ class Floor:
         self.pool = pool
         self.secret_key = secret_key
         self.statements = {key: [Statement(s) for s in statements] for key, statements in capture.items()}
+        # Per workload, each domain's records statement (its loader's, the first of that domain) and the
+        # statements after the subject's that are neither (the measures catalogue and the facts behind the
+        # culture green channel's conflict rule): those run verbatim, their parameters being W1's one subject.
+        self.records: dict[str, list[Statement]] = {}
+        self.extras: dict[str, list[Statement]] = {}
+        for key, statements in self.statements.items():
+            seen: set[str] = set()
+            for statement in statements[1:]:
+                if statement.domain is not None and statement.domain not in seen:
+                    seen.add(statement.domain)
+                    self.records.setdefault(key, []).append(statement)
+                else:
+                    self.extras.setdefault(key, []).append(statement)
         # W3's statements ran concurrently, so they are told apart by what they are, not by position.
         w3 = self.statements.get("w3", [])
         self.names = next((s for s in w3 if s.sql.startswith("SELECT subject.")), None)
@@ -128,7 +141,7 @@ class Floor:
 
     async def _records(self, key: str, ids: list[int], day: date) -> dict[str, dict[int, list[Row]]]:
         """Each domain's published records per subject id: one statement per domain, concurrently."""
-        statements = [s for s in self.statements[key] if s.domain is not None]
+        statements = self.records[key]
         results = await asyncio.gather(*(self.pool.fetch(s.sql, *s.with_keys(ids)) for s in statements))
         found: dict[str, dict[int, list[Row]]] = {}
         for statement, rows in zip(statements, results, strict=True):
@@ -151,7 +164,10 @@ class Floor:
         if subject is None:
             return {"data": {"subject": None}}
         day = today()
-        records = await self._records("w1", [subject["id"]], day)
+        records, _ = await asyncio.gather(
+            self._records("w1", [subject["id"]], day),
+            asyncio.gather(*(self.pool.fetch(s.sql, *s.params) for s in self.extras.get("w1", []))),
+        )
         return {"data": {"subject": _profile(subject, records, day)}}
 
     async def batch(self, variables: JSON) -> JSON:
@@ -225,8 +241,23 @@ def _lists(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     return [e for e in entries if e["list_list_type"] == "RED"], [e for e in entries if e["list_list_type"] == "BLACK"]
 
 
-def _green_channel(red: list[Row], black: list[Row], today: date) -> JSON:
-    if any(_current(e, today) for e in black):
+def _black_listed_elsewhere(sid: int, records: dict[str, dict[int, list[Row]]], today: date) -> bool:
+    """On a black list of another domain today (a major tax violation published, an urban black-list entry
+    current, a construction black-list entry in force): the measures catalogue's punishment for any black
+    list then withholds the culture green channel (core.measures, PUNISHMENT_WINS)."""
+    _, violations = _split_tax(records["tax"].get(sid, []))
+    _, urban_black = _lists(records["urban_management"].get(sid, []))
+    construction = records["construction"].get(sid, [])
+    return (
+        bool(violations)
+        or any(_current(e, today) for e in urban_black)
+        or any(today < r["removal_due"] for r in construction
+               if r["record_type"] == "ConstructionBlacklistEntry" and r["criterion"])
+    )  # fmt: skip
+
+
+def _green_channel(red: list[Row], black: list[Row], today: date, withheld: bool) -> JSON:
+    if withheld or any(_current(e, today) for e in black):
         return {"eligible": False, "since": None, "incentives": []}
     granting = [e for e in red if _current(e, today) and set(_split(e["list_measures"])) & GREEN_CHANNEL.keys()]
     held = {m for e in granting for m in _split(e["list_measures"])}
@@ -299,7 +330,8 @@ def _profile(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
             ],
             "redList": [_entry(e, today) for e in culture_red],
             "blackList": [_entry(e, today) for e in culture_black],
-            "greenChannel": _green_channel(culture_red, culture_black, today),
+            "greenChannel": _green_channel(culture_red, culture_black, today,
+                                           _black_listed_elsewhere(sid, records, today)),
         },
         "construction": {
             "qualifications": [
@@ -344,6 +376,7 @@ def _summary(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
     _, urban_black = _lists(urban)
     culture_red, culture_black = _lists(records["culture"].get(sid, []))
     construction = _newest_first(records["construction"].get(sid, []))
+    green = _green_channel(culture_red, culture_black, today, _black_listed_elsewhere(sid, records, today))
     return {
         "code": s["display_code"], "name": s["name"], "kind": s["kind"],
         "tax": {"latestRating": {"year": ratings[0]["year"], "grade": ratings[0]["grade"]} if ratings else None,
@@ -355,7 +388,7 @@ def _summary(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
                 for r in urban if r["record_type"] == "AdministrativePenalty"
             ],
         },
-        "culture": {"greenChannel": {"eligible": _green_channel(culture_red, culture_black, today)["eligible"]},
+        "culture": {"greenChannel": {"eligible": green["eligible"]},
                     "blackList": [{"listName": e["list_list_name"]} for e in culture_black]},
         "construction": {
             "isBlacklisted": any(today < r["removal_due"] for r in construction

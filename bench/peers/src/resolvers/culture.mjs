@@ -1,7 +1,9 @@
 // Culture penalties, licences, red/black lists and the green channel of a subject; the published 红黑榜.
-import { isCurrent, page } from './common.mjs';
+import { isCurrent, page, today } from './common.mjs';
 
-const EMPTY = { penalties: [], licenses: [], redList: [], blackList: [] };
+const EMPTY = { penalties: [], licenses: [], redList: [], blackList: [], blackListedElsewhere: [] };
+// A listing of another domain that is in force today: active, and not yet at its end (if it has one).
+const inForce = (listing) => listing.status === 'ACTIVE' && (listing.until == null || listing.until > today());
 
 export function makeResolvers(data) {
   const profiles = new Map(Object.entries(data.profiles));
@@ -16,9 +18,12 @@ export function makeResolvers(data) {
       culture: (subject) => profiles.get(subject.code) ?? EMPTY,
     },
     CultureProfile: {
-      // The port of plugins/culture/rules.py green_channel: a current black-list entry suspends it.
+      // The port of plugins/culture/rules.py green_channel: a current black-list entry suspends it, and
+      // so does a black listing in another domain (the measures catalogue's punishment for any black
+      // list withholds the reward; the export carries those listings as blackListedElsewhere).
       greenChannel: (profile) => {
-        if (profile.blackList.some(isCurrent)) return { eligible: false, incentives: [], since: null };
+        const elsewhere = (profile.blackListedElsewhere ?? []).some(inForce);
+        if (elsewhere || profile.blackList.some(isCurrent)) return { eligible: false, incentives: [], since: null };
         const granting = profile.redList.filter((e) => isCurrent(e) && e.measures.some((m) => measures.get(m)?.listType === 'RED'));
         const held = new Set(granting.flatMap((e) => e.measures));
         const incentives = greenChannel.filter((code) => held.has(code)).map((code) => measures.get(code));
