@@ -64,6 +64,16 @@ async def test_leaf_values_of_the_wrong_kind_are_null_with_errors(supergraph: st
     assert sorted(e["path"] for e in out["errors"]) == [["loan", "count"], ["loan", "strict"]]
 
 
+async def test_an_int_outside_32_bits_is_null_with_an_error(supergraph: str, tmp_path: Path) -> None:
+    # JSON carries 64-bit integers; GraphQL's Int is 32-bit, which clients in other languages rely on.
+    for count in (2**31, -(2**31) - 1, 2**63):
+        gateway, _ = canned_gateway(supergraph, {"*": "public"}, {"a": _loan(count=count)}, tmp_path)
+        out = await gateway.execute("{ loan { id count } }", None, None, PUBLIC)
+        assert out["data"] == {"loan": {"id": "1", "count": None}}
+        [error] = out["errors"]
+        assert (error["path"], error["extensions"]["code"]) == (["loan", "count"], SUBGRAPH_INVALID_VALUE)
+
+
 async def test_right_values_pass_as_given(supergraph: str, tmp_path: Path) -> None:
     extra = {"a": [1, 2.5, None, {"b": nested(MAX_SCALAR_NESTING - 3)}]}  # nested exactly the maximum
     right = _loan(name="n", count=-(2**31), ratio=3, open=False, extra=extra)

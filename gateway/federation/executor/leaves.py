@@ -2,9 +2,9 @@
 coercion): a built-in scalar's value must be of its JSON kind, a custom scalar's (JSON, Date …) may be
 anything but nested past MAX_SCALAR_NESTING. Else the value is invalid (null, and an error).
 
-``FAST`` lets the shaper pass the commonest values without a call: a value whose Python type is in a
-scalar's set is valid as is (Int's range aside: an int from a JSON body is at most 64 bits, which any
-JSON encoder writes back; only the slower :func:`valid_leaf` checks it is a 32-bit one).
+:func:`fast_types` lets the shaper pass the commonest values without a call: a value whose Python type is
+in a scalar's set is valid as is. Int has none: its values must also be 32-bit ones (the spec's range, which
+clients in other languages rely on), which only :func:`valid_leaf` checks.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ _BUILT_IN: dict[str, frozenset[type]] = {
     "Float": frozenset({int, float}),
     "Boolean": frozenset({bool}),
 }
+# Valid as they are: every built-in's kinds but Int's (range-checked by valid_leaf), any custom scalar's flat ones.
+_FAST: dict[str, frozenset[type]] = {**_BUILT_IN, "Int": frozenset()}
 # A custom scalar's flat values: nothing to check.
 _FLAT: frozenset[type] = frozenset({str, int, float, bool})
 
 
 def fast_types(scalar: GraphQLScalarType) -> frozenset[type]:
     """The Python types of values of ``scalar`` that are valid without further checks."""
-    return _BUILT_IN.get(scalar.name, _FLAT)
+    return _FAST.get(scalar.name, _FLAT)
 
 
 def valid_leaf(scalar: GraphQLScalarType, value: Any) -> bool:
