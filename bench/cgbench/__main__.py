@@ -159,8 +159,8 @@ async def _export(cfg: config.Config, small: dataset.Dataset) -> Path:
     """The peers' data, exported again when the database or the day changed (lists depend on today)."""
     out = DATA_DIR / "export" / small.database
     marker = out / "marker.json"
-    # "format": the export's shape, raised when it changes (2: culture profiles carry blackListedElsewhere).
-    wanted = {"database": await _database_comment(cfg, small.database), "day": date.today().isoformat(), "format": 2}
+    # "format": the export's shape, raised when it changes (3: culture profiles carry blackListedElsewhere).
+    wanted = {"database": await _database_comment(cfg, small.database), "day": date.today().isoformat(), "format": 3}
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return out
     await export.export(cfg, small, out)

@@ -120,12 +120,13 @@ async def export(cfg: config.Config, dataset: Dataset, out: Path) -> Path:
 def _black_listings(profile: dict[str, Any]) -> list[dict[str, Any]]:
     """The subject's black-list entries in the other domains, for the culture subgraph: the measures
     catalogue's punishment for any black list withholds the green channel, and the culture department
-    learns of those listings from the joint-measures system, not from its own records. Each with its
-    status and the day it ends (none for a published major tax violation)."""
+    learns of those listings from the joint-measures system, not from its own records. Each as a list
+    entry (its status and removal date, none for a published major tax violation), so that the subgraph
+    tells the current ones as it tells its own (isCurrent)."""
     return [
-        *({"status": v["status"], "until": None} for v in profile["tax"]["majorViolations"]),
-        *({"status": e["status"], "until": e["removalDate"]} for e in profile["urbanManagement"]["blackList"]),
-        *({"status": e["status"], "until": e["removalDue"]} for e in profile["construction"]["blacklist"]),
+        *({"status": v["status"], "removalDate": None} for v in profile["tax"]["majorViolations"]),
+        *({"status": e["status"], "removalDate": e["removalDate"]} for e in profile["urbanManagement"]["blackList"]),
+        *({"status": e["status"], "removalDate": e["removalDue"]} for e in profile["construction"]["blacklist"]),
     ]
 
 

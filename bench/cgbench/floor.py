@@ -241,19 +241,15 @@ def _lists(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     return [e for e in entries if e["list_list_type"] == "RED"], [e for e in entries if e["list_list_type"] == "BLACK"]
 
 
-def _black_listed_elsewhere(sid: int, records: dict[str, dict[int, list[Row]]], today: date) -> bool:
+def _black_listed_elsewhere(violations: list[Row], urban_black: list[Row], blacklist: list[Row], today: date) -> bool:
     """On a black list of another domain today (a major tax violation published, an urban black-list entry
     current, a construction black-list entry in force): the measures catalogue's punishment for any black
     list then withholds the culture green channel (core.measures, PUNISHMENT_WINS)."""
-    _, violations = _split_tax(records["tax"].get(sid, []))
-    _, urban_black = _lists(records["urban_management"].get(sid, []))
-    construction = records["construction"].get(sid, [])
     return (
         bool(violations)
         or any(_current(e, today) for e in urban_black)
-        or any(today < r["removal_due"] for r in construction
-               if r["record_type"] == "ConstructionBlacklistEntry" and r["criterion"])
-    )  # fmt: skip
+        or any(today < r["removal_due"] for r in blacklist)
+    )
 
 
 def _green_channel(red: list[Row], black: list[Row], today: date, withheld: bool) -> JSON:
@@ -330,8 +326,9 @@ def _profile(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
             ],
             "redList": [_entry(e, today) for e in culture_red],
             "blackList": [_entry(e, today) for e in culture_black],
-            "greenChannel": _green_channel(culture_red, culture_black, today,
-                                           _black_listed_elsewhere(sid, records, today)),
+            "greenChannel": _green_channel(
+                culture_red, culture_black, today, _black_listed_elsewhere(violations, urban_black, blacklist, today)
+            ),
         },
         "construction": {
             "qualifications": [
@@ -376,7 +373,9 @@ def _summary(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
     _, urban_black = _lists(urban)
     culture_red, culture_black = _lists(records["culture"].get(sid, []))
     construction = _newest_first(records["construction"].get(sid, []))
-    green = _green_channel(culture_red, culture_black, today, _black_listed_elsewhere(sid, records, today))
+    blacklist = [r for r in construction if r["record_type"] == "ConstructionBlacklistEntry" and r["criterion"]]
+    withheld = _black_listed_elsewhere(violations, urban_black, blacklist, today)
+    green = _green_channel(culture_red, culture_black, today, withheld)
     return {
         "code": s["display_code"], "name": s["name"], "kind": s["kind"],
         "tax": {"latestRating": {"year": ratings[0]["year"], "grade": ratings[0]["grade"]} if ratings else None,
@@ -391,8 +390,7 @@ def _summary(s: Row, records: dict[str, dict[int, list[Row]]], today: date) -> J
         "culture": {"greenChannel": {"eligible": green["eligible"]},
                     "blackList": [{"listName": e["list_list_name"]} for e in culture_black]},
         "construction": {
-            "isBlacklisted": any(today < r["removal_due"] for r in construction
-                                 if r["record_type"] == "ConstructionBlacklistEntry" and r["criterion"]),
+            "isBlacklisted": any(today < r["removal_due"] for r in blacklist),
             "qualifications": [{"grade": r["grade"], "validUntil": r["qualification_valid_until"].isoformat()}
                                for r in construction if r["record_type"] == "ConstructionQualification" and r["grade"]],
         },

@@ -145,6 +145,11 @@ class Measure:
         return None
 
 
+def over_limit_message(limit: str, maximum: int, actual: int) -> str:
+    """What a client reads when its query is over one of its role's limits (both endpoints say it so)."""
+    return f"This query's {limit} ({actual}) is over this client's limit of {maximum}"
+
+
 class _Walker:
     """One pass over the operations; each fragment is measured once (memoised) so that nested
     spreads cannot make the walk itself exponential, while their counts still multiply."""

@@ -6,7 +6,6 @@ well-behaved @apollo/subgraph server can be made to answer. Everything of the ga
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 from gateway.federation.query_plan import OperationKind
 from gateway.federation.serving import FederatedGateway, ServingConfig
 from gateway.policy.limits import ListSizes, role_limits
-from tests.federation.oracle import compose, ensure_node_modules
+from tests.federation.planner_supergraphs import compose_sdl_text
 
 FEDERATION_LINK = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
@@ -27,14 +26,7 @@ Answer = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, An
 
 def compose_sdls(sdls: Mapping[str, str]) -> str:
     """The supergraph of ``{subgraph name: SDL}`` (the federation link added), URLs on a closed port."""
-    ensure_node_modules()
-    with tempfile.TemporaryDirectory(prefix="hardening-compose-") as scratch:
-        folder = Path(scratch)
-        ready = {}
-        for name, sdl in sdls.items():
-            (folder / f"{name}.graphql").write_text(FEDERATION_LINK + sdl)
-            ready[name] = {"url": f"http://127.0.0.1:9/{name}", "sdl": f"{name}.graphql"}
-        return compose(folder, ready)
+    return compose_sdl_text({name: FEDERATION_LINK + sdl for name, sdl in sdls.items()})
 
 
 @dataclass

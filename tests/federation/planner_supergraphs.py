@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -65,13 +66,18 @@ def bench_subgraph_schemas() -> dict[str, GraphQLSchema]:
     return {name: subgraph_schema(_bench_sdl(name)) for name in BENCH_SUBGRAPHS}
 
 
-def compose_sdls(sdls: dict[str, str]) -> Supergraph:
+def compose_sdls(sdls: Mapping[str, str]) -> Supergraph:
     """A supergraph of subgraphs given as SDL text (a test's own small schemas)."""
+    return parse_supergraph(compose_sdl_text(sdls))
+
+
+def compose_sdl_text(sdls: Mapping[str, str]) -> str:
+    """The supergraph SDL of ``{subgraph name: SDL}``, composed by Apollo's library; URLs on a closed port."""
     ensure_node_modules()
-    with tempfile.TemporaryDirectory(prefix="planner-sdl-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="compose-sdl-") as scratch:
         folder = Path(scratch)
         ready = {}
         for name, sdl in sdls.items():
             (folder / f"{name}.graphql").write_text(sdl)
             ready[name] = {"url": f"http://127.0.0.1:9/{name}", "sdl": f"{name}.graphql"}
-        return parse_supergraph(compose(folder, ready))
+        return compose(folder, ready)

@@ -1,51 +1,19 @@
-"""HttpTransport's own connection handling (gateway.federation.executor.http_pool, asyncio_stream),
-against small raw HTTP servers started here: keep-alive connections are reused, one the server closed
-while idle is not (so even a mutation, sent once, gets through), a request leaves in one write with the
-fixed headers (and a subclass's per-fetch ones replacing them), and a gzip body is decoded, with the
-size cap counting what it expands to."""
+"""HttpTransport's own connection handling (gateway.federation.executor.http_pool), against small raw
+HTTP servers started here: keep-alive connections are reused, one the server closed while idle is not
+(so even a mutation, sent once, gets through), a request carries the fixed headers (and a subclass's
+per-fetch ones replacing them), and a gzip body is decoded, with the size cap counting what it expands
+to."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
-
-import pytest
+from collections.abc import Mapping
 
 from gateway.federation.executor import HttpTransport
-from gateway.federation.query_plan import SubgraphUnavailable
+from tests.federation.raw_http import answer, answering_once, failure_of, raw_server, read_request, send_once
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 ANSWER = b'{"data":{"x":1}}'
-
-
-@asynccontextmanager
-async def raw_server(handler: Handler) -> AsyncIterator[str]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-async def read_request(reader: asyncio.StreamReader) -> tuple[list[bytes], bytes]:
-    """The request's header lines (lower-cased) and its body."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = [line.lower() for line in head.split(b"\r\n")[1:] if line]
-    length = next((int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length")), 0)
-    return lines, await reader.readexactly(length)
-
-
-def answer(body: bytes, *extra: bytes) -> bytes:
-    head = b"".join(b"%s\r\n" % line for line in extra)
-    return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s" % (
-        len(body),
-        head,
-        body,
-    )
 
 
 class CountingServer:
@@ -130,51 +98,18 @@ async def test_fixed_headers_and_a_subclass_s_per_fetch_headers() -> None:
 
 
 async def test_a_gzip_body_is_decoded() -> None:
-    async def gzipped(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(answer(gzip.compress(ANSWER), b"content-encoding: gzip"))
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(gzipped) as url:
-        transport = HttpTransport({"z": url})
-        try:
-            assert await transport.send("z", "{ x }", {}, operation_kind="query") == {"data": {"x": 1}}
-        finally:
-            await transport.aclose()
+    async with raw_server(answering_once(answer(gzip.compress(ANSWER), b"content-encoding: gzip"))) as url:
+        assert await send_once(url) == {"data": {"x": 1}}
 
 
 async def test_the_cap_counts_what_a_gzip_body_expands_to() -> None:
     expanded = b'{"data":{"x":"' + b"a" * 200_000 + b'"}}'
-
-    async def bomb(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(answer(gzip.compress(expanded), b"content-encoding: gzip"))
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(bomb) as url:
-        transport = HttpTransport({"z": url}, max_response_bytes=100_000)
-        try:
-            with pytest.raises(SubgraphUnavailable) as failed:
-                await transport.send("z", "{ x }", {}, operation_kind="query")
-        finally:
-            await transport.aclose()
-    assert failed.value.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
+    async with raw_server(answering_once(answer(gzip.compress(expanded), b"content-encoding: gzip"))) as url:
+        failed = await failure_of(url, max_response_bytes=100_000)
+    assert failed.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
 
 
 async def test_a_body_that_is_not_gzip_as_declared_is_a_bad_response() -> None:
-    async def lying(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(answer(ANSWER, b"content-encoding: gzip"))
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(lying) as url:
-        transport = HttpTransport({"z": url})
-        try:
-            with pytest.raises(SubgraphUnavailable) as failed:
-                await transport.send("z", "{ x }", {}, operation_kind="query")
-        finally:
-            await transport.aclose()
-    assert failed.value.code == "SUBGRAPH_BAD_RESPONSE"
+    async with raw_server(answering_once(answer(ANSWER, b"content-encoding: gzip"))) as url:
+        failed = await failure_of(url)
+    assert failed.code == "SUBGRAPH_BAD_RESPONSE"

@@ -6,35 +6,13 @@ GraphQL body is a GraphQL answer."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
 import pytest
 
 from gateway.federation.executor import HttpTransport
 from gateway.federation.query_plan import SubgraphUnavailable
 from gateway.kernel.limits import MAX_SUBGRAPH_RESPONSE_BYTES
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@asynccontextmanager
-async def raw_server(handler: Handler) -> AsyncIterator[str]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-async def _read_request(reader: asyncio.StreamReader) -> None:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0
-    )
-    await reader.readexactly(length)
+from tests.federation.raw_http import answer, answering_once, failure_of, raw_server, read_request, send_once
 
 
 class DroppingServer:
@@ -44,7 +22,7 @@ class DroppingServer:
         self.requests = 0
 
     async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _read_request(reader)
+        await read_request(reader)
         self.requests += 1
         writer.close()
 
@@ -68,7 +46,7 @@ async def test_an_endless_body_stops_at_the_cap() -> None:
 
     async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal sent
-        await _read_request(reader)
+        await read_request(reader)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
         chunk = b" " * 65536
         try:
@@ -82,53 +60,24 @@ async def test_an_endless_body_stops_at_the_cap() -> None:
         writer.close()
 
     async with raw_server(endless) as url:
-        transport = HttpTransport({"big": url})
-        try:
-            with pytest.raises(SubgraphUnavailable) as failed:
-                await transport.send("big", "{ x }", {}, operation_kind="query")
-        finally:
-            await transport.aclose()
-    assert failed.value.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
-    assert str(MAX_SUBGRAPH_RESPONSE_BYTES) in str(failed.value)
+        failed = await failure_of(url)
+    assert failed.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
+    assert str(MAX_SUBGRAPH_RESPONSE_BYTES) in str(failed)
     assert sent < 4 * MAX_SUBGRAPH_RESPONSE_BYTES
 
 
 async def test_a_declared_length_over_the_cap_is_refused_before_reading() -> None:
-    async def declared(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99999999999\r\n\r\n{")
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(declared) as url:
-        transport = HttpTransport({"big": url})
-        try:
-            with pytest.raises(SubgraphUnavailable) as failed:
-                await transport.send("big", "{ x }", {}, operation_kind="query")
-        finally:
-            await transport.aclose()
-    assert failed.value.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
+    declared = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99999999999\r\n\r\n{"
+    async with raw_server(answering_once(declared)) as url:
+        failed = await failure_of(url)
+    assert failed.code == "SUBGRAPH_RESPONSE_TOO_LARGE"
 
 
 async def test_a_5xx_with_a_graphql_body_is_a_graphql_answer() -> None:
     body = b'{"data":null,"errors":[{"message":"down for a moment","extensions":{"code":"DOWN"}}]}'
-
-    async def failing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _read_request(reader)
-        writer.write(
-            b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
-            % (len(body), body)
-        )
-        await writer.drain()
-        writer.close()
-
-    async with raw_server(failing) as url:
-        transport = HttpTransport({"down": url})
-        try:
-            answer = await transport.send("down", "{ x }", {}, operation_kind="query")
-        finally:
-            await transport.aclose()
-    assert answer["errors"][0]["message"] == "down for a moment"
+    async with raw_server(answering_once(answer(body, status=b"503 Service Unavailable"))) as url:
+        response = await send_once(url)
+    assert response["errors"][0]["message"] == "down for a moment"
 
 
 async def test_an_unknown_subgraph_is_unavailable() -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from graphql import FieldNode, is_abstract_type
 
-from gateway.federation.planner.field_sets import copy_field_set, unshadowed
+from gateway.federation.planner.field_sets import unshadowed
 from gateway.federation.planner.views import View
 
 if TYPE_CHECKING:
@@ -46,22 +46,8 @@ def gather_key(walker: Walker, view: View, path: tuple[str, ...], field_name: st
         view.base.add_field("__typename")
         group = walker.entity_group(key.subgraph, path, providers | {view.group})
         group.deps |= (providers | {view.group}) - {group}
-        representation = group.requires.fragment(type_name)
-        representation.add_field("__typename")
-        copy_field_set(walker.supergraph, representation, type_name, fields)
-        target = View(
-            group,
-            group.selections.fragment(type_name),
-            group.selections,
-            type_name,
-            (f"... on {type_name}",),
-            None,
-            path,
-            view.parent,
-            view.via,
-        )
-        walker.register(path, type_name, target)
-        return target
+        walker.represent(group, type_name, fields)
+        return walker.enter(group, type_name, path, view)
     return None
 
 
@@ -70,6 +56,6 @@ def _every_field_resolvable(walker: Walker, type_name: str, selections: tuple[ob
     for selection in selections:
         if isinstance(selection, FieldNode) and selection.name.value != "__typename":
             field = fields.get(selection.name.value)
-            if field is None or not any(e.resolvable for e in field.subgraphs):
+            if field is None or not field.resolved_by:
                 return False
     return True

@@ -111,6 +111,29 @@ class PlanState:
         view.base.add_field("__typename")
         copy_field_set(self.supergraph, view.base, view.type_name, representation)
 
+    def represent(self, group: FetchGroup, seen_as: str, key: SelectionSetNode) -> None:
+        """Add ``key`` (with ``__typename``) to the representations ``group`` sends of ``seen_as`` objects."""
+        representation = group.requires.fragment(seen_as)
+        representation.add_field("__typename")
+        copy_field_set(self.supergraph, representation, seen_as, key)
+
+    def enter(self, group: FetchGroup, entity_type: str, path: tuple[str, ...], source: View) -> View:
+        """The view of the entity fetch ``group`` on ``source``'s objects, which it resolves as
+        ``entity_type``; registered at ``path``."""
+        target = View(
+            group,
+            group.selections.fragment(entity_type),
+            group.selections,
+            entity_type,
+            (f"... on {entity_type}",),
+            None,
+            path,
+            source.parent,
+            source.via,
+        )
+        self.register(path, entity_type, target)
+        return target
+
     def register(self, path: tuple[str, ...], type_name: str, view: View) -> None:
         known = self.views.setdefault((path, type_name), [])
         if not any(v.group is view.group and v.base is view.base for v in known):

@@ -275,29 +275,14 @@ class Walker(PlanState):
         copy_field_set(self.supergraph, source.base, seen_as, key)
         group = self.entity_group(hop.target, path, after | {source.group})
         group.deps.add(source.group)
-        representation = group.requires.fragment(seen_as)
-        representation.add_field("__typename")
-        copy_field_set(self.supergraph, representation, seen_as, key)
+        self.represent(group, seen_as, key)
         # Into an interface object the representation names the interface, even when the objects
         # at hand already carry their concrete type (an earlier fetch told it).
         if hop.entity_type != seen_as or is_interface_object(self.supergraph, hop.target, hop.entity_type):
             rewrite = ValueSetter((f"... on {seen_as}", "__typename"), hop.entity_type)
             if rewrite not in group.input_rewrites:
                 group.input_rewrites.append(rewrite)
-        base = group.selections.fragment(hop.entity_type)
-        target = View(
-            group,
-            base,
-            group.selections,
-            hop.entity_type,
-            (f"... on {hop.entity_type}",),
-            None,
-            path,
-            source.parent,
-            source.via,
-        )
-        self.register(path, hop.entity_type, target)
-        return target
+        return self.enter(group, hop.entity_type, path, source)
 
     # --- adding a field --------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from gateway.kernel.errors import (
     OPERATION_NAME_REQUIRED,
 )
 from gateway.kernel.limits import MAX_SCALAR_NESTING
-from gateway.policy.limits import Limits, ListSizes, NestingTooDeep, measure_cached
+from gateway.policy.limits import Limits, ListSizes, NestingTooDeep, measure_cached, over_limit_message
 
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"  # the local path's code (gateway.server.extensions.abuse_limits)
 _TOKEN_LIMIT = re.compile(r"Document contains more than \d+ tokens")
@@ -154,7 +154,7 @@ def _check_limits(
     over = measured.first_over(limits)
     if over is not None:
         limit, maximum, actual = over
-        message = f"This query's {limit} ({actual}) is over this client's limit of {maximum}"
+        message = over_limit_message(limit, maximum, actual)
         raise Refused([_error(message, LIMIT_EXCEEDED, limit=limit, maximum=maximum, actual=actual)])
     return measured.introspection
 

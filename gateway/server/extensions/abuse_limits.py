@@ -28,7 +28,7 @@ from strawberry.extensions import SchemaExtension
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.kernel.errors import LIMIT_EXCEEDED, GatewayError
-from gateway.policy.limits import Limits, ListSizes, NestingTooDeep, measure_cached
+from gateway.policy.limits import Limits, ListSizes, NestingTooDeep, measure_cached, over_limit_message
 from gateway.server.extensions.message_privacy import hidden_type_names, redact, root_type_names, written_names
 
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
@@ -61,7 +61,7 @@ def _count_tokens(query: str, cap: int) -> int:
 
 def _too_complex(limit: str, maximum: int, actual: int) -> GatewayError:
     return GatewayError(
-        f"This query's {limit} ({actual}) is over this client's limit of {maximum}",
+        over_limit_message(limit, maximum, actual),
         LIMIT_EXCEEDED,
         limit=limit,
         maximum=maximum,

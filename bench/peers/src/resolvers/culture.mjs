@@ -1,9 +1,7 @@
 // Culture penalties, licences, red/black lists and the green channel of a subject; the published 红黑榜.
-import { isCurrent, page, today } from './common.mjs';
+import { isCurrent, page } from './common.mjs';
 
 const EMPTY = { penalties: [], licenses: [], redList: [], blackList: [], blackListedElsewhere: [] };
-// A listing of another domain that is in force today: active, and not yet at its end (if it has one).
-const inForce = (listing) => listing.status === 'ACTIVE' && (listing.until == null || listing.until > today());
 
 export function makeResolvers(data) {
   const profiles = new Map(Object.entries(data.profiles));
@@ -22,7 +20,7 @@ export function makeResolvers(data) {
       // so does a black listing in another domain (the measures catalogue's punishment for any black
       // list withholds the reward; the export carries those listings as blackListedElsewhere).
       greenChannel: (profile) => {
-        const elsewhere = (profile.blackListedElsewhere ?? []).some(inForce);
+        const elsewhere = (profile.blackListedElsewhere ?? []).some(isCurrent);
         if (elsewhere || profile.blackList.some(isCurrent)) return { eligible: false, incentives: [], since: null };
         const granting = profile.redList.filter((e) => isCurrent(e) && e.measures.some((m) => measures.get(m)?.listType === 'RED'));
         const held = new Set(granting.flatMap((e) => e.measures));
