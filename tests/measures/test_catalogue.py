@@ -18,7 +18,7 @@ from gateway.features.measures.catalogue import (
     load_catalogue,
     trigger_kinds_without_source,
 )
-from gateway.features.measures.evaluate import evaluate, reward_withheld
+from gateway.features.measures.evaluate import evaluate, reward_withheld, withholding_kinds
 from gateway.hooks.contributions import Fact
 
 DAY = dt.date(2026, 11, 30)
@@ -150,6 +150,23 @@ def test_punishment_wins_by_default_matter_by_matter() -> None:
     assert not reward_withheld(catalogue, "REWARD_ONE", [black()], DAY)  # FINANCING stays
     # A punishment no longer valid withholds nothing.
     assert not reward_withheld(narrow, "REWARD_ONE", [black()], dt.date(2031, 1, 1))
+
+
+def test_only_the_kinds_of_punishments_bearing_on_a_rewards_matters_can_withhold_it() -> None:
+    # What the green channel's rule reads: the trigger kinds of the punishments valid today on its matters.
+    narrow = load_catalogue(
+        GOOD.replace('matters = ["ADMINISTRATIVE_APPROVAL", "FINANCING"]', 'matters = ["ADMINISTRATIVE_APPROVAL"]')
+    )
+    assert withholding_kinds(narrow, "REWARD_ONE", DAY) == {"list", "tax_grade"}
+    # FINANCING has no punishment: nothing can withhold the reward, so no fact need be read.
+    assert withholding_kinds(load_catalogue(GOOD), "REWARD_ONE", DAY) == frozenset()
+    assert withholding_kinds(narrow, "REWARD_ONE", dt.date(2031, 1, 1)) == frozenset()  # the punishment lapsed
+    both = GOOD.replace('kind = "REWARD"', 'kind = "REWARD"\nconflict = "BOTH_APPLY"')
+    assert withholding_kinds(load_catalogue(both), "REWARD_ONE", DAY) == frozenset()
+    # The shipped green channel: lists (tax black list, any black list) and broken commitments, never grades.
+    assert withholding_kinds(default_catalogue(), "CULTURE_GREEN_CHANNEL", DAY) == {"list", "broken_commitment"}
+    with pytest.raises(LookupError):
+        withholding_kinds(narrow, "PUNISHMENT_ONE", DAY)
 
 
 def test_a_catalogue_or_a_reward_may_let_both_apply() -> None:

@@ -17,6 +17,7 @@ from gateway.engine.batch import batch_resolver
 from gateway.features.measures.catalogue import Catalogue, Matter, MeasureKind
 from gateway.features.measures.evaluate import Evaluation, evaluate
 from gateway.features.measures.evaluate import reward_withheld as _reward_withheld
+from gateway.features.measures.evaluate import withholding_kinds
 from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, MeasureInForce
 from gateway.features.measures.versions import catalogue_in_force, catalogue_version, number_of_label
 from gateway.graph.arguments import subject_codes
@@ -46,10 +47,13 @@ async def facts_of_all(info: Info, subject_ids: Sequence[int]) -> list[list[Fact
     return [[fact for found in per_source for fact in found[index]] for index in range(len(subject_ids))]
 
 
-async def facts_of(info: Info, subject_id: int) -> list[Fact]:
-    """One subject's facts through the per-key DataLoaders: the subjects of one level still batch."""
+async def facts_of(info: Info, subject_id: int, kinds: frozenset[str] | None = None) -> list[Fact]:
+    """One subject's facts through the per-key DataLoaders: the subjects of one level still batch. With
+    ``kinds``, only the sources that give one of them are read (a source of none of them costs no statement)."""
     loaders = info.context.loaders
-    pending = [loaders.get(name).load(subject_id) for name in _fact_loaders(info)]  # all queued before awaiting
+    sources = info.context.graph.composition.measure_facts
+    names = [name for name, source in sources.items() if kinds is None or not kinds.isdisjoint(source.kinds)]
+    pending = [loaders.get(name).load(subject_id) for name in names]  # all queued before awaiting
     return [fact for load in pending for fact in await load]
 
 
@@ -154,7 +158,10 @@ async def reward_withheld(info: Info, subject_id: int, measure_id: str) -> bool:
     """Whether the catalogue's conflict rule withholds the reward ``measure_id`` from the subject today (a
     punishment in force bears on each of its matters): for a domain's own reward, such as the culture green
     channel, to follow the same rule. Loads through the per-key DataLoaders, so a level's subjects batch."""
-    catalogue = (await catalogue_in_force(info)).catalogue
+    catalogue, day = (await catalogue_in_force(info)).catalogue, today()
     if catalogue.get(measure_id) is None:
         return False  # the admin took the reward out of the catalogue: no rule of it withholds anything
-    return _reward_withheld(catalogue, measure_id, await facts_of(info, subject_id), today())
+    kinds = withholding_kinds(catalogue, measure_id, day)
+    if not kinds:
+        return False  # no punishment valid today could withhold it: no facts to read
+    return _reward_withheld(catalogue, measure_id, await facts_of(info, subject_id, kinds), day)

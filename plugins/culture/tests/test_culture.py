@@ -449,9 +449,11 @@ async def test_profile_statements_do_not_grow_with_subjects(gw: GatewayHarness) 
         counts.append(counter.count)
     # the subjects, one culture statement for the field and records alike, one for the core's own records, and
     # (the green channel asks the joint measures whether a punishment withholds it) one per measure fact source
-    sources = len(gw.graph.composition.measure_facts)
+    # that gives what its punishments trigger on (lists, broken commitments), not the supervision grade's
+    facts = gw.graph.composition.measure_facts.values()
+    sources = sum(1 for source in facts if {"list", "broken_commitment"} & set(source.kinds))
     # and the measures catalogue version in force (one statement per request)
-    assert sources >= 2 and counts == [4 + sources, 4 + sources]
+    assert 2 <= sources < len(facts) and counts == [4 + sources, 4 + sources]
     subjects = [s for s in body["data"]["subjects"] if s is not None]  # natural persons: not for the public
     assert sum(1 for s in subjects if s["culture"]["penalties"]) >= 3
     assert sum(1 for s in subjects if s["culture"]["licenses"]) >= 3
