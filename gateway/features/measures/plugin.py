@@ -22,6 +22,7 @@ from gateway.features.measures.catalogue import default_catalogue, trigger_kinds
 from gateway.features.measures.facts import CORE_FACTS
 from gateway.features.measures.queries import resolve_check_measures, resolve_measure_catalogue, resolve_measures
 from gateway.features.measures.tables import TABLES
+from gateway.features.measures.watch import watch_of
 from gateway.hooks.contributions import FactSource, MutationField, QueryField, SubjectField, fields_of
 from gateway.hooks.specs import hookimpl
 from gateway.policy.visibility import ADMIN, DEPARTMENT, PUBLIC, SUBJECT
@@ -125,3 +126,10 @@ def startup(graph: Any) -> None:
     if missing:
         # Not an error: a kind may be declared before any plugin provides it (supervision grades, today).
         log.warning("measures triggered by %s never apply: no loaded plugin contributes such facts", ", ".join(missing))
+    # On PostgreSQL, listen for published catalogue versions, so that requests need not ask for the newest.
+    watch_of(graph.engine).start(graph.engine)
+
+
+@hookimpl
+async def shutdown(graph: Any) -> None:
+    await watch_of(graph.engine).stop()

@@ -15,9 +15,8 @@ from strawberry.types import Info
 from gateway.auth.principal import Role
 from gateway.engine.batch import batch_resolver
 from gateway.features.measures.catalogue import Catalogue, Matter, MeasureKind
-from gateway.features.measures.evaluate import Evaluation, evaluate
+from gateway.features.measures.evaluate import Evaluation, evaluate, withholding_kinds
 from gateway.features.measures.evaluate import reward_withheld as _reward_withheld
-from gateway.features.measures.evaluate import withholding_kinds
 from gateway.features.measures.types import MeasureCatalogue, MeasureCheck, MeasureInForce
 from gateway.features.measures.versions import catalogue_in_force, catalogue_version, number_of_label
 from gateway.graph.arguments import subject_codes

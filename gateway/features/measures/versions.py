@@ -1,10 +1,12 @@
 """The catalogue in force, and the admin's run-time changes to it, each a new version in the database.
 
 The file the core ships (version number 0) is in force until the admin publishes one; after that, the
-newest stored version is. Every worker sees a change on its next request: each request asks the database
-for the newest version number once (one statement, whatever the number of subjects or fields), and the
-text travels only when that number is not the one this process has parsed already. Versions never change
-once stored, so a parsed version is cached by its number.
+newest stored version is. Every worker sees a change at once: on PostgreSQL a serving process keeps the
+newest version it read while its listener vouches that none was published since
+(gateway.features.measures.watch); otherwise a request asks the database for the newest version number
+once (one statement, whatever the number of subjects or fields), and the text travels only when that
+number is not the one this process has parsed already. Versions never change once stored, so a parsed
+version is cached by its number.
 
 Changes (admin only), each checked with the same loader as the shipped file, so a fault is refused with
 its line and nothing is stored:
@@ -38,6 +40,7 @@ from gateway.features.measures.catalogue_text import (
     with_version,
 )
 from gateway.features.measures.tables import measure_catalogue_version as versions
+from gateway.features.measures.watch import CHANNEL, VersionWatch, watch_of
 from gateway.graph.arguments import require, utc
 from gateway.graph.pagination import page_size
 from gateway.kernel.errors import CONFLICT, NOT_FOUND, BadUserInput, GatewayError
@@ -65,34 +68,38 @@ def _parsed(number: int, text: str) -> Catalogue:
     return load_catalogue(text, f"measure catalogue version {number}")
 
 
-_newest: InForce | None = None  # the newest version this process has parsed
-
-
 async def catalogue_in_force(info: Info) -> InForce:
-    """The catalogue in force for this request: at most one statement per request, shared by every resolver.
+    """The catalogue in force for this request: at most one statement per request, shared by every resolver,
+    and none while this process's watch vouches for the version it read last (gateway.features.measures.watch).
 
     One future for all of them, so that every resolver waiting for it resumes in the same turn of the loop
     and their DataLoader loads still batch into one statement per level."""
     held = info.context.extras.get(_REQUEST_KEY)
     if held is None:
-        held = asyncio.ensure_future(_load_newest(info))
+        watch: VersionWatch[InForce] = watch_of(info.context.engine)
+        current = watch.current()
+        if current is not None:
+            return current
+        held = asyncio.ensure_future(_load_newest(info, watch))
         info.context.extras[_REQUEST_KEY] = held
     return await asyncio.shield(held)
 
 
-async def _load_newest(info: Info) -> InForce:
-    global _newest
-    known = _newest.number if _newest is not None else -1
+async def _load_newest(info: Info, watch: VersionWatch[InForce]) -> InForce:
+    stamp, last = watch.stamp(), watch.last()
+    known = last.number if last is not None else -1
     text = sa.case((versions.c.id == known, sa.null()), else_=versions.c.toml)
     query = sa.select(versions.c.id, versions.c.published_at, text.label("toml")).order_by(versions.c.id.desc())
     async with info.context.connection() as conn:
         row = (await conn.execute(query.limit(1))).first()
     if row is None:
-        return InForce(SHIPPED, default_catalogue())
-    if row.toml is None and _newest is not None and _newest.number == row.id:
-        return _newest
-    _newest = InForce(row.id, _parsed(row.id, row.toml), utc(row.published_at))
-    return _newest
+        found = InForce(SHIPPED, default_catalogue())
+    elif row.toml is None and last is not None and last.number == row.id:
+        found = last
+    else:
+        found = InForce(row.id, _parsed(row.id, row.toml), utc(row.published_at))
+    watch.keep(found, stamp)
+    return found
 
 
 async def catalogue_version(info: Info, number: int) -> InForce | None:
@@ -152,8 +159,10 @@ async def _current_text(conn: Any) -> tuple[int, str]:
 
 
 async def _store(info: Info, based_on: int, text: str, catalogue: Catalogue, change: str, line: int) -> InForce:
-    """Insert the version, unless its label is taken or the catalogue changed since it was read."""
-    global _newest
+    """Insert the version, unless its label is taken or the catalogue changed since it was read; every serving
+    process is told at the commit (gateway.features.measures.watch)."""
+    watch: VersionWatch[InForce] = watch_of(info.context.engine)
+    stamp = watch.stamp()
     principal = info.context.principal
     taken = f"version {catalogue.version!r} exists already: give the new catalogue a new version label"
     if catalogue.version == default_catalogue().version:
@@ -174,15 +183,18 @@ async def _store(info: Info, based_on: int, text: str, catalogue: Catalogue, cha
                 )
             )
             number = inserted.inserted_primary_key[0]
+            if conn.dialect.name == "postgresql":
+                await conn.execute(sa.select(sa.func.pg_notify(CHANNEL, str(number))))
     except IntegrityError:
         raise GatewayError(
             "The catalogue changed while this change was made (or its version label was just taken): read it "
             "again and retry",
             CONFLICT,
         ) from None
-    _newest = InForce(number, _parsed(number, text), utc(now))
+    stored = InForce(number, _parsed(number, text), utc(now))
+    watch.keep(stored, stamp)
     info.context.extras.pop(_REQUEST_KEY, None)  # the rest of this request sees the new version
-    return _newest
+    return stored
 
 
 async def publish_measure_catalogue(info: Info, toml: str) -> MeasureCatalogueVersion:
