@@ -48,9 +48,17 @@ class VersionWatch(Generic[Held]):
 
     def __init__(self) -> None:
         self.epoch = 0
-        self.listening = False
+        self._listening = asyncio.Event()
         self._reading: _Reading[Held] | None = None
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._listening.is_set()
+
+    async def wait_listening(self) -> None:
+        """Until the listener is connected (a serving process's first requests may precede it)."""
+        await self._listening.wait()
 
     def current(self) -> Held | None:
         """The reading, while nothing can have changed it since; else None (read again)."""
@@ -104,10 +112,10 @@ class VersionWatch(Generic[Held]):
         try:
             await driver.add_listener(CHANNEL, self.changed)
             self.changed()  # what was read before the LISTEN took effect may be out of date
-            self.listening = True
+            self._listening.set()
             await lost.wait()
         finally:
-            self.listening = False
+            self._listening.clear()
             self.changed()
             # Never hand a listening connection back to the pool: close it instead.
             await conn.invalidate()
