@@ -210,7 +210,8 @@ def measure_facts() -> Sequence[FactSource] | None:
     ``load(connection, subject_ids, today)`` runs ONE statement for all the subjects of a request level and
     returns ``{subject_id: [Fact(kind, attributes, record_id, description, since)]}``, only from records in
     force on ``today`` (repaired, revoked, expired or withheld records are no facts). The core loads each
-    source once per level (it becomes a loader), whatever the number of subjects.
+    source once per level (it becomes a loader), whatever the number of subjects, and only where a kind it
+    names is needed (the culture green channel reads only the sources of kinds that could withhold it).
 
     Example::
 

@@ -24,7 +24,7 @@ FEDERATION_LINK = (
 Answer = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 
-def compose_sdls(sdls: Mapping[str, str]) -> str:
+def supergraph_text_of(sdls: Mapping[str, str]) -> str:
     """The supergraph of ``{subgraph name: SDL}`` (the federation link added), URLs on a closed port."""
     return compose_sdl_text({name: FEDERATION_LINK + sdl for name, sdl in sdls.items()})
 

@@ -13,7 +13,7 @@ import pytest
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.kernel.errors import SUBGRAPH_INVALID_VALUE
-from tests.federation.hardening_harness import canned_gateway, compose_sdls
+from tests.federation.hardening_harness import canned_gateway, supergraph_text_of
 
 HIDDEN_SDLS = {
     "pub": """
@@ -40,7 +40,7 @@ INTERNAL = {"__typename": "Internal", "id": "INTERNAL-9"}
 
 @pytest.fixture(scope="module")
 def supergraphs() -> Iterator[dict[str, str]]:
-    yield {"hidden": compose_sdls(HIDDEN_SDLS), "inaccessible": compose_sdls(INACCESSIBLE_SDLS)}
+    yield {"hidden": supergraph_text_of(HIDDEN_SDLS), "inaccessible": supergraph_text_of(INACCESSIBLE_SDLS)}
 
 
 def _answer(data: dict[str, Any]) -> Any:

@@ -19,7 +19,7 @@ from gateway.federation.query_plan import SubgraphUnavailable
 from gateway.federation.serving.endpoint import FederatedEndpoint
 from gateway.kernel.errors import LIMIT_EXCEEDED, SUBGRAPH_INVALID_VALUE, SUBGRAPH_REQUEST_UNSERIALISABLE
 from gateway.kernel.limits import MAX_SCALAR_NESTING
-from tests.federation.hardening_harness import canned_gateway, compose_sdls
+from tests.federation.hardening_harness import canned_gateway, supergraph_text_of
 
 SDLS = {
     "a": """
@@ -41,7 +41,7 @@ def nested(depth: int, leaf: Any = "x") -> Any:
 
 @pytest.fixture(scope="module")
 def supergraph() -> Iterator[str]:
-    yield compose_sdls(SDLS)
+    yield supergraph_text_of(SDLS)
 
 
 def _loan(**fields: Any) -> Any:

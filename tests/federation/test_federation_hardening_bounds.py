@@ -18,7 +18,7 @@ from gateway.auth.principal import PUBLIC
 from gateway.federation.executor.shape import Shaper
 from gateway.kernel.errors import LIMIT_EXCEEDED, SUBGRAPH_INVALID_VALUE
 from gateway.kernel.limits import MAX_ERROR_PATH_ELEMENTS, MAX_ERRORS_PER_FETCH
-from tests.federation.hardening_harness import canned_gateway, compose_sdls
+from tests.federation.hardening_harness import canned_gateway, supergraph_text_of
 
 SDLS = {
     "a": "type Query { x: Int items: [Item] one: One }\ntype Item { id: ID }\n"
@@ -30,7 +30,7 @@ SDLS = {
 async def test_an_error_path_longer_than_any_response_path_is_dropped(tmp_path: Path) -> None:
     error = {"message": "deep", "path": ["x"] + [0] * 16_000}
     answer = {"data": {"x": None}, "errors": [error]}
-    gateway, _ = canned_gateway(compose_sdls(SDLS), {"*": "public"}, {"a": lambda o, v: answer}, tmp_path)
+    gateway, _ = canned_gateway(supergraph_text_of(SDLS), {"*": "public"}, {"a": lambda o, v: answer}, tmp_path)
     out = await gateway.execute("{ x }", None, None, PUBLIC)
     assert out["data"] == {"x": None}
     [kept] = out["errors"]
@@ -58,7 +58,7 @@ def test_noting_errors_costs_their_paths_length() -> None:
 
 async def test_the_shapers_own_errors_are_capped(tmp_path: Path) -> None:
     answer = {"data": {"items": [1] * (3 * MAX_ERRORS_PER_FETCH)}}
-    gateway, _ = canned_gateway(compose_sdls(SDLS), {"*": "public"}, {"a": lambda o, v: answer}, tmp_path)
+    gateway, _ = canned_gateway(supergraph_text_of(SDLS), {"*": "public"}, {"a": lambda o, v: answer}, tmp_path)
     out = await gateway.execute("{ items { id } }", None, None, PUBLIC)
     assert out["data"] == {"items": [None] * (3 * MAX_ERRORS_PER_FETCH)}
     assert len(out["errors"]) == MAX_ERRORS_PER_FETCH + 1
@@ -88,7 +88,7 @@ async def test_a_failing_fetch_cancels_its_siblings(tmp_path: Path) -> None:
         await sibling_started.wait()
         raise Boom("an unexpected failure (the local subgraph's database outage, say)")
 
-    gateway, _ = canned_gateway(compose_sdls(SDLS), {"*": "public"}, {"a": boom, "b": slow}, tmp_path)
+    gateway, _ = canned_gateway(supergraph_text_of(SDLS), {"*": "public"}, {"a": boom, "b": slow}, tmp_path)
     with pytest.raises(Boom):
         await gateway.execute("{ one { id } two { id } }", None, None, PUBLIC)
     assert outcome == ["cancelled"]  # and awaited before the request ended
@@ -111,7 +111,7 @@ async def test_one_failing_part_of_a_merged_request_fails_alone(tmp_path: Path) 
 
     root = {"data": {"x": {"__typename": "X", "id": "1"}, "y": {"__typename": "Y", "id": "2"}}}
     answers = {"a": lambda o, v: root, "b": entities}
-    gateway, canned = canned_gateway(compose_sdls(WAVE_SDLS), {"*": "public"}, answers, tmp_path)
+    gateway, canned = canned_gateway(supergraph_text_of(WAVE_SDLS), {"*": "public"}, answers, tmp_path)
     out = await gateway.execute("{ x { name } y { name } }", None, None, PUBLIC)
     assert any("_e0" in operation for _, operation, _ in canned.sent)  # it was merged, then sent alone
     assert out["data"] == {"x": {"name": "x-name"}, "y": {"name": None}}

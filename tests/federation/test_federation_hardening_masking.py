@@ -11,7 +11,7 @@ from pathlib import Path
 from gateway.auth.principal import PUBLIC
 from gateway.kernel.errors import INTERNAL_SERVER_ERROR, INVALID_SUBJECT_CODE, SUBGRAPH_INVALID_VALUE
 from gateway.testing import GatewayHarness
-from tests.federation.hardening_harness import canned_gateway, compose_sdls
+from tests.federation.hardening_harness import canned_gateway, supergraph_text_of
 from tests.federation.test_serve_supergraph_local import gw, loans, post  # noqa: F401  (fixtures)
 
 SDLS = {
@@ -33,7 +33,7 @@ async def test_a_code_chosen_by_a_remote_subgraph_does_not_pass_the_masking(tmp_
         "a": lambda operation, variables: {"data": {"other": None}} if "other" in operation else failing,
         "b": lambda operation, variables: {"data": {"two": {"id": "2"}}},
     }
-    gateway, _ = canned_gateway(compose_sdls(SDLS), {"*": "public"}, answers, tmp_path)
+    gateway, _ = canned_gateway(supergraph_text_of(SDLS), {"*": "public"}, answers, tmp_path)
     out = await gateway.execute("{ one { id } }", None, None, PUBLIC, request_id="req-7")
     assert "password" not in repr(out)
     masked, actionable = out["errors"]

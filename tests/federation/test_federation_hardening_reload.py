@@ -17,14 +17,14 @@ import pytest
 from gateway.auth.principal import PUBLIC
 from gateway.federation.serving import FederatedGateway, ServingConfig
 from gateway.policy.limits import ListSizes, role_limits
-from tests.federation.hardening_harness import CannedSubgraphs, compose_sdls
+from tests.federation.hardening_harness import CannedSubgraphs, supergraph_text_of
 
 SDLS = {"a": 'type Query { one: One }\ntype One @key(fields: "id") { id: ID! }\n'}
 
 
 @pytest.fixture(scope="module")
 def supergraph() -> Iterator[str]:
-    yield compose_sdls(SDLS)
+    yield supergraph_text_of(SDLS)
 
 
 class _Served:

@@ -12,7 +12,7 @@ from graphql import parse
 from gateway.auth.principal import PUBLIC
 from gateway.federation.planner import PlanCache
 from gateway.kernel.errors import GRAPHQL_VALIDATION_FAILED
-from tests.federation.hardening_harness import canned_gateway, compose_sdls
+from tests.federation.hardening_harness import canned_gateway, supergraph_text_of
 from tests.federation.planner_supergraphs import family_supergraph
 
 SDLS = {
@@ -29,7 +29,8 @@ async def test_aliases_starting_with_two_underscores_are_refused(tmp_path: Path)
     # Answered under the fields' names and under the aliases the fetch may use (a canned subgraph).
     book = {"__typename": "Book", "id": "b1", "rating": 5, "__t": "Book", "key": "b1"}
     media = {"media": [book, {"__typename": "Movie", "id": "m1", "__t": "Movie", "key": "m1"}]}
-    gateway, canned = canned_gateway(compose_sdls(SDLS), {"*": "public"}, {"a": lambda o, v: {"data": media}}, tmp_path)
+    answers = {"a": lambda o, v: {"data": media}}
+    gateway, canned = canned_gateway(supergraph_text_of(SDLS), {"*": "public"}, answers, tmp_path)
     for query in (
         "{ media { __typename: id ... on Book { rating } } }",
         "{ media { __kind: id } }",
