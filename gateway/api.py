@@ -80,7 +80,16 @@ from gateway.kernel.clock import today
 from gateway.kernel.errors import BadUserInput, ConfigurationError, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
 from gateway.kernel.limits import MAX_AMOUNT, MAX_NAME, MAX_TEXT
-from gateway.kernel.parsing import LONG_TERM, optional, parse_date, parse_decimal, parse_enum, parse_int, text
+from gateway.kernel.parsing import (
+    LONG_TERM,
+    optional,
+    parse_date,
+    parse_decimal,
+    parse_enum,
+    parse_int,
+    stored_enum,
+    text,
+)
 from gateway.records.enums import Polarity, RecordStatus, Severity
 from gateway.records.publicity import published_clause, published_now
 from gateway.write.envelope_reader import (
@@ -235,6 +244,7 @@ __all__ = [
     "record_fingerprint",
     "reject",
     "reward_withheld",
+    "stored_enum",
     "subject",
     "submission_mutation",
     "submit",

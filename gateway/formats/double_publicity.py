@@ -30,6 +30,7 @@ from gateway.formats.common import (
     read_sub_area,
 )
 from gateway.kernel.limits import MAX_AMOUNT_WAN, MAX_NAME, MAX_TEXT
+from gateway.kernel.parsing import stored_enum
 from gateway.records.enums import Polarity, Severity
 from gateway.write.submissions import ItemError, RecordKind, Submission, SubmissionPolicy, Validated
 from gateway.write.validation import ItemReader
@@ -134,8 +135,12 @@ def join_categories(categories: Sequence[PenaltyCategory]) -> str:
     return ",".join(sorted({c.value for c in categories}))
 
 
+_PENALTY_CATEGORY = stored_enum(PenaltyCategory)
+
+
 def split_categories(stored: str) -> list[PenaltyCategory]:
-    return [PenaltyCategory(code) for code in stored.split(",") if code]
+    category = _PENALTY_CATEGORY
+    return [category(code) for code in stored.split(",") if code]
 
 
 @dataclass(frozen=True)

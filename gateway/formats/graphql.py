@@ -29,6 +29,7 @@ from gateway.formats.double_publicity import (
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
 from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today as clock_today
+from gateway.kernel.parsing import stored_enum
 from gateway.records.enums import RecordStatus, Severity
 
 PartyTypeEnum = strawberry.enum(PartyType, name="PartyType", description="行政相对人类别.")
@@ -214,6 +215,13 @@ def _part(row: Any, prefix: str) -> dict[str, Any]:
     return {name: row[index] for index, name in _columns_of(_fields_of(row), prefix)}
 
 
+# Every record row of a level comes through format_record: the enums by dict look-up (kernel.parsing).
+_PARTY_TYPE = stored_enum(PartyType)
+_LICENSE_CATEGORY = stored_enum(LicenseCategory)
+_LICENSE_STATUS = stored_enum(LicenseStatus)
+_LIST_TYPE = stored_enum(ListType)
+
+
 def format_record(row: Any) -> CreditRecord | None:
     """The shared-format record a row holds (selected with ENVELOPE_COLUMNS and FORMAT_COLUMNS), or None."""
     record_type = row.record_type
@@ -223,7 +231,7 @@ def format_record(row: Any) -> CreditRecord | None:
             **envelope_kwargs(row),
             **{
                 **p,
-                "party_type": PartyType(p["party_type"]),
+                "party_type": _PARTY_TYPE(p["party_type"]),
                 "penalty_categories": split_categories(p["penalty_categories"]),
             },
         )
@@ -233,16 +241,16 @@ def format_record(row: Any) -> CreditRecord | None:
             **envelope_kwargs(row),
             **{
                 **lic,
-                "party_type": PartyType(lic["party_type"]),
-                "license_category": LicenseCategory(lic["license_category"]),
-                "license_status": LicenseStatus(lic["license_status"]),
+                "party_type": _PARTY_TYPE(lic["party_type"]),
+                "license_category": _LICENSE_CATEGORY(lic["license_category"]),
+                "license_status": _LICENSE_STATUS(lic["license_status"]),
             },
         )
     if record_type == LIST_ENTRY_TYPE:
         e = _part(row, "list_")
         return CreditListEntry(
             **envelope_kwargs(row),
-            **{**e, "list_type": ListType(e["list_type"]), "measures": [x for x in e["measures"].split(",") if x]},
+            **{**e, "list_type": _LIST_TYPE(e["list_type"]), "measures": [x for x in e["measures"].split(",") if x]},
         )
     return None
 

@@ -15,6 +15,7 @@ from gateway.db.tables import credit_record
 from gateway.engine.batch import batch_resolver
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.kernel.errors import BadUserInput
+from gateway.kernel.parsing import stored_enum
 from gateway.records.enums import Polarity, RecordStatus, Severity
 from gateway.records.publicity import publication_key, published_clause, published_now
 
@@ -112,15 +113,15 @@ def envelope_kwargs(row: Any) -> dict[str, Any]:
         "subject_id": row.subject_id,
         "domain": row.domain,
         "category": row.category,
-        "polarity": _POLARITIES[row.polarity],
-        "severity": _SEVERITIES[severity] if severity else None,
+        "polarity": _POLARITY(row.polarity),
+        "severity": _SEVERITY(severity) if severity else None,
         "decision_date": row.decision_date,
         "document_number": row.document_number,
         "deciding_authority": row.deciding_authority,
         "deciding_authority_code": row.deciding_authority_code,
         "source_unit": row.source_unit,
         "source_unit_code": row.source_unit_code,
-        "status": _STATUSES[row.status],
+        "status": _STATUS(row.status),
         "published_until": row.published_until,
         "repair_from": row.repair_from,
         "disputed": bool(row.disputed),
@@ -129,9 +130,9 @@ def envelope_kwargs(row: Any) -> dict[str, Any]:
     }
 
 
-_POLARITIES: dict[Any, Polarity] = {**{p.value: p for p in Polarity}, **{p: p for p in Polarity}}
-_SEVERITIES: dict[Any, Severity] = {**{s.value: s for s in Severity}, **{s: s for s in Severity}}
-_STATUSES: dict[Any, RecordStatus] = {**{s.value: s for s in RecordStatus}, **{s: s for s in RecordStatus}}
+_POLARITY = stored_enum(Polarity)
+_SEVERITY = stored_enum(Severity)
+_STATUS = stored_enum(RecordStatus)
 
 
 def decision_cursor(row: Any) -> tuple[str, int]:

@@ -19,10 +19,14 @@ from gateway.kernel.errors import BadUserInput
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind
 from gateway.kernel.identifiers import region_of as _region_of
 from gateway.kernel.identifiers import registration_authority as _registration_authority
+from gateway.kernel.parsing import stored_enum
 from gateway.records.enums import CodeTypeEnum, Polarity, SubjectKindEnum
 
 SUBJECT_BY_HASH = "core.subject_by_hash"
 DEFAULT_RECORDS = 50
+
+_CODE_TYPE = stored_enum(CodeType)  # every subject row of a level: the enums by dict look-up
+_SUBJECT_KIND = stored_enum(SubjectKind)
 
 
 @strawberry.type(description="The registration authority and organisation type a USCC encodes (GB 32100-2015).")
@@ -55,9 +59,9 @@ class CreditSubjectBase:
         return cls(
             id=m.id,
             code=m.display_code,
-            code_type=CodeType(m.code_type),
+            code_type=_CODE_TYPE(m.code_type),
             name=m.name,
-            kind=SubjectKind(m.kind),
+            kind=_SUBJECT_KIND(m.kind),
         )
 
     @strawberry.field(description="For an organisation, who registered it; null for natural persons.")

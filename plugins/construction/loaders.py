@@ -19,6 +19,7 @@ from gateway.api import (
     credit_record,
     envelope_kwargs,
     published_clause,
+    stored_enum,
     subject,
 )
 from gateway.api import today as clock_today
@@ -82,13 +83,20 @@ ConstructionRecord = (
 )
 
 
+# Every record row of a level comes through here: the enums by dict look-up.
+_QUALIFICATION_CATEGORY = stored_enum(rules.QualificationCategory)
+_QUALIFICATION_GRADE = stored_enum(rules.QualificationGrade)
+_CONDUCT = stored_enum(rules.ConductType)
+_BEHAVIOUR_CATEGORY = stored_enum(rules.BehaviourCategory)
+
+
 def qualification_from_row(row: Any) -> ConstructionQualification:
     m = row
     return ConstructionQualification(
         **envelope_kwargs(row),
-        qualification_category=rules.QualificationCategory(m.qualification_category),
+        qualification_category=_QUALIFICATION_CATEGORY(m.qualification_category),
         specialty=m.qualification_specialty,
-        grade=rules.QualificationGrade(m.grade),
+        grade=_QUALIFICATION_GRADE(m.grade),
         valid_from=m.valid_from,
         valid_until=m.qualification_valid_until,
     )
@@ -98,8 +106,8 @@ def conduct_from_row(row: Any) -> ConstructionConductRecord:
     m = row
     return ConstructionConductRecord(
         **envelope_kwargs(row),
-        conduct=rules.ConductType(m.conduct),
-        behaviour_category=rules.BehaviourCategory(m.behaviour_category),
+        conduct=_CONDUCT(m.conduct),
+        behaviour_category=_BEHAVIOUR_CATEGORY(m.behaviour_category),
         facts=m.conduct_facts,
         decision_content=m.decision_content,
         fine_amount=m.fine_amount,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, any_of, credit_record, envelope_kwargs
+from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, any_of, credit_record, envelope_kwargs, stored_enum
 from plugins.tax import rules
 from plugins.tax.tables import tax_credit_rating, tax_major_violation
 from plugins.tax.types import MajorTaxViolation, TaxCreditRating
@@ -35,12 +35,17 @@ VIOLATION_COLUMNS = (
 TaxRecord = TaxCreditRating | MajorTaxViolation
 
 
+# Every record row of a level comes through here: the enums by dict look-up.
+_TAX_GRADE = stored_enum(rules.TaxGrade)
+_VIOLATION_TYPE = stored_enum(rules.ViolationType)
+
+
 def rating_from_row(row: Any) -> TaxCreditRating:
     m = row
     return TaxCreditRating(
         **envelope_kwargs(row),
         year=m.year,
-        grade=rules.TaxGrade(m.grade),
+        grade=_TAX_GRADE(m.grade),
         score=m.score,
         direct_assignment_reason=m.direct_assignment_reason,
     )
@@ -50,7 +55,7 @@ def violation_from_row(row: Any) -> MajorTaxViolation:
     m = row
     return MajorTaxViolation(
         **envelope_kwargs(row),
-        violation_type=rules.ViolationType(m.violation_type),
+        violation_type=_VIOLATION_TYPE(m.violation_type),
         facts=m.facts,
         amount_involved=m.amount_involved,
         tax_due=m.tax_due,
