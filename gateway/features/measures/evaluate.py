@@ -63,38 +63,40 @@ def evaluate(catalogue: Catalogue, facts: Sequence[Fact], day: dt.date) -> Evalu
     return Evaluation(tuple(applied), tuple(withheld))
 
 
-def withholding_kinds(catalogue: Catalogue, measure_id: str, day: dt.date) -> frozenset[str]:
-    """The fact kinds that could withhold the reward ``measure_id`` on ``day``: the trigger kinds of the
-    punishments valid that day that bear on one of its matters. Empty when nothing can withhold it (its rule
-    is BOTH_APPLY, or one of its matters has no such punishment), so a caller need load no facts at all, and
-    otherwise only those of these kinds (the green channel's rule reads the lists, not the tax grades)."""
+def _bearing_punishments(catalogue: Catalogue, measure_id: str, day: dt.date) -> tuple[Measure, list[Measure]] | None:
+    """The reward ``measure_id`` and the punishments valid on ``day`` that bear on one of its matters; None
+    when nothing can withhold it (its rule is BOTH_APPLY, or one of its matters has no such punishment)."""
     measure = catalogue.get(measure_id)
     if measure is None or measure.kind is not MeasureKind.REWARD:
         raise LookupError(f"the measures catalogue has no reward {measure_id!r}")
     if catalogue.rule_for(measure) is ConflictRule.BOTH_APPLY:
-        return frozenset()
+        return None
     bearing = [
         p
         for p in catalogue.measures
         if p.kind is MeasureKind.PUNISHMENT and p.valid_on(day) and set(p.matters) & set(measure.matters)
     ]
     if not all(any(m in p.matters for p in bearing) for m in measure.matters):
-        return frozenset()
-    return frozenset(t.kind for p in bearing for t in p.triggers)
+        return None
+    return measure, bearing
+
+
+def withholding_kinds(catalogue: Catalogue, measure_id: str, day: dt.date) -> frozenset[str]:
+    """The fact kinds that could withhold the reward ``measure_id`` on ``day``: the trigger kinds of the
+    punishments valid that day that bear on one of its matters. Empty when nothing can withhold it, so a
+    caller need load no facts at all, and otherwise only those of these kinds (the green channel's rule
+    reads the lists, not the tax grades)."""
+    found = _bearing_punishments(catalogue, measure_id, day)
+    return frozenset() if found is None else frozenset(t.kind for p in found[1] for t in p.triggers)
 
 
 def reward_withheld(catalogue: Catalogue, measure_id: str, facts: Sequence[Fact], day: dt.date) -> bool:
     """Whether the catalogue's rule withholds the reward ``measure_id`` (for every one of its matters) from a
     subject with these facts, whether or not the reward itself is triggered: a domain's own reward (the
     culture green channel) asks this before granting it."""
-    measure = catalogue.get(measure_id)
-    if measure is None or measure.kind is not MeasureKind.REWARD:
-        raise LookupError(f"the measures catalogue has no reward {measure_id!r}")
-    if catalogue.rule_for(measure) is ConflictRule.BOTH_APPLY:
+    found = _bearing_punishments(catalogue, measure_id, day)
+    if found is None:
         return False
-    punished: set[Matter] = set()
-    for other in catalogue.measures:
-        triggered = any(t.matches(f) for f in facts for t in other.triggers)
-        if other.kind is MeasureKind.PUNISHMENT and other.valid_on(day) and triggered:
-            punished.update(other.matters)
+    measure, bearing = found
+    punished = {m for p in bearing if any(t.matches(f) for f in facts for t in p.triggers) for m in p.matters}
     return all(m in punished for m in measure.matters)

@@ -29,8 +29,10 @@ from gateway.kernel.identifiers import lookup_hash
 from gateway.policy.access import subject_visible
 
 
-def _fact_loaders(info: Info) -> list[str]:
-    return list(info.context.graph.composition.measure_facts)
+def _fact_loaders(info: Info, kinds: frozenset[str] | None = None) -> list[str]:
+    """The loaders of the fact sources (with ``kinds``, only those naming one of them)."""
+    sources = info.context.graph.composition.measure_facts
+    return [name for name, source in sources.items() if kinds is None or not kinds.isdisjoint(source.kinds)]
 
 
 def sourced_kinds(info: Info) -> frozenset[str]:
@@ -50,9 +52,7 @@ async def facts_of(info: Info, subject_id: int, kinds: frozenset[str] | None = N
     """One subject's facts through the per-key DataLoaders: the subjects of one level still batch. With
     ``kinds``, only the sources that give one of them are read (a source of none of them costs no statement)."""
     loaders = info.context.loaders
-    sources = info.context.graph.composition.measure_facts
-    names = [name for name, source in sources.items() if kinds is None or not kinds.isdisjoint(source.kinds)]
-    pending = [loaders.get(name).load(subject_id) for name in names]  # all queued before awaiting
+    pending = [loaders.get(name).load(subject_id) for name in _fact_loaders(info, kinds)]  # all queued first
     return [fact for load in pending for fact in await load]
 
 
