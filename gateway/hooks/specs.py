@@ -288,7 +288,10 @@ def schema_extensions(role: Role, policies: Policies) -> Sequence[Any] | None:
     query-plan extension: the core's default plugins' first (the partner field guard, then the query
     record), then the other plugins' in hook order (``tryfirst`` first). A field-wrapping extension
     under the planned engine must say which fields it wraps (``planned_field_wrapped``), or the
-    audience's operations run on graphql-core.
+    audience's operations run on graphql-core. The lifecycle hooks (``on_operation``, ``on_parse``,
+    ``on_validate``, ``on_execute``) run as strawberry runs them, generator or plain, sync or async,
+    with one difference: when a hook fails on entry, the hooks entered before it are left with that
+    exception (as ``contextlib.ExitStack`` leaves them), where strawberry abandons them.
 
     Example::
 

@@ -42,6 +42,7 @@ from gateway.policy.visibility import Policies, visible_to
 from gateway.server.extensions.abuse_limits import AbuseLimits
 from gateway.server.extensions.error_logging import OperationBoundary, log_errors
 from gateway.server.extensions.error_policy import ErrorPolicy
+from gateway.server.extensions.hook_runner import LifecycleRunner
 from gateway.server.extensions.operation_cache import operation_caches
 from gateway.server.extensions.operation_choice import OperationChoice
 from gateway.server.extensions.plan_header import QueryPlanExtension
@@ -202,6 +203,11 @@ class AudienceSchema(strawberry.federation.Schema):
         base = super().entities_resolver
         maximum = info.context.settings.max_batch_subjects
         return resolve_entities(representations, self._entity_reference_keys, maximum, lambda valid: base(info, valid))
+
+    def create_extensions_runner(self, execution_context: Any, extensions: list[Any]) -> LifecycleRunner:
+        """The extensions' hooks run by gateway.server.extensions.hook_runner (strawberry's semantics,
+        without re-wrapping every hook on every request)."""
+        return LifecycleRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Instead of strawberry's ERROR with a traceback for every error, a client's mistake included."""

@@ -1,0 +1,207 @@
+"""Schema extensions' lifecycle hooks, run without wrapping them again on every request.
+
+Strawberry's own runner (``strawberry.extensions.context``) inspects every hook of every extension
+on every request, for each of the four phases (operation, parsing, validation, execution): it asks
+``inspect`` what kind of function the hook is, wraps it with ``contextlib.contextmanager`` (which
+copies the function's metadata through ``functools.update_wrapper``) and enters it on an
+``ExitStack``. With the dozen extensions an audience schema carries, that was some 44 hook look-ups
+and a dozen wrappers per request, the largest part of strawberry's fixed cost per request.
+
+:class:`LifecycleRunner` does the same work with what is known ahead: a hook's kind is worked out
+once per extension class (:func:`hook_kind`) and a generator hook is driven directly (``next``,
+``throw``), with the semantics of ``contextlib`` and ``ExitStack``:
+
+- hooks are entered in the extensions' order and left in reverse;
+- an exception raised inside the phase is thrown into each generator on the way out; a generator
+  that finishes instead of re-raising hides it from the hooks outside it, and one that raises
+  another exception replaces it (the first becomes its ``__context__``). As with strawberry's
+  runner, a phase never swallows its body's exception: it propagates unless replaced;
+- when entering a hook fails, the hooks already entered are left with that exception (strawberry
+  abandons them to the garbage collector), and the failure propagates;
+- a plain (non-generator) hook runs on entry only, and its coroutine is awaited.
+
+A synchronous phase (``execute_sync``) uses strawberry's own manager: the served path is async.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from enum import Enum
+from types import TracebackType
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    ExtensionContextManagerBase,
+    OperationContextManager,
+    ParsingContextManager,
+    ValidationContextManager,
+)
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+
+class HookKind(Enum):
+    GENERATOR = "generator"  # ``def on_x(self): ...; yield; ...``
+    ASYNC_GENERATOR = "async generator"  # ``async def on_x(self): ...; yield; ...``
+    FUNCTION = "function"  # ``def on_x(self)``: runs on entry
+    COROUTINE = "coroutine"  # ``async def on_x(self)``: awaited on entry
+
+
+_kinds: dict[tuple[type, str], HookKind | None] = {}
+
+
+def hook_kind(extension_class: type, hook_name: str) -> HookKind | None:
+    """What kind of hook ``extension_class`` has for a phase, or None when it keeps the base class's
+    no-op. Worked out once per class and phase."""
+    key = (extension_class, hook_name)
+    if key in _kinds:
+        return _kinds[key]
+    hook = getattr(extension_class, hook_name)
+    kind: HookKind | None
+    if hook is getattr(SchemaExtension, hook_name):
+        kind = None
+    elif inspect.isgeneratorfunction(hook):
+        kind = HookKind.GENERATOR
+    elif inspect.isasyncgenfunction(hook):
+        kind = HookKind.ASYNC_GENERATOR
+    elif inspect.iscoroutinefunction(hook):
+        kind = HookKind.COROUTINE
+    elif callable(hook):
+        kind = HookKind.FUNCTION
+    else:
+        raise ValueError(f"Hook {hook_name} on {extension_class.__name__} must be callable, received {hook!r}")
+    _kinds[key] = kind
+    return kind
+
+
+class _Phase:
+    """One phase's hooks for one request: an async context manager (and, for a synchronous phase,
+    strawberry's own one behind ``with``)."""
+
+    __slots__ = ("_entered", "_sync", "extensions", "hook_name", "sync_manager")
+
+    def __init__(
+        self, extensions: list[SchemaExtension], hook_name: str, sync_manager: type[ExtensionContextManagerBase]
+    ) -> None:
+        self.extensions = extensions
+        self.hook_name = hook_name
+        self.sync_manager = sync_manager
+        self._entered: list[tuple[Any, bool]] = []  # (generator, whether async), in entry order
+        self._sync: ExtensionContextManagerBase | None = None
+
+    async def __aenter__(self) -> None:
+        name = self.hook_name
+        entered = self._entered
+        for extension in self.extensions:
+            kind = hook_kind(type(extension), name)
+            if kind is None:
+                continue
+            hook: Callable[[Any], Any] = getattr(type(extension), name)
+            try:
+                if kind is HookKind.GENERATOR:
+                    generator = hook(extension)
+                    try:
+                        next(generator)
+                    except StopIteration:
+                        raise RuntimeError(f"{type(extension).__name__}.{name} did not yield") from None
+                    entered.append((generator, False))
+                elif kind is HookKind.ASYNC_GENERATOR:
+                    generator = hook(extension)
+                    try:
+                        await generator.__anext__()
+                    except StopAsyncIteration:
+                        raise RuntimeError(f"{type(extension).__name__}.{name} did not yield") from None
+                    entered.append((generator, True))
+                elif kind is HookKind.COROUTINE:
+                    await hook(extension)
+                else:
+                    hook(extension)
+            except BaseException as exc:
+                # As ExitStack does: what was entered is left with the failure, which then propagates.
+                await self._leave(exc)
+                raise
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        await self._leave(exc)
+        return False  # never swallowed here, as strawberry's runner never does
+
+    async def _leave(self, exc: BaseException | None) -> None:
+        """Leave the entered hooks, innermost first; raises what a hook raised in place of ``exc``."""
+        entered, self._entered = self._entered, []
+        pending = exc
+        while entered:
+            generator, is_async = entered.pop()
+            try:
+                if pending is None:
+                    if is_async:
+                        await generator.__anext__()
+                    else:
+                        next(generator)
+                else:
+                    if is_async:
+                        await generator.athrow(pending)
+                    else:
+                        generator.throw(pending)
+            except (StopIteration, StopAsyncIteration):
+                pending = None  # finished: it left cleanly, or swallowed what was thrown into it
+                continue
+            except BaseException as raised:
+                if raised is not pending:
+                    _chain(raised, pending, exc)
+                pending = raised
+                continue
+            # It yielded a second time: contextlib's error, in place of whatever was on its way out.
+            error = RuntimeError("an extension hook did not stop after its yield")
+            _chain(error, pending, exc)
+            pending = error
+        if pending is not None and pending is not exc:
+            fixed_context = pending.__context__
+            try:
+                raise pending  # sets the exception being handled as its context: put ours back
+            except BaseException:
+                pending.__context__ = fixed_context
+                raise
+
+    def __enter__(self) -> None:
+        self._sync = self.sync_manager(self.extensions)
+        self._sync.__enter__()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> bool | None:
+        assert self._sync is not None
+        return self._sync.__exit__(exc_type, exc, traceback)
+
+
+def _chain(raised: BaseException, before: BaseException | None, phase_exception: BaseException | None) -> None:
+    """Make ``before`` (what the hook was left with) the context of ``raised``, as ``ExitStack`` does:
+    Python set the phase's own exception there, which a hook further in may have replaced or hidden."""
+    link = raised
+    while True:
+        context = link.__context__
+        if context is None or context is before:
+            return
+        if context is phase_exception:
+            link.__context__ = before
+            return
+        link = context
+
+
+class LifecycleRunner(SchemaExtensionsRunner):
+    """Strawberry's extensions runner with the phases of :class:`_Phase` (see the module's documentation)."""
+
+    def operation(self) -> Any:
+        return _Phase(self.extensions, "on_operation", OperationContextManager)
+
+    def parsing(self) -> Any:
+        return _Phase(self.extensions, "on_parse", ParsingContextManager)
+
+    def validation(self) -> Any:
+        return _Phase(self.extensions, "on_validate", ValidationContextManager)
+
+    def executing(self) -> Any:
+        return _Phase(self.extensions, "on_execute", ExecutingContextManager)
