@@ -8,7 +8,8 @@ copies the function's metadata through ``functools.update_wrapper``) and enters 
 and a dozen wrappers per request, the largest part of strawberry's fixed cost per request.
 
 :class:`LifecycleRunner` does the same work with what is known ahead: a hook's kind is worked out
-once per extension class (:func:`hook_kind`) and a generator hook is driven directly (``next``,
+once per extension class (:func:`hook_kind`), a phase's hooks once per list of extension classes
+(:func:`phase_hooks`), and a generator hook is driven directly (``next``,
 ``throw``), with the semantics of ``contextlib`` and ``ExitStack``:
 
 - hooks are entered in the extensions' order and left in reverse;
@@ -28,6 +29,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from enum import Enum
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -76,16 +78,38 @@ def hook_kind(extension_class: type, hook_name: str) -> HookKind | None:
     return kind
 
 
+# One schema's extension classes, each phase's hooks among them: (position, hook, kind). Bounded for a
+# schema whose factories hand out classes made per request; a schema's list is fixed in practice.
+_PHASE_HOOKS_KEPT = 256
+
+
+@lru_cache(maxsize=_PHASE_HOOKS_KEPT)
+def phase_hooks(classes: tuple[type, ...], hook_name: str) -> tuple[tuple[int, Callable[[Any], Any], HookKind], ...]:
+    """The hooks of one phase among extensions of these classes, in order: which extension (its
+    position), its function and its kind; those that keep the base class's no-op are left out."""
+    found = []
+    for position, extension_class in enumerate(classes):
+        kind = hook_kind(extension_class, hook_name)
+        if kind is not None:
+            found.append((position, getattr(extension_class, hook_name), kind))
+    return tuple(found)
+
+
 class _Phase:
     """One phase's hooks for one request: an async context manager (and, for a synchronous phase,
     strawberry's own one behind ``with``)."""
 
-    __slots__ = ("_entered", "_sync", "extensions", "hook_name", "sync_manager")
+    __slots__ = ("_entered", "_sync", "classes", "extensions", "hook_name", "sync_manager")
 
     def __init__(
-        self, extensions: list[SchemaExtension], hook_name: str, sync_manager: type[ExtensionContextManagerBase]
+        self,
+        extensions: list[SchemaExtension],
+        classes: tuple[type, ...],
+        hook_name: str,
+        sync_manager: type[ExtensionContextManagerBase],
     ) -> None:
         self.extensions = extensions
+        self.classes = classes
         self.hook_name = hook_name
         self.sync_manager = sync_manager
         self._entered: list[tuple[Any, bool]] = []  # (generator, whether async), in entry order
@@ -94,11 +118,9 @@ class _Phase:
     async def __aenter__(self) -> None:
         name = self.hook_name
         entered = self._entered
-        for extension in self.extensions:
-            kind = hook_kind(type(extension), name)
-            if kind is None:
-                continue
-            hook: Callable[[Any], Any] = getattr(type(extension), name)
+        extensions = self.extensions
+        for position, hook, kind in phase_hooks(self.classes, name):
+            extension = extensions[position]
             try:
                 if kind is HookKind.GENERATOR:
                     generator = hook(extension)
@@ -194,14 +216,18 @@ def _chain(raised: BaseException, before: BaseException | None, phase_exception:
 class LifecycleRunner(SchemaExtensionsRunner):
     """Strawberry's extensions runner with the phases of :class:`_Phase` (see the module's documentation)."""
 
+    def __init__(self, execution_context: Any, extensions: list[SchemaExtension] | None = None) -> None:
+        super().__init__(execution_context, extensions)
+        self._classes = tuple(type(extension) for extension in self.extensions)
+
     def operation(self) -> Any:
-        return _Phase(self.extensions, "on_operation", OperationContextManager)
+        return _Phase(self.extensions, self._classes, "on_operation", OperationContextManager)
 
     def parsing(self) -> Any:
-        return _Phase(self.extensions, "on_parse", ParsingContextManager)
+        return _Phase(self.extensions, self._classes, "on_parse", ParsingContextManager)
 
     def validation(self) -> Any:
-        return _Phase(self.extensions, "on_validate", ValidationContextManager)
+        return _Phase(self.extensions, self._classes, "on_validate", ValidationContextManager)
 
     def executing(self) -> Any:
-        return _Phase(self.extensions, "on_execute", ExecutingContextManager)
+        return _Phase(self.extensions, self._classes, "on_execute", ExecutingContextManager)
