@@ -75,15 +75,22 @@ def withheld_cutoff(day: dt.date, years: int) -> dt.date:
 
 def is_withheld(record: Any, day: dt.date, rules: PublicityRules) -> bool:
     """Dishonesty information past its years: for the admin's eyes only."""
-    polarity = getattr(record.polarity, "value", record.polarity)
+    polarity = record.polarity
+    if not isinstance(polarity, str):  # our enums are StrEnums, whose members compare as their strings
+        polarity = getattr(polarity, "value", polarity)
     return polarity == NEGATIVE and record.decision_date <= withheld_cutoff(day, rules.dishonesty_withheld_after_years)
+
+
+_ACTIVE = RecordStatus.ACTIVE.value
 
 
 def is_published(record: Any, day: dt.date, rules: PublicityRules) -> bool:
     """Shown to the public and partners: active, inside its window, and not withheld."""
-    status = getattr(record.status, "value", record.status)
+    status = record.status
+    if not isinstance(status, str):  # as in is_withheld: no call to an enum's value property for ours
+        status = getattr(status, "value", status)
     return (
-        status == RecordStatus.ACTIVE.value
+        status == _ACTIVE
         and (record.published_until is None or day <= record.published_until)
         and not is_withheld(record, day, rules)
     )
