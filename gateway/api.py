@@ -9,7 +9,10 @@ from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
 from gateway.engine.batch import batch_resolver
 from gateway.features.extracts.describe import chinese_date, format_section_row  # rows of the credit extract
-from gateway.features.measures.queries import reward_withheld  # the catalogue's rule, for a domain's own reward
+from gateway.features.measures.queries import (  # the catalogue's rule, for a domain's own reward
+    reward_withheld,
+    rewards_withheld,
+)
 from gateway.formats.common import (
     MAX_DOCUMENT_NUMBER,
     PARTY_TYPE_LABELS,
@@ -244,6 +247,7 @@ __all__ = [
     "record_fingerprint",
     "reject",
     "reward_withheld",
+    "rewards_withheld",
     "stored_enum",
     "subject",
     "submission_mutation",

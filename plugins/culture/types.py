@@ -4,6 +4,7 @@ subject's culture profile, the green channel, the measures catalogue and the pag
 No postponed annotations here: strawberry reads these annotations at class creation.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 import strawberry
@@ -15,7 +16,9 @@ from gateway.api import (
     CreditListEntry,
     ListType,
     PageInfo,
+    batch_resolver,
     reward_withheld,
+    rewards_withheld,
 )
 from gateway.api import today as clock_today
 from plugins.culture import rules
@@ -69,17 +72,35 @@ class CultureProfile:
     )
 
     @strawberry.field(description="The green channel the current red-list entries grant.")
+    @batch_resolver(lambda profiles, info: _green_channels(profiles, info))
     async def green_channel(self, info: Info) -> CultureGreenChannel | None:
         found = rules.green_channel([*self.red_list, *self.black_list], clock_today())
         # The green channel is a reward of the joint measures catalogue: a punishment in force on its matters
         # (a major tax violation, any black list) withholds it, by the catalogue's conflict rule.
         if found.eligible and await reward_withheld(info, self.subject_id, rules.GREEN_CHANNEL_MEASURE):
-            found = rules.GreenChannel(False, (), None)
-        return CultureGreenChannel(
-            eligible=found.eligible,
-            incentives=[CultureIncentive.of(m) for m in found.incentives],
-            since=found.since,
-        )
+            found = _NOT_GRANTED
+        return _green_channel_of(found)
+
+
+_NOT_GRANTED = rules.GreenChannel(False, (), None)
+
+
+async def _green_channels(profiles: Sequence[CultureProfile], info: Info) -> list[CultureGreenChannel]:
+    """The batch form of ``greenChannel``: every profile of a level, with one catalogue check for all the
+    eligible ones (one statement per fact source) instead of a resolver call per profile."""
+    day = clock_today()
+    found = [rules.green_channel([*profile.red_list, *profile.black_list], day) for profile in profiles]
+    eligible = [profile.subject_id for profile, channel in zip(profiles, found, strict=True) if channel.eligible]
+    withheld = iter(await rewards_withheld(info, eligible, rules.GREEN_CHANNEL_MEASURE))
+    return [_green_channel_of(_NOT_GRANTED if channel.eligible and next(withheld) else channel) for channel in found]
+
+
+def _green_channel_of(found: rules.GreenChannel) -> CultureGreenChannel:
+    return CultureGreenChannel(
+        eligible=found.eligible,
+        incentives=[CultureIncentive.of(m) for m in found.incentives],
+        since=found.since,
+    )
 
 
 @strawberry.type(description="A current culture list entry and whom it lists, as the list is published.")

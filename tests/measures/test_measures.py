@@ -25,6 +25,9 @@ MEASURES = """query($c: String!, $m: Matter) { subject(code: $c) { measures(matt
   measure { id kind matters effect departments legalBasis validFrom }
   facts { kind recordId description since attributes { name value } } } } }"""
 GREEN = "query($c: String!) { subject(code: $c) { culture { greenChannel { eligible incentives { code } } } } }"
+GREEN_BATCH = (
+    "query($c: [String!]!) { subjects(codes: $c) { culture { greenChannel { eligible incentives { code } } } } }"
+)
 CHECK = """query($c: [String!]!, $m: Matter!) { checkMeasures(codes: $c, matter: $m) {
   code known name restricted rewarded measures { measure { id kind } matters }
   withheldRewards { measure { id } withheldBy } } }"""
@@ -145,6 +148,12 @@ async def test_a_major_tax_violator_on_the_red_list_is_punished_not_rewarded(gw:
     assert alone[0]["matters"] == ["ADMINISTRATIVE_APPROVAL"]
     green = await gw.graphql(GREEN, {"c": RED_ONLY})
     assert green["data"]["subject"]["culture"]["greenChannel"]["eligible"] is True
+    # A batch: the field's batch form decides for every subject of the level at once (rewards_withheld),
+    # repeats included, as the resolver does for each.
+    batch = await gw.graphql(GREEN_BATCH, {"c": [VIOLATOR_CODE, RED_ONLY, VIOLATOR_CODE]})
+    channels = [subject["culture"]["greenChannel"] for subject in batch["data"]["subjects"]]
+    assert [channel["eligible"] for channel in channels] == [False, True, False]
+    assert channels[1] == green["data"]["subject"]["culture"]["greenChannel"]
 
     # checkMeasures shows the withheld reward and which punishment withholds it.
     department = await gw.create_key("department", domain="culture")

@@ -41,10 +41,11 @@ def sourced_kinds(info: Info) -> frozenset[str]:
     return frozenset(kind for source in sources for kind in source.kinds)
 
 
-async def facts_of_all(info: Info, subject_ids: Sequence[int]) -> list[list[Fact]]:
-    """Every subject's facts, one loader call (one statement) per fact source for them all."""
+async def facts_of_all(info: Info, subject_ids: Sequence[int], kinds: frozenset[str] | None = None) -> list[list[Fact]]:
+    """Every subject's facts, one loader call (one statement) per fact source for them all. With
+    ``kinds``, only the sources that give one of them are read."""
     loaders = info.context.loaders
-    per_source = [await loaders.load_all(name, list(subject_ids)) for name in _fact_loaders(info)]
+    per_source = [await loaders.load_all(name, list(subject_ids)) for name in _fact_loaders(info, kinds)]
     return [[fact for found in per_source for fact in found[index]] for index in range(len(subject_ids))]
 
 
@@ -151,6 +152,21 @@ def _check(
         measures=[MeasureInForce.of(a, catalogue, sourced) for a in applied],
         withheld_rewards=[MeasureInForce.of(a, catalogue, sourced) for a in evaluation.withheld_for(matter)],
     )
+
+
+async def rewards_withheld(info: Info, subject_ids: Sequence[int], measure_id: str) -> list[bool]:
+    """:func:`reward_withheld` for many subjects at once, in their order (repeats allowed): for a batch
+    form (``batch_resolver``), with one statement per fact source read for them all."""
+    if not subject_ids:
+        return []
+    catalogue, day = (await catalogue_in_force(info)).catalogue, today()
+    if catalogue.get(measure_id) is None:
+        return [False] * len(subject_ids)  # the admin took the reward out of the catalogue
+    kinds = withholding_kinds(catalogue, measure_id, day)
+    if not kinds:
+        return [False] * len(subject_ids)  # no punishment valid today could withhold it
+    facts = await facts_of_all(info, subject_ids, kinds)
+    return [_reward_withheld(catalogue, measure_id, found, day) for found in facts]
 
 
 async def reward_withheld(info: Info, subject_id: int, measure_id: str) -> bool:
