@@ -36,7 +36,7 @@ from gateway.kernel.divisions import authority_division, covers
 from gateway.kernel.errors import FORBIDDEN, UNAUTHENTICATED, GatewayError
 from gateway.kernel.identifiers import CodeType
 from gateway.kernel.rules import PublicityRules
-from gateway.records.publicity import is_published, is_withheld
+from gateway.records.publicity import is_withheld, published_on
 
 # Who sees natural persons as subjects: those whose work is about them. A partner's or an agency's sight of
 # a person is further bounded by the person's authorisation (gateway.features.partners.access), decided after
@@ -115,8 +115,7 @@ def record_filter(
     if role is Role.ADMIN:
         return lambda _subject_id, _record: True
 
-    def published(record: Any) -> bool:
-        return is_published(record, day, rules)
+    published = published_on(day, rules)
 
     if role is Role.DEPARTMENT:
         division = principal.division_code

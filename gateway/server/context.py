@@ -190,7 +190,7 @@ class Loaders:
         self.get(name)
         batch = self._batches[name]
         known = self._loaded.setdefault(name, {})
-        if any(key not in known for key in keys):
+        if not known.keys() >= set(keys):  # some key not loaded yet (a set test: no call per key)
             async with self._loading[name]:
                 missing = list(dict.fromkeys(key for key in keys if key not in known))
                 for start in range(0, len(missing), MAX_LOADER_BATCH):
@@ -226,7 +226,7 @@ class Loaders:
                     await self._learn_divisions(connection, keys, values)
             if shown is None:
                 return values
-            return [tuple(r for r in value if shown(key, r)) for key, value in zip(keys, values, strict=True)]
+            return [tuple([r for r in value if shown(key, r)]) for key, value in zip(keys, values, strict=True)]
 
         return batch
 

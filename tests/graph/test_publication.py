@@ -4,10 +4,18 @@ record is published while ACTIVE, so a test marks one REPAIRED directly in the d
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+import itertools
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
 from gateway.host.demo import seed
+from gateway.kernel.rules import PublicityRules
+from gateway.records.enums import Polarity, RecordStatus
+from gateway.records.publicity import is_published, published_on
 from gateway.testing import GatewayHarness
 
 SHOWCASE = "91350100M000100Y43"
@@ -54,3 +62,34 @@ async def test_unpublished_records_are_shown_only_to_those_who_may_see_them(
     in_records = record_id in {r["id"] for r in profile["records"]}
     assert in_tax == in_records == shown
     assert profile["tax"]["ratings"], "the published ratings stay"
+
+
+def test_published_on_agrees_with_is_published() -> None:
+    """The per-day predicate the record filter uses (one call per record) decides as is_published does,
+    for every status and polarity (as enum members, as stored strings, as another enum's values), window
+    and age around the withholding cutoff."""
+
+    class Other(enum.Enum):  # a plugin's own enum with the stored values
+        ACTIVE = RecordStatus.ACTIVE.value
+        NEGATIVE = Polarity.NEGATIVE.value
+
+    day = dt.date(2026, 6, 15)
+    rules = PublicityRules(dishonesty_withheld_after_years=3)
+    statuses = [*RecordStatus, *(s.value for s in RecordStatus), Other.ACTIVE]
+    polarities = [*Polarity, *(p.value for p in Polarity), Other.NEGATIVE]
+    decided = [dt.date(2023, 6, 14), dt.date(2023, 6, 15), dt.date(2023, 6, 16), dt.date(2026, 1, 1)]
+    until = [None, dt.date(2026, 6, 14), day, dt.date(2027, 1, 1)]
+    published = published_on(day, rules)
+    cases = 0
+    for status, polarity, decision, published_until in itertools.product(statuses, polarities, decided, until):
+        record = SimpleNamespace(
+            status=status, polarity=polarity, decision_date=decision, published_until=published_until
+        )
+        assert published(record) == is_published(record, day, rules), record
+        cases += 1
+    assert cases > 500
+    shown = SimpleNamespace(
+        status="ACTIVE", polarity="NEGATIVE", decision_date=dt.date(2024, 1, 1), published_until=None
+    )
+    assert published(shown)  # the grid holds both answers
+    assert not published(SimpleNamespace(**{**vars(shown), "decision_date": dt.date(2023, 1, 1)}))
