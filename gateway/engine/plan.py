@@ -95,6 +95,9 @@ class Completion:
     kind: CompletionKind
     nullable: bool
     coerce: Callable[[Any], Any] | None = None  # LEAF
+    # LEAF: the Python type whose values are answered as they are, with no call (str for String and ID,
+    # bool for Boolean: what leaf_coercer passes through for them); None where every value is coerced.
+    exact: type | None = None
     item: Completion | None = None  # LIST
     selection: Selection | None = None  # OBJECT
     abstract_type: GraphQLAbstractType | None = None  # ABSTRACT
@@ -270,7 +273,7 @@ class Compiler:
             assert isinstance(inner, GraphQLList)
             return Completion(CompletionKind.LIST, nullable, item=self._completion(inner.of_type, details))
         if is_leaf_type(inner):
-            return Completion(CompletionKind.LEAF, nullable, coerce=leaf_coercer(inner))
+            return Completion(CompletionKind.LEAF, nullable, coerce=leaf_coercer(inner), exact=exact_leaf_type(inner))
         if is_object_type(inner):
             assert isinstance(inner, GraphQLObjectType)
             return Completion(CompletionKind.OBJECT, nullable, selection=self._subselection(inner, details))
@@ -333,6 +336,15 @@ def directive_variables(operation: OperationDefinitionNode, fragments: dict[str,
     for fragment in fragments.values():
         visit(fragment.definition, Finder())
     return tuple(sorted(set(names)))
+
+
+def exact_leaf_type(leaf_type: Any) -> type | None:
+    """The Python type whose values a leaf of ``leaf_type`` answers unchanged (see Completion.exact)."""
+    if leaf_type is GraphQLString or leaf_type is GraphQLID:
+        return str
+    if leaf_type is GraphQLBoolean:
+        return bool
+    return None
 
 
 def leaf_coercer(leaf_type: Any) -> Callable[[Any], Any]:

@@ -289,7 +289,11 @@ class LevelRunner:
         if kind is LEAF:  # the common case, without a call per value
             coerce = completion.coerce
             assert coerce is not None
+            exact = completion.exact
             for index, value in enumerate(values):
+                if type(value) is exact:  # a str for a String, a bool for a Boolean: as it is
+                    targets[index][key] = value
+                    continue
                 if value is None:
                     if not nullable:
                         self._field_error(_null_in_non_null(plan_field), plan_field, work, index)
