@@ -254,6 +254,7 @@ class Graph:
     audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
     # Called after an audience schema is built (serve: gateway.server.heap.settle).
     on_schema_built: Callable[[], None] | None = None
+    _record_loader_names: frozenset[str] | None = None
 
     def schema_for(self, role: Role) -> strawberry.federation.Schema:
         """The audience schema of a role, built on first use (most processes serve few roles)."""
@@ -271,8 +272,11 @@ class Graph:
 
     @property
     def record_loader_names(self) -> frozenset[str]:
-        """Every loader of records, whose rows pass the publication filter (gateway.server.context)."""
-        return frozenset(source.loader for source in self.composition.record_sources)
+        """Every loader of records, whose rows pass the publication filter (gateway.server.context).
+        Worked out on first use: every request's loaders ask, and the composition never changes."""
+        if self._record_loader_names is None:
+            self._record_loader_names = frozenset(source.loader for source in self.composition.record_sources)
+        return self._record_loader_names
 
     def find_subject(self, cls: type, info: Info, code: str) -> Any:
         """One subject by code under the request's access rules (``CreditSubject.resolve_reference``)."""

@@ -218,7 +218,7 @@ class LifecycleRunner(SchemaExtensionsRunner):
 
     def __init__(self, execution_context: Any, extensions: list[SchemaExtension] | None = None) -> None:
         super().__init__(execution_context, extensions)
-        self._classes = tuple(type(extension) for extension in self.extensions)
+        self._classes = tuple(map(type, self.extensions))
 
     def operation(self) -> Any:
         return _Phase(self.extensions, self._classes, "on_operation", OperationContextManager)
