@@ -26,7 +26,7 @@ from gateway.auth.jwt_tokens import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine
-from gateway.host.composition import Composition, compose
+from gateway.host.composition import CORE_HTTP_PATHS, Composition, compose
 from gateway.host.loading import load_plugins, plugins_running
 from gateway.kernel.clock import serve_as_of
 from gateway.kernel.errors import BAD_REQUEST, error_body
@@ -186,10 +186,11 @@ class _CrossSiteGuardOutsidePluginRoutes:
         self.plugin_routes = plugin_routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # /graphql is the core's (a plugin route may not clash with it): no need to try every plugin route.
+        # A core path (/graphql, /healthz …) is no plugin's: composition refuses a plugin route that
+        # clashes with one, so there is no need to try every plugin route for it.
         if (
             scope["type"] == "http"
-            and scope["path"] != "/graphql"
+            and scope["path"] not in CORE_HTTP_PATHS
             and any(route.matches(scope)[0] is not Match.NONE for route in self.plugin_routes)
         ):
             await self.app(scope, receive, send)

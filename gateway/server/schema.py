@@ -254,7 +254,12 @@ class Graph:
     audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
     # Called after an audience schema is built (serve: gateway.server.heap.settle).
     on_schema_built: Callable[[], None] | None = None
-    _record_loader_names: frozenset[str] | None = None
+    # Every loader of records, whose rows pass the publication filter (gateway.server.context): every
+    # request's loaders ask, and the composition never changes.
+    record_loader_names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.record_loader_names = frozenset(source.loader for source in self.composition.record_sources)
 
     def schema_for(self, role: Role) -> strawberry.federation.Schema:
         """The audience schema of a role, built on first use (most processes serve few roles)."""
@@ -269,14 +274,6 @@ class Graph:
     def schema(self) -> strawberry.federation.Schema:
         """The whole graph, as the admin sees it."""
         return self.schema_for(Role.ADMIN)
-
-    @property
-    def record_loader_names(self) -> frozenset[str]:
-        """Every loader of records, whose rows pass the publication filter (gateway.server.context).
-        Worked out on first use: every request's loaders ask, and the composition never changes."""
-        if self._record_loader_names is None:
-            self._record_loader_names = frozenset(source.loader for source in self.composition.record_sources)
-        return self._record_loader_names
 
     def find_subject(self, cls: type, info: Info, code: str) -> Any:
         """One subject by code under the request's access rules (``CreditSubject.resolve_reference``)."""

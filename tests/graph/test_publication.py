@@ -65,7 +65,7 @@ async def test_unpublished_records_are_shown_only_to_those_who_may_see_them(
 
 
 def test_published_on_agrees_with_is_published() -> None:
-    """The per-day predicate the record filter uses (one call per record) decides as is_published does,
+    """The per-day predicate the record filter uses (its cutoff worked out once) decides as is_published does,
     for every status and polarity (as enum members, as stored strings, as another enum's values), window
     and age around the withholding cutoff."""
 

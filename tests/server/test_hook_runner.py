@@ -2,8 +2,8 @@
 
 Each case runs the same extensions through strawberry's ``OperationContextManager`` and through
 ``LifecycleRunner.operation()``, and compares what the hooks saw and what came out: the order of
-entry and exit, the exception thrown into each hook, and whether the phase raised, which exception,
-or suppressed it. Strawberry abandons the hooks already entered when a later one fails to enter; the
+entry and exit, the exception thrown into each hook, and whether the phase raised and which exception
+(with its context). Strawberry abandons the hooks already entered when a later one fails to enter; the
 runner leaves them as ``ExitStack`` would, which is the one difference, tested on its own.
 """
 

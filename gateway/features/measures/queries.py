@@ -154,17 +154,24 @@ def _check(
     )
 
 
+async def _withholding(info: Info, measure_id: str) -> tuple[Catalogue, dt.date, frozenset[str]] | None:
+    """The catalogue in force, the day and the fact kinds that could withhold the reward ``measure_id``;
+    None when nothing can: the admin took the reward out of the catalogue, or no punishment valid today
+    bears on its matters (then no fact is read)."""
+    catalogue, day = (await catalogue_in_force(info)).catalogue, today()
+    if catalogue.get(measure_id) is None:
+        return None
+    kinds = withholding_kinds(catalogue, measure_id, day)
+    return (catalogue, day, kinds) if kinds else None
+
+
 async def rewards_withheld(info: Info, subject_ids: Sequence[int], measure_id: str) -> list[bool]:
     """:func:`reward_withheld` for many subjects at once, in their order (repeats allowed): for a batch
     form (``batch_resolver``), with one statement per fact source read for them all."""
-    if not subject_ids:
-        return []
-    catalogue, day = (await catalogue_in_force(info)).catalogue, today()
-    if catalogue.get(measure_id) is None:
-        return [False] * len(subject_ids)  # the admin took the reward out of the catalogue
-    kinds = withholding_kinds(catalogue, measure_id, day)
-    if not kinds:
-        return [False] * len(subject_ids)  # no punishment valid today could withhold it
+    rule = await _withholding(info, measure_id) if subject_ids else None
+    if rule is None:
+        return [False] * len(subject_ids)
+    catalogue, day, kinds = rule
     facts = await facts_of_all(info, subject_ids, kinds)
     return [_reward_withheld(catalogue, measure_id, found, day) for found in facts]
 
@@ -173,10 +180,8 @@ async def reward_withheld(info: Info, subject_id: int, measure_id: str) -> bool:
     """Whether the catalogue's conflict rule withholds the reward ``measure_id`` from the subject today (a
     punishment in force bears on each of its matters): for a domain's own reward, such as the culture green
     channel, to follow the same rule. Loads through the per-key DataLoaders, so a level's subjects batch."""
-    catalogue, day = (await catalogue_in_force(info)).catalogue, today()
-    if catalogue.get(measure_id) is None:
-        return False  # the admin took the reward out of the catalogue: no rule of it withholds anything
-    kinds = withholding_kinds(catalogue, measure_id, day)
-    if not kinds:
-        return False  # no punishment valid today could withhold it: no facts to read
+    rule = await _withholding(info, measure_id)
+    if rule is None:
+        return False
+    catalogue, day, kinds = rule
     return _reward_withheld(catalogue, measure_id, await facts_of(info, subject_id, kinds), day)

@@ -8,8 +8,7 @@ copies the function's metadata through ``functools.update_wrapper``) and enters 
 and a dozen wrappers per request, the largest part of strawberry's fixed cost per request.
 
 :class:`LifecycleRunner` does the same work with what is known ahead: a hook's kind is worked out
-once per extension class (:func:`hook_kind`), a phase's hooks once per list of extension classes
-(:func:`phase_hooks`), and a generator hook is driven directly (``next``,
+once per list of extension classes and phase (:func:`phase_hooks`), and a generator hook is driven directly (``next``,
 ``throw``), with the semantics of ``contextlib`` and ``ExitStack``:
 
 - hooks are entered in the extensions' order and left in reverse;
@@ -51,31 +50,21 @@ class HookKind(Enum):
     COROUTINE = "coroutine"  # ``async def on_x(self)``: awaited on entry
 
 
-_kinds: dict[tuple[type, str], HookKind | None] = {}
-
-
 def hook_kind(extension_class: type, hook_name: str) -> HookKind | None:
     """What kind of hook ``extension_class`` has for a phase, or None when it keeps the base class's
-    no-op. Worked out once per class and phase."""
-    key = (extension_class, hook_name)
-    if key in _kinds:
-        return _kinds[key]
+    no-op. Asked once per list of extension classes (:func:`phase_hooks` keeps the answers)."""
     hook = getattr(extension_class, hook_name)
-    kind: HookKind | None
     if hook is getattr(SchemaExtension, hook_name):
-        kind = None
-    elif inspect.isgeneratorfunction(hook):
-        kind = HookKind.GENERATOR
-    elif inspect.isasyncgenfunction(hook):
-        kind = HookKind.ASYNC_GENERATOR
-    elif inspect.iscoroutinefunction(hook):
-        kind = HookKind.COROUTINE
-    elif callable(hook):
-        kind = HookKind.FUNCTION
-    else:
-        raise ValueError(f"Hook {hook_name} on {extension_class.__name__} must be callable, received {hook!r}")
-    _kinds[key] = kind
-    return kind
+        return None
+    if inspect.isgeneratorfunction(hook):
+        return HookKind.GENERATOR
+    if inspect.isasyncgenfunction(hook):
+        return HookKind.ASYNC_GENERATOR
+    if inspect.iscoroutinefunction(hook):
+        return HookKind.COROUTINE
+    if callable(hook):
+        return HookKind.FUNCTION
+    raise ValueError(f"Hook {hook_name} on {extension_class.__name__} must be callable, received {hook!r}")
 
 
 # One schema's extension classes, each phase's hooks among them: (position, hook, kind). Bounded for a
