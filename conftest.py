@@ -7,14 +7,20 @@ them; helpers the tests import (factories, paths) live in testsupport/, outside 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 
 import pytest
 
+from gateway.kernel.clock import china_today, hold_calendar
 from gateway.testing import GatewayHarness
 from testsupport.postgres import configured_url, throwaway_database
 
 PG_ENV = "CREDIT_GATEWAY_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One calendar day for the whole session, China's (the gateway's), before any test module computes
+    # its dates at import: a run across midnight in China then still compares like with like.
+    hold_calendar(china_today())
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -44,7 +50,7 @@ async def gw(database_url: str | None) -> AsyncIterator[GatewayHarness]:
     async with GatewayHarness.start(database_url=database_url) as harness:
         if database_url is not None:
             await harness.truncate()
-        # The gateway's day is China's; the tests compute dates with date.today() (the machine's).
-        # Pinning the one to the other keeps them agreeing after 16:00 UTC; lifecycle tests travel on.
-        harness.clock.travel_to(date.today())
+        # Pinned to the session's day (pytest_configure), so that ``now`` is noon of it; lifecycle
+        # tests travel on from there.
+        harness.clock.travel_to(china_today())
         yield harness

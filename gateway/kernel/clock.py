@@ -18,11 +18,30 @@ CHINA = ZoneInfo("Asia/Shanghai")
 # day as the rest of the response, and tests move every one of them with one clock.
 _request_day: ContextVar[dt.date | None] = ContextVar("credit_gateway_request_day", default=None)
 
+# The calendar held at one date for the whole process (hold_calendar), or None for the real one.
+_held_day: dt.date | None = None
+
+
+def hold_calendar(day: dt.date | None) -> None:
+    """Hold the calendar of this process at ``day`` while timestamps go on; ``None`` lets it run again.
+
+    For a test session: its tests compute dates once (at import, in parametrize lists) and compare
+    them with what the gateway answers minutes later. Without a held calendar, a session that runs
+    across midnight in China (16:00 UTC) compares yesterday's dates with today's answers. Unlike
+    :meth:`Clock.travel_to`, ``now`` stays the real time, so timestamps still order the events."""
+    global _held_day
+    _held_day = day
+
+
+def china_today() -> dt.date:
+    """Today's date in China, or the held date (:func:`hold_calendar`)."""
+    return _held_day if _held_day is not None else dt.datetime.now(CHINA).date()
+
 
 def today() -> dt.date:
     """The day the current request is served as of; outside a request, today's date in China."""
     day = _request_day.get()
-    return day if day is not None else dt.datetime.now(CHINA).date()
+    return day if day is not None else china_today()
 
 
 def serve_as_of(day: dt.date) -> None:
@@ -39,7 +58,7 @@ class Clock:
     def today(self) -> dt.date:
         if self._as_of is not None:
             return self._as_of
-        return dt.datetime.now(CHINA).date()
+        return china_today()
 
     def now(self) -> dt.datetime:
         """UTC. When pinned, noon in China of the pinned date, so that ``now`` and ``today`` agree."""

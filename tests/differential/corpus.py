@@ -33,7 +33,9 @@ CORPUS = Path(__file__).with_name("corpus.jsonl")
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_ENV = "CREDIT_GATEWAY_RECORD_OPERATIONS"  # gateway.testing.RECORD_OPERATIONS_ENV (no import: a script)
 MAX_QUERY_CHARS = 20_000
-SUITE = ["tests", "plugins", "-q", "-p", "no:randomly", "--ignore=tests/reliability", "--ignore=tests/differential"]
+# One process (-n 0): parallel workers would append to the recording in a different order each run.
+SUITE = ["tests", "plugins", "-q", "-n", "0", "-p", "no:randomly"]
+SUITE += ["--ignore=tests/reliability", "--ignore=tests/differential"]
 
 
 def load(path: Path = CORPUS) -> list[dict[str, Any]]:

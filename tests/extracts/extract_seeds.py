@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from stdnum.cn import uscc
 
 from gateway.features.extracts.signing import pem_of
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
@@ -45,7 +46,7 @@ VERIFY = """query($n: String!, $h: String) { verifyCreditDocument(number: $n, sh
 
 
 def recent(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return (china_today() - dt.timedelta(days=days)).isoformat()
 
 
 def penalty(**kw: Any) -> dict[str, Any]:
@@ -152,7 +153,7 @@ async def extract_gateway(
     async with GatewayHarness.start(database_url=url, **settings) as harness:
         if database_url is not None and not keep:
             await harness.truncate()
-        harness.clock.travel_to(dt.date.today())
+        harness.clock.travel_to(china_today())
         yield harness
 
 

@@ -12,11 +12,11 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gateway.cli.demo import seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from tests.federation.oracle import HERE, NodeProcess, compose, ensure_node_modules, free_port, start_subgraphs
 
@@ -79,7 +79,7 @@ async def serving(
             if database_url is not None:
                 await harness.truncate()
             await seed(harness.settings, DEMO_SUBJECTS)
-            harness.clock.travel_to(date.today())
+            harness.clock.travel_to(china_today())
             yield harness
         finally:
             await harness.app.state.federated_gateway.aclose()

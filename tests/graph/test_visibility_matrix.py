@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from graphql import (
@@ -31,6 +30,7 @@ from graphql import (
 )
 
 from gateway.auth.principal import Role
+from gateway.kernel.clock import china_today
 from gateway.policy.visibility import visible_to
 from gateway.testing import GatewayHarness, error_codes
 
@@ -201,7 +201,7 @@ def _penalty(number: str, authority_code: str | None) -> dict[str, object]:
     return {"partyName": "北京海淀中关村数据服务有限公司", "partyType": "LEGAL_PERSON", "partyCode": HAIDIAN_COMPANY,
             "legalRepresentative": "王建国",
             "documentNumber": number, "violationType": "占道经营", "facts": "占道经营。", "legalBasis": "条例第十四条",
-            "penaltyCategories": ["WARNING"], "content": "警告。", "decisionDate": date.today().isoformat(),
+            "penaltyCategories": ["WARNING"], "content": "警告。", "decisionDate": china_today().isoformat(),
             "decidingAuthority": "城市管理局", "decidingAuthorityCode": authority_code, "sourceUnit": "城市管理委员会",
             "sourceUnitCode": HAIDIAN_AUTHORITY, "subArea": "OUTDOOR_ADVERTISING"}  # fmt: skip
 

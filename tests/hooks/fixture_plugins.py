@@ -54,6 +54,7 @@ from gateway.api import (
     keys_in,
     parse_date,
 )
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from testsupport.postgres import throwaway_database, throwaway_database_async
 
@@ -199,7 +200,7 @@ def record_input(subject_code: str, subject_name: str, number: int, note: str) -
         "subjectCode": subject_code,
         "subjectName": subject_name,
         "documentNumber": f"HF-{number:04d}",
-        "decisionDate": (date.today() - timedelta(days=30)).isoformat(),
+        "decisionDate": (china_today() - timedelta(days=30)).isoformat(),
         "note": note,
         "sourceUnit": "福州市测试局",
         "sourceUnitCode": BUREAU,
@@ -296,7 +297,7 @@ async def started(
                 plugins=[name for name, _ in plugins], database_url=database_url, extra_plugins=plugins, **settings
             )
         )
-        gw.clock.travel_to(date.today())
+        gw.clock.travel_to(china_today())
         await seed_subjects(gw.engine, demo_subjects(20), gw.settings.secret_key)
         yield gw
 

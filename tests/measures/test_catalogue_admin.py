@@ -9,11 +9,12 @@ import datetime as dt
 from gateway.db.engine import count_statements
 from gateway.features.measures.catalogue import DEFAULT_CATALOGUE
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from tests.measures.test_measures import MEASURES, SUBMIT_VIOLATIONS, _ids, _measures, _per_request, _write
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
-TODAY = dt.date.today()
+TODAY = china_today()
 PUBLISH = "mutation($t: String!) { publishMeasureCatalogue(toml: $t) { number version change inForce } }"
 RETIRE = """mutation($v: String!, $id: String!, $u: Date!) {
   retireMeasure(version: $v, id: $id, until: $u) { number version change } }"""

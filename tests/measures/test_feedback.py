@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from tests.measures.test_measures import RED_ONLY, SUBMIT_ENTRIES, SUBMIT_VIOLATIONS, _write, red_entry
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
-TODAY = dt.date.today()
+TODAY = china_today()
 APPROVAL = "ADMINISTRATIVE_APPROVAL"
 REPORT = """mutation($i: MeasureApplicationInput!) { reportMeasureApplied(input: $i) {
   id requestId measureId subjectCode matter action reason date documentNumber note domain catalogueVersion } }"""

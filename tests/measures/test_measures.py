@@ -13,12 +13,13 @@ from stdnum.cn import uscc
 from gateway.db.engine import count_statements
 from gateway.db.tables import credit_list_entry, credit_record
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from testsupport.factories import TAX_BUREAU_CODE, VIOLATOR_CODE, tax_violation
 
 CULTURE_UNIT = "11350000MB1872263" + uscc.calc_check_digit("11350000MB1872263")
 RED_ONLY = "91110108551385082Q"
-TODAY = dt.date.today()
+TODAY = china_today()
 
 MEASURES = """query($c: String!, $m: Matter) { subject(code: $c) { measures(matter: $m) {
   matters withheldMatters withheldBy

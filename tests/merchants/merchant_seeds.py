@@ -9,6 +9,7 @@ from typing import Any
 
 from stdnum.cn import uscc
 
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
@@ -43,7 +44,7 @@ LIVE = "query($c: String!) { merchantPage(subjectCode: $c) { token views(days: 7
 
 
 def _recent(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return (china_today() - dt.timedelta(days=days)).isoformat()
 
 
 def penalty(**kw: Any) -> dict[str, Any]:
@@ -140,7 +141,7 @@ async def seed_good(gw: GatewayHarness) -> None:
         "commitmentType": "INDUSTRY_SELF_REGULATION",
         "content": "严格落实门前三包责任，不占道经营，不乱堆乱放。",
         "liability": "违反承诺的，自愿接受列入门前三包黑榜。",
-        "validUntil": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
+        "validUntil": (china_today() + dt.timedelta(days=365)).isoformat(),
         "disclosure": "PUBLIC",
     }
     body = await gw.graphql(COMMIT, {"i": commitment}, key=urban)

@@ -14,6 +14,7 @@ from stdnum.cn import uscc
 
 from gateway.db.engine import count_statements
 from gateway.db.tables import credit_record
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from testsupport.factories import tax_violation
 
@@ -192,7 +193,7 @@ MAKE = """mutation($i: MakeCommitmentInput!) { makeCommitment(input: $i) { id } 
 
 
 def commitment(code: str, disclosure: str) -> dict[str, Any]:
-    until = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+    until = (china_today() + dt.timedelta(days=365)).isoformat()
     given = {"subjectCode": code, "domain": "tax", "commitmentType": "IN_PLACE_OF_CERTIFICATE", "content": "材料真实。",
              "liability": "撤销审批。", "validUntil": until, "disclosure": disclosure}  # fmt: skip
     return {"i": given}

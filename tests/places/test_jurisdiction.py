@@ -5,7 +5,6 @@ The admin, unbound keys and keys bound to no narrower division than the records 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from stdnum.cn import uscc
 
 from gateway.db.engine import count_statements
 from gateway.db.tables import credit_record
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 
 MakeDepartment = Callable[[str, str | None], Awaitable[str]]  # the `department` fixture (conftest.py)
@@ -65,7 +65,7 @@ def penalty(number: str, party: str, name: str, *, authority_code: str | None = 
         "legalBasis": "《城市市容和环境卫生管理条例》第十四条",
         "penaltyCategories": ["WARNING"],
         "content": "警告。",
-        "decisionDate": date.today().replace(day=1).isoformat(),
+        "decisionDate": china_today().replace(day=1).isoformat(),
         "decidingAuthority": "城市管理局",
         "decidingAuthorityCode": authority_code,
         "sourceUnit": "福州市城市管理委员会",

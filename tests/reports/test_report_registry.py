@@ -14,6 +14,7 @@ from gateway.db.engine import count_statements
 from gateway.features.reports.store import valid_until
 from gateway.features.reports.tables import credit_report
 from gateway.host.demo import seed
+from gateway.kernel.clock import china_today
 from gateway.kernel.limits import MAX_REPORT_GRADE
 from gateway.testing import GatewayHarness, error_codes
 
@@ -44,7 +45,7 @@ async def _agency(gw: GatewayHarness, *subjects: str, name: str = "福建信用�
 
 def _report(number: str = "XYPJ-2026-0001", subject: str = SHOWCASE, **overrides: Any) -> dict[str, Any]:
     return {"requestId": f"req-{number}", "number": number, "subjectCode": subject, "grade": "AA",
-            "riskNotes": "短期偿债压力较大。", "issuedOn": dt.date.today().isoformat(), **overrides}  # fmt: skip
+            "riskNotes": "短期偿债压力较大。", "issuedOn": china_today().isoformat(), **overrides}  # fmt: skip
 
 
 async def _register(gw: GatewayHarness, key: str, **overrides: Any) -> dict[str, Any]:
@@ -136,8 +137,8 @@ async def test_registration_is_idempotent_on_the_request_id(demo: GatewayHarness
 @pytest.mark.parametrize(
     ("overrides", "argument"),
     [
-        ({"issuedOn": (dt.date.today() + dt.timedelta(days=1)).isoformat()}, "issuedOn"),
-        ({"issuedOn": (dt.date.today() - dt.timedelta(days=400)).isoformat()}, "issuedOn"),  # expired already
+        ({"issuedOn": (china_today() + dt.timedelta(days=1)).isoformat()}, "issuedOn"),
+        ({"issuedOn": (china_today() - dt.timedelta(days=400)).isoformat()}, "issuedOn"),  # expired already
         ({"grade": "A" * (MAX_REPORT_GRADE + 1)}, "grade"),
         ({"grade": "  "}, "grade"),
         ({"number": ""}, "number"),

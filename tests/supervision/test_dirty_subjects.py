@@ -21,6 +21,7 @@ from gateway.features.supervision.contributed import rules_for
 from gateway.features.supervision.grade_facts import grading_sources, load_grade_facts
 from gateway.features.supervision.tables import supervision_dirty, supervision_grade
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from gateway.write.importing import import_file
 from gateway.write.submissions import SubmissionPolicy
@@ -70,7 +71,7 @@ async def pg_gw(postgres_url: str) -> AsyncIterator[GatewayHarness]:
     """PostgreSQL only: SQLite writes one transaction at a time, so its ids are taken in commit order."""
     async with GatewayHarness.start(database_url=postgres_url) as harness:
         await harness.truncate()
-        harness.clock.travel_to(dt.date.today())
+        harness.clock.travel_to(china_today())
         yield harness
 
 

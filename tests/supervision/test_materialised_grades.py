@@ -21,6 +21,7 @@ from gateway.features.supervision import drawing, sampling
 from gateway.features.supervision.contributed import rules_for
 from gateway.features.supervision.tables import supervision_grade, supervision_scope, supervision_watermark
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
@@ -222,7 +223,7 @@ async def pg_gw(postgres_url: str) -> AsyncIterator[GatewayHarness]:
     """PostgreSQL only: SQLite writes one transaction at a time, so nothing there runs at once."""
     async with GatewayHarness.start(database_url=postgres_url) as harness:
         await harness.truncate()
-        harness.clock.travel_to(dt.date.today())
+        harness.clock.travel_to(china_today())
         yield harness
 
 

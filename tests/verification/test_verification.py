@@ -14,10 +14,11 @@ from gateway.db.engine import count_statements
 from gateway.db.tables import credit_record, query_record
 from gateway.features.verification.tables import credit_verification
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from testsupport.factories import VIOLATOR_CODE, tax_violation
 
-TODAY = dt.date.today()
+TODAY = china_today()
 CLEAN = "91110108551385082Q"  # valid, never seeded
 PERSON = "11010519491231002X"
 

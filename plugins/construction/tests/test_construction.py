@@ -16,6 +16,7 @@ from stdnum.cn import uscc
 from gateway.api import SubmissionPolicy
 from gateway.db.engine import count_statements
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from plugins.construction import rules
 from plugins.construction.importing import IMPORTERS
@@ -33,7 +34,7 @@ ENTERPRISE = "91110000600037341L"
 ENTERPRISE_NAME = "北京京华建设集团有限公司"
 PERSON = "11010519491231002X"
 OTHER_PERSON = "110102199101010078"
-TODAY = date.today()
+TODAY = china_today()
 
 SUBMIT_QUALIFICATIONS = """mutation($q: [ConstructionQualificationInput!]!) {
   submitConstructionQualifications(qualifications: $q) { created unchanged records { index status recordId } } }"""

@@ -14,6 +14,7 @@ from stdnum.cn import uscc
 from gateway.api import DemoContext, SubmissionPolicy
 from gateway.db.engine import count_statements
 from gateway.host.demo import demo_subjects, seed
+from gateway.kernel.clock import china_today
 from gateway.testing import GatewayHarness, error_codes
 from plugins.culture import demo as culture_demo
 from plugins.culture import rules
@@ -24,7 +25,7 @@ SHOP_CODE = "92350102MA2Y0K3L1"  # an individual business (个体工商户)
 SHOP_CODE += uscc.calc_check_digit(SHOP_CODE)
 COMPANY = "91310115MA1K3BTP2B"
 PERSON = "11010519491231002X"
-TODAY = date.today()
+TODAY = china_today()
 DEMO_TODAY = date(2026, 11, 1)
 
 SUBMIT_PENALTIES = """mutation($p: [AdministrativePenaltyInput!]!) {
