@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import graphql
@@ -151,3 +151,13 @@ def fuzz_audience(gateway: SeededGateway, error_log: ErrorLog, role: Role) -> No
     if report:
         pytest.fail(report.render(), pytrace=False)  # the crashes, not this test's own traceback
     assert growth < MAX_MEMORY_GROWTH, f"memory rose {growth / MIB:.0f} MiB over {sent} operations"
+
+
+def audience_test(roles: list[Role]) -> Callable[[SeededGateway, ErrorLog, Role], None]:
+    """The test function of a fuzz file: one case per audience of ``roles``, on the file's seeded gateway."""
+
+    @pytest.mark.parametrize("role", roles, ids=lambda role: role.value)
+    def test_generated_operations_never_crash(gateway: SeededGateway, error_log: ErrorLog, role: Role) -> None:
+        fuzz_audience(gateway, error_log, role)
+
+    return test_generated_operations_never_crash
