@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLObjectType, OperationType
+from graphql import ExecutionResult, GraphQLError, GraphQLObjectType, GraphQLResolveInfoHelpers, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.engine.plan import Compiler, Plan, Unsupported, directive_variables
@@ -91,6 +91,11 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         except GraphQLError as error:
             self.collected_errors.add(error, None)
             return self.build_response(None)
+        finally:
+            # graphql-core's executor refers to itself through its resolve-info helpers (bound methods):
+            # a cycle that would keep the request's context, and all it refers to, alive until the
+            # cyclic collector runs. Once the plan has run, no resolve info is built any more.
+            self.async_helpers = _SPENT_HELPERS
         for error, _slot in runner.errors:
             self.collected_errors.errors.append(error)
         if request_plan is not None:
@@ -138,6 +143,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise Unsupported(f"middleware {type(middleware).__name__} does not say which fields it wraps")
             wrapped = wrapped or bool(says(parent_type, field_name))
         return wrapped
+
+
+def _spent(*_: Any) -> Any:
+    raise RuntimeError("this operation has finished: no more work can be gathered or tracked for it")
+
+
+_SPENT_HELPERS = GraphQLResolveInfoHelpers(gather=_spent, track=_spent)
 
 
 def _flag(value: Any) -> Any:

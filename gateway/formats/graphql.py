@@ -3,11 +3,11 @@
 No postponed annotations: strawberry reads these annotations when the classes are created.
 """
 
+import operator
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -187,32 +187,51 @@ def join_formats(from_clause: Any) -> Any:
     )
 
 
-@lru_cache(maxsize=256)
-def _columns_of(fields: tuple[str, ...], prefix: str) -> tuple[tuple[int, str], ...]:
-    """(position, field name) of the columns labelled ``prefix``: worked out once per result shape."""
-    return tuple((index, key[len(prefix) :]) for index, key in enumerate(fields) if key.startswith(prefix))
+class _FormatColumns:
+    """Where each shared format's columns sit in the rows of one result shape (labelled ``penalty_``,
+    ``license_``, ``list_``), worked out once per shape: each format's field names and a C-level getter
+    of its values, so a row becomes a record's arguments without a lookup per column."""
+
+    __slots__ = ("formats",)
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.formats: dict[str, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+        for prefix in ("penalty_", "license_", "list_"):
+            positions = [(index, key[len(prefix) :]) for index, key in enumerate(fields) if key.startswith(prefix)]
+            names = tuple(name for _, name in positions)
+            indexes = [index for index, _ in positions]
+            # itemgetter of one index returns the value, not a 1-tuple: wrapped so every getter gives a tuple
+            getter = operator.itemgetter(*indexes) if len(indexes) > 1 else _tuple_of(indexes)
+            self.formats[prefix] = (names, getter)
+
+    def arguments(self, row: Any, prefix: str, into: dict[str, Any]) -> dict[str, Any]:
+        """``into`` (the envelope's arguments) with the format's columns of ``row`` added by field name."""
+        names, getter = self.formats[prefix]
+        into.update(zip(names, getter(row), strict=True))
+        return into
 
 
-_SHAPES: dict[int, tuple[Any, tuple[str, ...]]] = {}
+def _tuple_of(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
+    return lambda row: tuple(row[index] for index in indexes)
 
 
-def _fields_of(row: Any) -> tuple[str, ...]:
-    """A row's column names. SQLAlchemy builds the tuple anew on each ``row._fields``; the rows of
-    one result share one metadata object, so the names are looked up once per result."""
+_SHAPES: dict[int, tuple[Any, _FormatColumns]] = {}
+_SHAPES_KEPT = 256  # result shapes: a few per domain; the bound is for statements built per request
+
+
+def _columns_of(row: Any) -> _FormatColumns:
+    """The format columns of a row's result shape. The rows of one result share one metadata object
+    (SQLAlchemy's result metadata, or the short path's row class), so the work is done once per shape;
+    a row without one (a plain named tuple) is worked out each time."""
     shape = getattr(row, "_parent", None)
     if shape is None:
-        return tuple(row._fields)
+        return _FormatColumns(tuple(row._fields))
     found = _SHAPES.get(id(shape))
     if found is None or found[0] is not shape:
-        if len(_SHAPES) > 256:
+        if len(_SHAPES) >= _SHAPES_KEPT:
             _SHAPES.clear()
-        found = _SHAPES[id(shape)] = (shape, tuple(row._fields))
+        found = _SHAPES[id(shape)] = (shape, _FormatColumns(tuple(row._fields)))
     return found[1]
-
-
-def _part(row: Any, prefix: str) -> dict[str, Any]:
-    """The columns of one format (labelled ``prefix``) of a row, by field name."""
-    return {name: row[index] for index, name in _columns_of(_fields_of(row), prefix)}
 
 
 # Every record row of a level comes through format_record: the enums by dict look-up (kernel.parsing).
@@ -226,32 +245,21 @@ def format_record(row: Any) -> CreditRecord | None:
     """The shared-format record a row holds (selected with ENVELOPE_COLUMNS and FORMAT_COLUMNS), or None."""
     record_type = row.record_type
     if record_type == PENALTY_TYPE:
-        p = _part(row, "penalty_")
-        return AdministrativePenalty(
-            **envelope_kwargs(row),
-            **{
-                **p,
-                "party_type": _PARTY_TYPE(p["party_type"]),
-                "penalty_categories": split_categories(p["penalty_categories"]),
-            },
-        )
+        p = _columns_of(row).arguments(row, "penalty_", envelope_kwargs(row))
+        p["party_type"] = _PARTY_TYPE(p["party_type"])
+        p["penalty_categories"] = split_categories(p["penalty_categories"])
+        return AdministrativePenalty(**p)
     if record_type == LICENSE_TYPE:
-        lic = _part(row, "license_")
-        return AdministrativeLicense(
-            **envelope_kwargs(row),
-            **{
-                **lic,
-                "party_type": _PARTY_TYPE(lic["party_type"]),
-                "license_category": _LICENSE_CATEGORY(lic["license_category"]),
-                "license_status": _LICENSE_STATUS(lic["license_status"]),
-            },
-        )
+        lic = _columns_of(row).arguments(row, "license_", envelope_kwargs(row))
+        lic["party_type"] = _PARTY_TYPE(lic["party_type"])
+        lic["license_category"] = _LICENSE_CATEGORY(lic["license_category"])
+        lic["license_status"] = _LICENSE_STATUS(lic["license_status"])
+        return AdministrativeLicense(**lic)
     if record_type == LIST_ENTRY_TYPE:
-        e = _part(row, "list_")
-        return CreditListEntry(
-            **envelope_kwargs(row),
-            **{**e, "list_type": _LIST_TYPE(e["list_type"]), "measures": [x for x in e["measures"].split(",") if x]},
-        )
+        e = _columns_of(row).arguments(row, "list_", envelope_kwargs(row))
+        e["list_type"] = _LIST_TYPE(e["list_type"])
+        e["measures"] = [x for x in e["measures"].split(",") if x]
+        return CreditListEntry(**e)
     return None
 
 

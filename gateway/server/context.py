@@ -155,6 +155,13 @@ class Loaders:
         for undo in self._on_close:
             undo()
         self._on_close.clear()
+        # The DataLoaders' batch functions are closures over this object, so the loaders and what they
+        # loaded (every record of the request) form a reference cycle that only the cyclic collector
+        # would free, some requests later: let go of them now, and reference counting frees them.
+        self._made.clear()
+        self._batches.clear()
+        self._loaded.clear()
+        self._loading.clear()
         if connection is None:
             return
         try:

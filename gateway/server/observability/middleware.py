@@ -112,6 +112,10 @@ class ObservabilityMiddleware:
             if span is not None:
                 attributes = {"graphql.operation.name": _shown_name(name), "credit_gateway.audience": audience}
                 tracing.end_request_span(span, token, status, {**attributes, "credit_gateway.outcome": outcome})
+            # The observation holds strawberry's execution context, which holds our context, which holds
+            # the request, whose scope holds the observation: a cycle that would keep the whole request
+            # (its response data among it) alive until the cyclic collector runs. Read: let go.
+            observation.execution = None
 
     def _log(
         self,
