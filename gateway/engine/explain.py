@@ -18,6 +18,7 @@ _KIND_NAMES = {
     FieldKind.METHOD: "method",
     FieldKind.BATCH: "batch",
     FieldKind.RESOLVER: "resolver",
+    FieldKind.DIRECT: "direct",
 }
 
 

@@ -68,6 +68,9 @@ class FieldKind(IntEnum):
     METHOD = 2  # function(parent): a resolver that takes only its parent, no info, no arguments
     BATCH = 3  # function(parents, info, **arguments): a plugin's batch form, once per level
     RESOLVER = 4  # the GraphQL field's resolve(parent, info, **arguments), per parent
+    # a plugin's resolver that takes info (or its parent by name), called per parent with the arguments
+    # strawberry would pass it, without strawberry's wrapper (which converts the arguments on every call)
+    DIRECT = 5
 
 
 class CompletionKind(IntEnum):
@@ -121,6 +124,9 @@ class PlanField:
     function: Callable[..., Any] | None = None  # METHOD, BATCH, RESOLVER
     method_takes_parent: bool = True  # METHOD: whether the function takes the parent
     method_arguments: dict[str, Any] = field(default_factory=dict)  # METHOD: its (constant) arguments
+    # DIRECT: the parameters that receive the parent (parent or root) and the info, by name
+    source_parameters: tuple[str, ...] = ()
+    info_parameter: str | None = None
     arguments: dict[str, Any] | None = None  # coerced once, when no variable is read
     reads_variables: bool = False
     guarded: bool = False  # goes through the schema's middleware (partner field groups)
@@ -265,6 +271,26 @@ class Compiler:
             plan_field.function = resolver.wrapped_func
             plan_field.method_takes_parent = resolver.self_parameter is not None or resolver.root_parameter is not None
             plan_field.method_arguments = method_arguments
+            return
+        if _has_exception_handlers(self.schema):
+            return  # strawberry's wrapper may turn an exception into a result: only it knows how
+        # The rest, as strawberry's wrapper calls them (strawberry.schema.schema_converter.get_arguments):
+        # the parent first when the function takes self, by name when it takes parent or root; the info by
+        # name. Constant arguments are converted here, once; others once per level (gateway.engine.run).
+        if plan_field.arguments is not None:
+            try:
+                plan_field.method_arguments = python_arguments(self.schema, strawberry_field, plan_field.arguments)
+            except Exception:  # strawberry cannot convert them ahead: the full resolver, per parent
+                return
+        plan_field.kind = FieldKind.DIRECT
+        plan_field.function = resolver.wrapped_func
+        plan_field.method_takes_parent = resolver.self_parameter is not None
+        plan_field.source_parameters = tuple(
+            parameter.name
+            for parameter in (resolver.parent_parameter, resolver.root_parameter)
+            if parameter is not None
+        )
+        plan_field.info_parameter = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
     def _completion(self, output_type: GraphQLOutputType, details: list[FieldDetails]) -> Completion:
         nullable = not is_non_null_type(output_type)
@@ -290,6 +316,12 @@ class Compiler:
         if collected.new_defer_usages:
             raise Unsupported("@defer")
         return self._selection(object_type, collected.grouped_field_set)
+
+
+def _has_exception_handlers(schema: GraphQLSchema) -> bool:
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    converter = getattr(strawberry_schema, "schema_converter", None)
+    return bool(getattr(converter, "_exception_handler_specs", True))
 
 
 def python_arguments(schema: GraphQLSchema, strawberry_field: Any, arguments: dict[str, Any]) -> dict[str, Any]:
