@@ -18,7 +18,6 @@ runs on graphql-core instead.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -27,18 +26,12 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLAbstractType,
-    GraphQLBoolean,
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
-    GraphQLString,
     OperationDefinitionNode,
     VariableNode,
     is_abstract_type,
@@ -50,12 +43,11 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode
-from graphql.pyutils import Undefined
 
 from gateway.engine.batch import batch_form_of
+from gateway.engine.leaves import exact_leaf_type, leaf_coercer
 
 BATCH_ATTRIBUTE_DEFINITION = "strawberry-definition"
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 class Unsupported(Exception):
@@ -368,50 +360,3 @@ def directive_variables(operation: OperationDefinitionNode, fragments: dict[str,
     for fragment in fragments.values():
         visit(fragment.definition, Finder())
     return tuple(sorted(set(names)))
-
-
-def exact_leaf_type(leaf_type: Any) -> type | None:
-    """The Python type whose values a leaf of ``leaf_type`` answers unchanged (see Completion.exact)."""
-    if leaf_type is GraphQLString or leaf_type is GraphQLID:
-        return str
-    if leaf_type is GraphQLBoolean:
-        return bool
-    return None
-
-
-def leaf_coercer(leaf_type: Any) -> Callable[[Any], Any]:
-    """The output coercion of a scalar or enum, with the common exact cases answered without a call
-    into graphql-core (each gives exactly what graphql-core's coercion gives for that value)."""
-    coerce = leaf_type.coerce_output_value
-
-    def checked(value: Any) -> Any:
-        coerced = coerce(value)
-        if coerced is Undefined or coerced is None:
-            raise TypeError(
-                f"Expected `{leaf_type}.coerce_output_value({value!r})` to return non-nullable value, "
-                f"returned: {coerced!r}"
-            )
-        return coerced
-
-    if leaf_type is GraphQLString or leaf_type is GraphQLID:
-        return lambda value: value if type(value) is str else checked(value)
-    if leaf_type is GraphQLBoolean:
-        return lambda value: value if type(value) is bool else checked(value)
-    if leaf_type is GraphQLInt:
-        return lambda value: value if type(value) is int and _INT_MIN <= value <= _INT_MAX else checked(value)
-    if leaf_type is GraphQLFloat:
-        return lambda value: value if type(value) is float and math.isfinite(value) else checked(value)
-    if isinstance(leaf_type, GraphQLEnumType):
-        names: dict[Any, Any] = {}
-
-        def enum_value(value: Any) -> Any:
-            try:
-                return names[value]
-            except KeyError:
-                names[value] = name = checked(value)
-                return name
-            except TypeError:  # unhashable: not an enum member; graphql-core says why
-                return checked(value)
-
-        return enum_value
-    return checked
