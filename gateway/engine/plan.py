@@ -247,6 +247,8 @@ class Compiler:
             plan_field.kind = FieldKind.BATCH
             plan_field.function = batch
             return
+        if _has_exception_handlers(self.schema):
+            return  # strawberry's wrapper may turn a resolver's exception into a result: only it knows how
         plain = (
             # arguments only when they are constant: converted here, once, as strawberry would per call
             (not strawberry_field.arguments or plan_field.arguments is not None)
@@ -264,8 +266,6 @@ class Compiler:
             plan_field.method_takes_parent = resolver.self_parameter is not None or resolver.root_parameter is not None
             plan_field.method_arguments = method_arguments
             return
-        if _has_exception_handlers(self.schema):
-            return  # strawberry's wrapper may turn an exception into a result: only it knows how
         # The rest, as strawberry's wrapper calls them (strawberry.schema.schema_converter.get_arguments):
         # the parent first when the function takes self, by name when it takes parent or root; the info by
         # name. Constant arguments are converted here, once; others once per level (gateway.engine.run).

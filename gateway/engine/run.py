@@ -180,13 +180,12 @@ class LevelRunner:
         host = self.host
         definition = plan_field.definition
         assert definition is not None
-        direct = plan_field.kind is FieldKind.DIRECT
         resolve = definition.resolve or host.field_resolver
-        if self._guarded_resolver is not None and not direct:
+        if self._guarded_resolver is not None:
             resolve = self._guarded_resolver(resolve)
         try:
             arguments = self._arguments(plan_field)
-            if direct:
+            if plan_field.kind is FieldKind.DIRECT:  # never guarded (plan.py): the plugin's function itself
                 resolve = self._direct_call(plan_field, arguments)
         except Exception as error:
             self._complete_all(plan_field, work, [_Failed(error)] * len(work.parents), following)
@@ -357,9 +356,7 @@ class LevelRunner:
         checked = selection.is_type_of is not None
         nullable = completion.nullable
         type_name = plan_field.parent_type.name
-        following_work = following.get(id(selection))
-        if following_work is None:
-            following_work = following[id(selection)] = Work(selection)
+        following_work = _following_work(following, selection)
         parents, next_targets, next_slots, next_paths = (
             following_work.parents,
             following_work.targets,
@@ -446,9 +443,7 @@ class LevelRunner:
                 selection = item.selection
                 keys = selection.keys
                 checked = selection.is_type_of is not None
-                work = following.get(id(selection))
-                if work is None:
-                    work = following[id(selection)] = Work(selection)
+                work = _following_work(following, selection)
                 parents, targets, slots, paths = work.parents, work.targets, work.slots, work.paths
                 item_nullable = item.nullable
             for index, entry in enumerate(value):
@@ -496,9 +491,7 @@ class LevelRunner:
                     f"Expected value of type '{selection.type.name}' but got: {_describe(value)}.", plan_field.nodes
                 )
         target = dict.fromkeys(selection.keys)
-        work = following.get(id(selection))
-        if work is None:
-            work = following[id(selection)] = Work(selection)
+        work = _following_work(following, selection)
         work.parents.append(value)
         work.targets.append(target)
         work.slots.append([owner, container, position, completion.nullable, False])
@@ -598,6 +591,14 @@ class LevelRunner:
                 "statementMs": round(sum(ms for _, ms in statements), 3),
             }
         )
+
+
+def _following_work(following: dict[int, Work], selection: Selection) -> Work:
+    """The next level's parents of ``selection``, made when its first one comes."""
+    work = following.get(id(selection))
+    if work is None:
+        work = following[id(selection)] = Work(selection)
+    return work
 
 
 def _null_in_non_null(plan_field: PlanField) -> TypeError:
