@@ -50,6 +50,7 @@ from gateway.formats.importing import (
     penalty_input,
 )
 from gateway.graph.pagination import Connection, Edge, PageInfo, connection_from_rows, decode_cursor, page_size
+from gateway.graph.record_building import record_from
 from gateway.graph.records import (
     ENVELOPE_COLUMNS,
     CreditRecord,
@@ -245,6 +246,7 @@ __all__ = [
     "read_party",
     "read_sub_area",
     "record_fingerprint",
+    "record_from",
     "reject",
     "reward_withheld",
     "rewards_withheld",

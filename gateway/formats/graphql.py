@@ -26,6 +26,7 @@ from gateway.formats.double_publicity import (
     PenaltyCategory,
     split_categories,
 )
+from gateway.graph.record_building import record_from
 from gateway.graph.records import ENVELOPE_COLUMNS, CreditRecord, envelope_kwargs
 from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today as clock_today
@@ -248,18 +249,18 @@ def format_record(row: Any) -> CreditRecord | None:
         p = _columns_of(row).arguments(row, "penalty_", envelope_kwargs(row))
         p["party_type"] = _PARTY_TYPE(p["party_type"])
         p["penalty_categories"] = split_categories(p["penalty_categories"])
-        return AdministrativePenalty(**p)
+        return record_from(AdministrativePenalty, p)
     if record_type == LICENSE_TYPE:
         lic = _columns_of(row).arguments(row, "license_", envelope_kwargs(row))
         lic["party_type"] = _PARTY_TYPE(lic["party_type"])
         lic["license_category"] = _LICENSE_CATEGORY(lic["license_category"])
         lic["license_status"] = _LICENSE_STATUS(lic["license_status"])
-        return AdministrativeLicense(**lic)
+        return record_from(AdministrativeLicense, lic)
     if record_type == LIST_ENTRY_TYPE:
         e = _columns_of(row).arguments(row, "list_", envelope_kwargs(row))
         e["list_type"] = _LIST_TYPE(e["list_type"])
         e["measures"] = [x for x in e["measures"].split(",") if x]
-        return CreditListEntry(**e)
+        return record_from(CreditListEntry, e)
     return None
 
 

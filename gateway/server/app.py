@@ -45,6 +45,7 @@ from gateway.server.http import (
 )
 from gateway.server.observability.wiring import Observability
 from gateway.server.outage import DatabaseOutageMiddleware
+from gateway.server.plain_post import is_plain_json_post, read_operation
 from gateway.server.ratelimit import create_rate_limiter, rate_limits
 from gateway.server.schema import Graph, build_graph
 from gateway.telemetry.observation import OBSERVATION_KEY
@@ -74,7 +75,10 @@ class GraphQLEndpoint(GraphQL):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope, receive))
+            request = Request(scope, receive)
+            response = await self._run_plain_post(request) if is_plain_json_post(scope) else None
+            if response is None:
+                response = await self.run(request)
         except HTTPException as exc:
             # strawberry answers a malformed request in plain text; clients expect a GraphQL body with a code.
             # The code is the cause's when it has one (OperationNameRequired), else BAD_REQUEST.
@@ -91,6 +95,28 @@ class GraphQLEndpoint(GraphQL):
             if loaders is not None:
                 await loaders.close()
         await response(scope, receive, send)
+
+    async def _run_plain_post(self, request: Request) -> Response | None:
+        """A JSON POST of one operation, as strawberry's view runs it without its general parsing and
+        dispatch (gateway.server.plain_post); None when the body is anything else, for the view."""
+        operation = read_operation(await request.body())
+        if operation is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await self.execute_single(
+            request=request,
+            request_adapter=self.request_adapter_class(request),
+            sub_response=sub_response,
+            context=context,
+            root_value=await self.get_root_value(request),
+            request_data=operation,
+        )
+        # The schema has no incremental delivery, so the result is one ExecutionResult, as the view's is.
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     async def render_graphql_ide(self, request: Any) -> Response:
         # Our page, not strawberry's: its assets come from this gateway (no CDN) and it takes an API key.

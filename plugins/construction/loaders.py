@@ -19,6 +19,7 @@ from gateway.api import (
     credit_record,
     envelope_kwargs,
     published_clause,
+    record_from,
     stored_enum,
     subject,
 )
@@ -92,8 +93,9 @@ _BEHAVIOUR_CATEGORY = stored_enum(rules.BehaviourCategory)
 
 def qualification_from_row(row: Any) -> ConstructionQualification:
     m = row
-    return ConstructionQualification(
-        **envelope_kwargs(row),
+    return record_from(
+        ConstructionQualification,
+        envelope_kwargs(row),
         qualification_category=_QUALIFICATION_CATEGORY(m.qualification_category),
         specialty=m.qualification_specialty,
         grade=_QUALIFICATION_GRADE(m.grade),
@@ -104,8 +106,9 @@ def qualification_from_row(row: Any) -> ConstructionQualification:
 
 def conduct_from_row(row: Any) -> ConstructionConductRecord:
     m = row
-    return ConstructionConductRecord(
-        **envelope_kwargs(row),
+    return record_from(
+        ConstructionConductRecord,
+        envelope_kwargs(row),
         conduct=_CONDUCT(m.conduct),
         behaviour_category=_BEHAVIOUR_CATEGORY(m.behaviour_category),
         facts=m.conduct_facts,
@@ -118,8 +121,9 @@ def conduct_from_row(row: Any) -> ConstructionConductRecord:
 
 def blacklist_from_row(row: Any) -> ConstructionBlacklistEntry:
     m = row
-    return ConstructionBlacklistEntry(
-        **envelope_kwargs(row),
+    return record_from(
+        ConstructionBlacklistEntry,
+        envelope_kwargs(row),
         criterion=rules.BlacklistCriterion(m.criterion),
         facts=m.blacklist_facts,
         removal_due=m.removal_due,
@@ -128,8 +132,9 @@ def blacklist_from_row(row: Any) -> ConstructionBlacklistEntry:
 
 def registration_from_row(row: Any) -> RegisteredPractitioner:
     m = row
-    return RegisteredPractitioner(
-        **envelope_kwargs(row),
+    return record_from(
+        RegisteredPractitioner,
+        envelope_kwargs(row),
         registration_type=rules.RegistrationType(m.registration_type),
         specialty=m.registration_specialty,
         valid_until=m.registration_valid_until,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, any_of, credit_record, envelope_kwargs, stored_enum
+from gateway.api import ENVELOPE_COLUMNS, LoaderSpec, any_of, credit_record, envelope_kwargs, record_from, stored_enum
 from plugins.tax import rules
 from plugins.tax.tables import tax_credit_rating, tax_major_violation
 from plugins.tax.types import MajorTaxViolation, TaxCreditRating
@@ -42,8 +42,9 @@ _VIOLATION_TYPE = stored_enum(rules.ViolationType)
 
 def rating_from_row(row: Any) -> TaxCreditRating:
     m = row
-    return TaxCreditRating(
-        **envelope_kwargs(row),
+    return record_from(
+        TaxCreditRating,
+        envelope_kwargs(row),
         year=m.year,
         grade=_TAX_GRADE(m.grade),
         score=m.score,
@@ -53,8 +54,9 @@ def rating_from_row(row: Any) -> TaxCreditRating:
 
 def violation_from_row(row: Any) -> MajorTaxViolation:
     m = row
-    return MajorTaxViolation(
-        **envelope_kwargs(row),
+    return record_from(
+        MajorTaxViolation,
+        envelope_kwargs(row),
         violation_type=_VIOLATION_TYPE(m.violation_type),
         facts=m.facts,
         amount_involved=m.amount_involved,

@@ -25,6 +25,7 @@ from gateway.api import (
     envelope_kwargs,
     format_record,
     join_formats,
+    record_from,
 )
 from plugins.urban_management import rules
 from plugins.urban_management.tables import urban_inspection
@@ -39,8 +40,9 @@ INSPECTION_COLUMNS = tuple(c.label(f"{_PREFIX}{c.name}") for c in urban_inspecti
 
 def inspection_from_row(row: Any) -> UrbanInspection:
     m = row
-    return UrbanInspection(
-        **envelope_kwargs(row),
+    return record_from(
+        UrbanInspection,
+        envelope_kwargs(row),
         party_type=PartyType(m.inspection_party_type),
         inspection_type=rules.InspectionType(m.inspection_inspection_type),
         sub_area=m.inspection_sub_area,

@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.features.lifecycle.commitment_store import load_breach_records
+from gateway.graph.record_building import record_from
 from gateway.graph.records import CreditRecord, envelope_kwargs
 from gateway.hooks.contributions import LoaderSpec
 
@@ -21,7 +22,9 @@ class CommitmentBreach(CreditRecord):
 
 async def _load(conn: AsyncConnection, subject_ids: Sequence[int]) -> Mapping[int, Any]:
     found = await load_breach_records(conn, subject_ids)
-    return {sid: tuple(CommitmentBreach(**envelope_kwargs(row)) for row in rows) for sid, rows in found.items()}
+    return {
+        sid: tuple(record_from(CommitmentBreach, envelope_kwargs(row)) for row in rows) for sid, rows in found.items()
+    }
 
 
 BREACH_LOADER = LoaderSpec(BREACH_RECORDS, _load, default=())
