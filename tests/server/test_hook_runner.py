@@ -170,3 +170,46 @@ def test_a_synchronous_phase_uses_strawberrys_manager() -> None:
     with LifecycleRunner(None, [classes["Generator"](), classes["Function"]()]).operation():  # type: ignore[arg-type]
         trace.append("body")
     assert trace == ["generator in", "function", "body", "generator out"]
+
+
+class _SyncResults(SchemaExtension):
+    def get_results(self) -> dict[str, Any]:
+        return {"sync": 1, "shared": "sync"}
+
+
+class _AsyncResults(SchemaExtension):
+    async def get_results(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"async": 2, "shared": "async"}
+
+
+class _AwaitableResults(SchemaExtension):
+    def get_results(self) -> Any:
+        async def later() -> dict[str, Any]:
+            return {"awaitable": 3}
+
+        return later()
+
+
+class _NoResults(SchemaExtension):
+    pass
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        (_NoResults, _SyncResults, _AsyncResults, _AwaitableResults),
+        (_AsyncResults, _NoResults, _SyncResults),
+        (_NoResults,),
+        (),
+    ],
+)
+async def test_extension_results_merge_as_strawberrys(classes: tuple[type[SchemaExtension], ...]) -> None:
+    from types import SimpleNamespace
+
+    from strawberry.extensions.runner import SchemaExtensionsRunner
+
+    context = SimpleNamespace(extensions_results={"shared": "context", "own": 4})
+    ours = await LifecycleRunner(context, [cls() for cls in classes]).get_extensions_results(context)  # type: ignore[arg-type]
+    theirs = await SchemaExtensionsRunner(context, [cls() for cls in classes]).get_extensions_results(context)  # type: ignore[arg-type]
+    assert ours == theirs
+    assert list(ours) == list(theirs)  # the same order: later ones win, the context's last

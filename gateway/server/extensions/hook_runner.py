@@ -84,6 +84,18 @@ def phase_hooks(classes: tuple[type, ...], hook_name: str) -> tuple[tuple[int, C
     return tuple(found)
 
 
+@lru_cache(maxsize=_PHASE_HOOKS_KEPT)
+def result_hooks(classes: tuple[type, ...]) -> tuple[tuple[int, bool], ...]:
+    """The extensions among these classes that give results (override ``get_results``): each one's
+    position and whether its ``get_results`` is a coroutine function."""
+    base = SchemaExtension.get_results
+    return tuple(
+        (position, inspect.iscoroutinefunction(extension_class.get_results))
+        for position, extension_class in enumerate(classes)
+        if extension_class.get_results is not base
+    )
+
+
 class _Phase:
     """One phase's hooks for one request: an async context manager (and, for a synchronous phase,
     strawberry's own one behind ``with``)."""
@@ -208,6 +220,19 @@ class LifecycleRunner(SchemaExtensionsRunner):
     def __init__(self, execution_context: Any, extensions: list[SchemaExtension] | None = None) -> None:
         super().__init__(execution_context, extensions)
         self._classes = tuple(map(type, self.extensions))
+
+    async def get_extensions_results(self, ctx: Any) -> dict[str, Any]:
+        """The results of the extensions that give any (strawberry asks every extension, awaiting each
+        answer), then the execution context's own, as strawberry merges them."""
+        data: dict[str, Any] = {}
+        extensions = self.extensions
+        for position, is_coroutine in result_hooks(self._classes):
+            results = extensions[position].get_results()
+            if is_coroutine or inspect.isawaitable(results):  # a plain function may return an awaitable too
+                results = await results
+            data.update(results)
+        data.update(ctx.extensions_results)
+        return data
 
     def operation(self) -> Any:
         return _Phase(self.extensions, self._classes, "on_operation", OperationContextManager)
