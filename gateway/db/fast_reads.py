@@ -159,8 +159,11 @@ class ReadConnection:
         self._prepared = prepared
 
     @classmethod
-    async def wrap(cls, connection: AsyncConnection) -> ReadConnection:
-        raw = await connection.get_raw_connection()
+    async def wrap(cls, connection: AsyncConnection, raw: Any = None) -> ReadConnection:
+        """The read connection over ``connection``; ``raw`` is its pooled DBAPI connection when the caller
+        has it already (asking SQLAlchemy for it again costs a switch into its greenlet)."""
+        if raw is None:
+            raw = await connection.get_raw_connection()
         prepared = raw.info.setdefault(_PREPARED_KEY, {})
         return cls(connection, raw.driver_connection, prepared)
 

@@ -1,6 +1,7 @@
 """Relay-style connections with opaque keyset cursors and bounded page sizes."""
 
 import base64
+import binascii
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -41,8 +42,14 @@ def page_size(first: int | None, *, default: int, maximum: int) -> int:
     return first
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def encode_cursor(*key: Any) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode()
+    """The opaque cursor of a page's keyset: its values as a JSON array, in URL-safe base64."""
+    # base64.urlsafe_b64encode's own steps (b2a_base64, then translate), without its Python wrappers:
+    # every edge of every page has a cursor.
+    return binascii.b2a_base64(orjson.dumps(key), newline=False).translate(_URL_SAFE).decode()
 
 
 def decode_cursor(cursor: str, arity: int) -> list[Any]:

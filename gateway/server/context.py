@@ -56,6 +56,13 @@ async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
     execution, since its generic plan, costed for an array of unknown length, never looks cheaper than
     a custom plan for one key (1 to 2 ms of planning per statement on the W1 profile). The generic
     plans are the same index plans (BENCHMARKS.md, EXPLAIN)."""
+    connection, _ = await _open_read_connection(engine)
+    return connection
+
+
+async def _open_read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, Any]:
+    """:func:`open_read_connection`, and on PostgreSQL its pooled DBAPI connection (else None)."""
+    raw = None
     connection = await engine.connect()
     if connection.dialect.name == "postgresql":
         try:
@@ -69,7 +76,7 @@ async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
         except BaseException:
             await connection.close()
             raise
-    return connection
+    return connection, raw
 
 
 class Loaders:
@@ -134,12 +141,12 @@ class Loaders:
                 # fields in the background) must not take a connection nobody would give back.
                 raise RuntimeError("this request is answered; its read connection is closed")
             if self._connection is None:
-                self._connection = await open_read_connection(self._engine)
+                self._connection, raw = await _open_read_connection(self._engine)
                 # On PostgreSQL, repeated SELECTs skip SQLAlchemy's per-statement work (gateway.db.fast_reads);
                 # the wrapper is an AsyncConnection to its callers in every other respect.
                 self._reader = (
-                    cast(AsyncConnection, await ReadConnection.wrap(self._connection))
-                    if self._connection.dialect.name == "postgresql"
+                    cast(AsyncConnection, await ReadConnection.wrap(self._connection, raw))
+                    if raw is not None
                     else self._connection
                 )
                 if self.statement_log is not None:

@@ -50,7 +50,7 @@ MALFORMED: list[bytes] = [
     b'{"query": "{ __typename }", "variables": "x"}',
     b'{"query": "{ __typename }", "extensions": 1}',
     b'{"query": "{ __typename }", "operationName": 1}',
-    "{\"query\": \"{ __typename }\"}".encode("utf-16"),
+    '{"query": "{ __typename }"}'.encode("utf-16"),
 ]
 
 
