@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,30 +39,12 @@ STEP_TIMEOUT_SECONDS = 600  # one workload's requests under instrumentation: min
 async def _serve(names: list[str], requests: int) -> None:
     """The child, under Valgrind: warm each workload up, then run its requests when the parent, which
     counts them, says so. They talk over the child's stdin and stdout, a line at a time."""
-    from python_calls import post
+    from python_calls import post, served_workloads, warm_up
 
-    from cgbench import config, dataset
-    from cgbench.util import product_env
-    from cgbench.workloads import Workload, http_workloads
-
-    cfg = config.make_config(quick=True)
-    small = await dataset.ensure(cfg, cfg.small_db, cfg.small_subjects)
-    os.environ.update(product_env(small.url))
-    from gateway.features.measures.watch import watch_of
-    from gateway.kernel.settings import Settings
-    from gateway.server.app import create_app
-
-    workloads = {w.key: w for w in http_workloads(small.profile_codes[0], small.ordinary_codes[:100])}
-    workloads["typename"] = Workload("typename", "{ __typename }", "{ __typename }", {})
-    app = create_app(Settings(), settle_heap=True)
-    async with app.router.lifespan_context(app):
-        await watch_of(app.state.graph.engine).wait_listening()
+    async with served_workloads() as (app, bodies):
         for name in names:
-            body = workloads[name].body
-            for _ in range(10):
-                status, answer = await post(app, body)
-                if status != 200 or b'"errors"' in answer:
-                    raise RuntimeError(f"{name} failed: {answer[:300]!r}")
+            body = bodies[name]
+            await warm_up(app, name, body, 10)
             _say_and_wait(f"ready {name}", "go")
             for _ in range(requests):
                 await post(app, body)

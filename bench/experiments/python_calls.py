@@ -27,6 +27,8 @@ import os
 import pstats
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,10 @@ async def post(app: Any, body: bytes) -> tuple[int, bytes]:
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
-async def measure(requests: int, timed: int, names: list[str]) -> dict[str, dict[str, float]]:
+@asynccontextmanager
+async def served_workloads() -> AsyncIterator[tuple[Any, dict[str, bytes]]]:
+    """The app made and started as ``serve`` makes each worker's, on bench_small, and the request body
+    of each workload (``typename`` and W1–W3)."""
     cfg = config.make_config(quick=True)
     small = await dataset.ensure(cfg, cfg.small_db, cfg.small_subjects)
     os.environ.update(product_env(small.url))
@@ -88,15 +93,25 @@ async def measure(requests: int, timed: int, names: list[str]) -> dict[str, dict
     workloads = {w.key: w for w in http_workloads(small.profile_codes[0], small.ordinary_codes[:100])}
     workloads["typename"] = Workload("typename", "{ __typename }", "{ __typename }", {})
     app = create_app(Settings(), settle_heap=True)
-    results: dict[str, dict[str, float]] = {}
     async with app.router.lifespan_context(app):
         await watch_of(app.state.graph.engine).wait_listening()
+        yield app, {name: workload.body for name, workload in workloads.items()}
+
+
+async def warm_up(app: Any, name: str, body: bytes, requests: int) -> None:
+    """Send ``requests`` requests, each of which must succeed."""
+    for _ in range(requests):
+        status, answer = await post(app, body)
+        if status != 200 or b'"errors"' in answer:
+            raise RuntimeError(f"{name} failed: {answer[:300]!r}")
+
+
+async def measure(requests: int, timed: int, names: list[str]) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    async with served_workloads() as (app, bodies):
         for name in names:
-            body = workloads[name].body
-            for _ in range(20):
-                status, answer = await post(app, body)
-                if status != 200 or b'"errors"' in answer:
-                    raise RuntimeError(f"{name} failed: {answer[:300]!r}")
+            body = bodies[name]
+            await warm_up(app, name, body, 20)
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(requests):
