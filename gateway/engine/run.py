@@ -135,7 +135,12 @@ class LevelRunner:
             attribute = plan_field.attribute
             assert attribute is not None
             try:
-                values: list[Any] = [getattr(parent, attribute) for parent in parents]
+                # One parent is the commonest level of a profile: no comprehension (a call of its own) for it.
+                values: list[Any] = (
+                    [getattr(parents[0], attribute)]
+                    if len(parents) == 1
+                    else [getattr(parent, attribute) for parent in parents]
+                )
             except Exception:  # rare: find which parent, and fail only its field
                 values = []
                 for parent in parents:
