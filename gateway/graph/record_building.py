@@ -48,7 +48,8 @@ def record_from(cls: type[RecordT], values: dict[str, Any], /, **fields: Any) ->
 
     Receives the record type, a dict of field values that the new record takes over (so the caller
     must not use it again: :func:`gateway.graph.records.envelope_kwargs` returns a fresh one per row),
-    and the record type's own fields as keywords. Returns the record. Example, in a loader::
+    and the record type's own fields as keywords; a keyword also in ``values`` replaces it (where the
+    constructor would refuse the pair). Returns the record. Example, in a loader::
 
         def rating_from_row(row):
             return record_from(TaxCreditRating, envelope_kwargs(row), year=row.year, grade=Grade(row.grade))

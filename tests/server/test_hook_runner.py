@@ -10,11 +10,13 @@ runner leaves them as ``ExitStack`` would, which is the one difference, tested o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import OperationContextManager
+from strawberry.extensions.runner import SchemaExtensionsRunner
 
 from gateway.server.extensions.hook_runner import HookKind, LifecycleRunner, hook_kind
 
@@ -204,10 +206,6 @@ class _NoResults(SchemaExtension):
     ],
 )
 async def test_extension_results_merge_as_strawberrys(classes: tuple[type[SchemaExtension], ...]) -> None:
-    from types import SimpleNamespace
-
-    from strawberry.extensions.runner import SchemaExtensionsRunner
-
     context = SimpleNamespace(extensions_results={"shared": "context", "own": 4})
     ours = await LifecycleRunner(context, [cls() for cls in classes]).get_extensions_results(context)  # type: ignore[arg-type]
     theirs = await SchemaExtensionsRunner(context, [cls() for cls in classes]).get_extensions_results(context)  # type: ignore[arg-type]
