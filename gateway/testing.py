@@ -76,7 +76,7 @@ class GatewayHarness:
         with tempfile.TemporaryDirectory(prefix="credit-gateway-test-") as tmp:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'gateway.sqlite3'}"
             config = Settings(database_url=url, plugins=list(plugins) if plugins is not None else None, **settings)
-            engine = create_engine(url)
+            engine = create_engine(url, random_page_cost=config.db_random_page_cost)
             try:
                 app = create_app(config, extra_plugins=extra_plugins, engine=engine)
                 if migrate_database:

@@ -2,7 +2,7 @@
 
 A raw ASGI app on uvicorn (as `credit-gateway serve` runs ours) that runs, per request, the very SQL
 statements our gateway issues for the same request (captured from it by cgbench.capture, executed
-verbatim through an asyncpg pool), applies the same publication filter (published = ACTIVE), builds
+verbatim through an asyncpg pool whose sessions have the gateway's planner settings), applies the same publication filter (published = ACTIVE), builds
 the same JSON document by hand and serialises it with orjson. Our gateway's throughput over the
 floor's is what the GraphQL layer, the middleware and SQLAlchemy cost together.
 
@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 import orjson
 import uvicorn
+from gateway.db.engine import DEFAULT_RANDOM_PAGE_COST
 from gateway.kernel.clock import today
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code, region_of
 from gateway.records.publicity import current_rules, is_published
@@ -431,8 +432,18 @@ class App:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # The gateway's pool: 10 connections and 10 more on demand (gateway/db/engine.py).
-                pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=20)
+                # The gateway's pool: 10 connections and 10 more on demand (gateway/db/engine.py), and
+                # its sessions' planner settings (gateway.db.engine, gateway.server.context), so that
+                # PostgreSQL runs the floor's statements on the plans it runs ours on.
+                pool = await asyncpg.create_pool(
+                    self.dsn,
+                    min_size=1,
+                    max_size=20,
+                    server_settings={
+                        "plan_cache_mode": "force_generic_plan",
+                        "random_page_cost": repr(DEFAULT_RANDOM_PAGE_COST),
+                    },
+                )
                 self.floor = Floor(self.capture, pool, self.secret_key)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -18,9 +18,16 @@ def is_sqlite(url: str | sa.URL) -> bool:
 
 DEFAULT_POOL_SIZE = 20
 CONNECT_TIMEOUT = 10  # seconds
+# The planner's price of a random page read, as on SSD. The read path's prepared statements run on
+# generic plans, which cost an array parameter as ten keys: under PostgreSQL's default (4, for
+# spinning disks) a profile of one subject hash-joined whole detail tables where it should probe their
+# primary keys (BENCHMARKS.md, "random_page_cost").
+DEFAULT_RANDOM_PAGE_COST = 1.1
 
 
-def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int = DEFAULT_POOL_SIZE, *, random_page_cost: float = DEFAULT_RANDOM_PAGE_COST
+) -> AsyncEngine:
     """``pool_size``: connections kept open to PostgreSQL. A request holds one per loader batch for a
     moment, so size it for the expected concurrency; overflow connections (half as many again) are
     opened and closed per use, which churned under load when the pool was small, but keep a burst
@@ -31,12 +38,18 @@ def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
     connection fails as a disconnect, on which SQLAlchemy invalidates the whole pool (every connection
     older than that moment is replaced at its next checkout). That one request answers 503
     (gateway.server.outage); the following ones reconnect. A connection attempt gives up after
-    ``CONNECT_TIMEOUT`` seconds (asyncpg would wait 60) so that requests fail fast on a hung host."""
+    ``CONNECT_TIMEOUT`` seconds (asyncpg would wait 60) so that requests fail fast on a hung host.
+
+    ``random_page_cost`` goes to PostgreSQL in each connection's start-up message (asyncpg's
+    ``server_settings``): no statement, no round trip."""
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):
         kwargs.update(pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1_800, pool_timeout=30)
         if make_url(url).get_driver_name() == "asyncpg":
-            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT}
+            kwargs["connect_args"] = {
+                "timeout": CONNECT_TIMEOUT,
+                "server_settings": {"random_page_cost": repr(float(random_page_cost))},
+            }
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)

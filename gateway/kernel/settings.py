@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         20, ge=1, le=1_000, description="Connections kept open to PostgreSQL; requests beyond them wait."
     )
+    db_random_page_cost: float = Field(
+        1.1,
+        gt=0,
+        le=1_000,
+        description="PostgreSQL's random_page_cost for the gateway's sessions: 1.1 suits a database on SSD or held "
+        "in memory (the server's default, 4, assumes spinning disks); set 4 to keep that.",
+    )
     unavailable_retry_after: int = Field(
         5, ge=1, le=3_600, description="Retry-After (seconds) of the 503 answered while the database is unavailable."
     )

@@ -266,7 +266,9 @@ def create_app(
     composition = compose_plugins(settings, extra_plugins)
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url, settings.db_pool_size)
+    engine = engine or create_engine(
+        settings.database_url, settings.db_pool_size, random_page_cost=settings.db_random_page_cost
+    )
     observability = Observability(settings, engine)  # before the graph: it adds a schema extension
     graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)

@@ -247,3 +247,24 @@ async def test_postgres_read_sessions_plan_each_statement_once(postgres_url: str
             assert counter.count == 1  # the SET went through the driver: no statement of the request's
         finally:
             await connection.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("configured", "expected"), [(None, "1.1"), (4.0, "4")])
+async def test_postgres_sessions_price_random_reads_as_configured(
+    postgres_url: str, configured: float | None, expected: str
+) -> None:
+    """Generic plans cost an array parameter as ten keys; at the server's default random_page_cost a
+    profile of one subject hash-joined whole detail tables (see gateway.db.engine)."""
+    from gateway.server.context import open_read_connection
+
+    settings = {} if configured is None else {"db_random_page_cost": configured}
+    async with GatewayHarness.start(database_url=postgres_url, **settings) as gw:
+        connection = await open_read_connection(gw.engine)
+        try:
+            with count_statements(gw.engine) as counter:
+                cost = (await connection.exec_driver_sql("SHOW random_page_cost")).scalar_one()
+            assert cost == expected
+            assert counter.count == 1  # set when the connection opened, by no statement of its own
+        finally:
+            await connection.close()
