@@ -4,6 +4,8 @@ Built-in plugins import only from here (a test checks it), so a third-party doma
 that a built-in one does. Hooks are documented in :mod:`gateway.hooks.specs`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from gateway.auth.principal import Role
 from gateway.db.bulk import any_of, keys_in
 from gateway.db.tables import NAMING_CONVENTION, credit_record, subject
@@ -79,7 +81,7 @@ from gateway.hooks.contributions import (
     SubjectAccess,
     SubjectField,
 )
-from gateway.hooks.specs import CommandLine, DatabaseOption, PluginsOption, command_group, hookimpl
+from gateway.hooks.specs import CommandLine, command_group, hookimpl
 from gateway.kernel.clock import today
 from gateway.kernel.errors import BadUserInput, ConfigurationError, GatewayError, InvalidSubjectCode, LimitExceeded
 from gateway.kernel.identifiers import CodeType, SubjectCode, SubjectKind, lookup_hash, parse_subject_code
@@ -121,6 +123,20 @@ from gateway.write.submissions import (
     submit,
 )
 from gateway.write.validation import CENT, ItemReader
+
+if TYPE_CHECKING:
+    from gateway.hooks.specs import DatabaseOption, PluginsOption
+
+
+def __getattr__(name: str) -> Any:
+    """``DatabaseOption`` and ``PluginsOption`` from :mod:`gateway.hooks.specs`, which makes them on first
+    use: they import typer, which a serving worker (which imports this module with every plugin) never needs."""
+    if name in ("DatabaseOption", "PluginsOption"):
+        from gateway.hooks import specs
+
+        return getattr(specs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CENT",

@@ -21,11 +21,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pluggy
 import sqlalchemy as sa
-import typer
 from starlette.routing import BaseRoute
 
 from gateway.auth.principal import Role
@@ -45,14 +44,39 @@ from gateway.hooks.contributions import (
 from gateway.kernel.settings import Settings
 from gateway.policy.visibility import Policies
 
+if TYPE_CHECKING:
+    # Typer is the command line's: a serving worker never runs a command, so this module names it in
+    # annotations only, and makes the options below when a command module first asks for them.
+    import typer
+
+    # What a checker sees of the options made by ``__getattr__``: typer's metadata does not change the type.
+    DatabaseOption = str | None
+    PluginsOption = str | None
+
 PROJECT_NAME = "credit_gateway"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 # The options every database command takes, for plugin commands (``cli_commands``) to take them too:
-# the same flags and help as the core's (gateway.cli.common), which plugins may not import.
-DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Overrides CREDIT_GATEWAY_DATABASE_URL.")]
-PluginsOption = Annotated[str | None, typer.Option("--plugins", help="Comma-separated plugin allow-list.")]
+# the same flags and help as the core's (gateway.cli.common), which plugins may not import. They are made
+# on first use (``__getattr__`` below), so that importing the hooks does not import typer.
+_OPTIONS: dict[str, tuple[str, str]] = {
+    "DatabaseOption": ("--database-url", "Overrides CREDIT_GATEWAY_DATABASE_URL."),
+    "PluginsOption": ("--plugins", "Comma-separated plugin allow-list."),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``DatabaseOption`` and ``PluginsOption``, made (and kept) when first imported: only command modules
+    import them, and those run in the command line, never in a serving worker."""
+    if name not in _OPTIONS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import typer
+
+    flag, help_text = _OPTIONS[name]
+    option = Annotated[str | None, typer.Option(flag, help=help_text)]
+    globals()[name] = option
+    return option
 
 
 @dataclass(frozen=True, slots=True)

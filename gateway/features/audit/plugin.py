@@ -5,16 +5,16 @@ audit`` (its chain's check)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from gateway.features.audit.commands import add_audit_commands
 from gateway.features.audit.graphql import audit_query_fields
 from gateway.features.audit.recorder import QueryRecordExtension, record_remote_access, record_subject_access
 from gateway.hooks.contributions import QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import ADMIN, SUBJECT
+
+if TYPE_CHECKING:
+    import typer
 
 POLICIES: dict[str, str] = {
     "Query.me": SUBJECT,
@@ -52,4 +52,7 @@ def subject_access() -> SubjectAccess:
 
 @hookimpl
 def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    # The commands import typer, which a serving worker, loading this plugin too, never needs.
+    from gateway.features.audit.commands import add_audit_commands
+
     add_audit_commands(app, cli)

@@ -4,14 +4,15 @@ departments, ``CreditRecord.submittedAt`` for the same audiences, and ``credit-g
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import typer
-
-from gateway.features.metrics.commands import add_metrics_commands
 from gateway.features.metrics.graphql import QUERY_FIELDS
 from gateway.hooks.contributions import QueryField, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import DEPARTMENT
+
+if TYPE_CHECKING:
+    import typer
 
 # The resolver narrows a department to its own domain and division; the public never sees the types.
 POLICIES: dict[str, str] = {
@@ -41,4 +42,7 @@ def field_policies() -> Mapping[str, str]:
 
 @hookimpl
 def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    # The commands import typer, which a serving worker, loading this plugin too, never needs.
+    from gateway.features.metrics.commands import add_metrics_commands
+
     add_metrics_commands(app, cli)

@@ -5,13 +5,10 @@ and notes of those fields on every built schema, and ``credit-gateway clients co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from gateway.auth.principal import Role
 from gateway.features.partners.access import PartnerAccess, admit_subjects
-from gateway.features.partners.commands import add_partner_commands
 from gateway.features.partners.field_notes import describe_partner_fields
 from gateway.features.partners.graphql import PARTNER_MUTATION_FIELDS, PARTNER_POLICIES, PARTNER_QUERY_FIELDS
 from gateway.features.partners.guard import (
@@ -25,6 +22,9 @@ from gateway.features.partners.store import GRANTEE_ROLES
 from gateway.hooks.contributions import MutationField, QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import Policies
+
+if TYPE_CHECKING:
+    import typer
 
 
 @hookimpl
@@ -69,4 +69,7 @@ def subject_access() -> SubjectAccess:
 
 @hookimpl
 def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    # The commands import typer, which a serving worker, loading this plugin too, never needs.
+    from gateway.features.partners.commands import add_partner_commands
+
     add_partner_commands(app, cli)  # `contract` joins the core's `clients` group

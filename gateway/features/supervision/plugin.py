@@ -22,12 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-import typer
 
-from gateway.features.supervision.commands import add_supervision_commands
 from gateway.features.supervision.contributed import rules_for
 from gateway.features.supervision.grade_facts import GRADE_FACTS
 from gateway.features.supervision.graphql import MUTATION_FIELDS, QUERY_FIELDS, resolve_supervision_grade
@@ -36,6 +34,9 @@ from gateway.features.supervision.tables import TABLES
 from gateway.hooks.contributions import FactSource, MutationField, QueryField, SubjectField, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import DEPARTMENT, PUBLIC, SUBJECT
+
+if TYPE_CHECKING:
+    import typer
 
 _SUBJECT_AND_DEPARTMENTS = f"{SUBJECT},{DEPARTMENT}"
 
@@ -107,4 +108,7 @@ def startup(graph: Any) -> None:
 
 @hookimpl
 def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
+    # The commands import typer, which a serving worker, loading this plugin too, never needs.
+    from gateway.features.supervision.commands import add_supervision_commands
+
     add_supervision_commands(app, cli)
