@@ -2,9 +2,10 @@
 
 A raw ASGI app on uvicorn (as `credit-gateway serve` runs ours) that runs, per request, the very SQL
 statements our gateway issues for the same request (captured from it by cgbench.capture, executed
-verbatim through an asyncpg pool whose sessions have the gateway's planner settings), applies the same publication filter (published = ACTIVE), builds
-the same JSON document by hand and serialises it with orjson. Our gateway's throughput over the
-floor's is what the GraphQL layer, the middleware and SQLAlchemy cost together.
+verbatim through an asyncpg pool whose sessions have the gateway's planner settings), applies the
+same publication filter (published = ACTIVE), builds the same JSON document by hand and serialises it
+with orjson. Our gateway's throughput over the floor's is what the GraphQL layer, the middleware and
+SQLAlchemy cost together.
 
 It answers only the requests the workloads send (POST /w1, /w2, /w3 with the workloads' bodies):
 the captured statements have as many IN-list placeholders as those requests have keys.
