@@ -6,6 +6,11 @@ and, for the sides that read PostgreSQL, the database backends serving them: Pos
 their work in its own processes, which the peers (data in memory) have no counterpart for, so those
 are reported apart. A sampler thread reads utime+stime of every process every 200 ms, so a backend
 that exits during the run still counts up to its last sample.
+
+Memory is read two ways. Peak RSS is the sum of each process's own peak (VmHWM, kept by the kernel):
+it counts a page every process maps, such as a shared library's code, once per process. Peak PSS is
+the highest sum, over the samples, of each process's proportional set size, which splits each shared
+page among the processes that map it: what the side occupies together, sampled every 200 ms.
 """
 
 from __future__ import annotations
@@ -59,6 +64,18 @@ def peak_rss_kb(pid: int) -> int:
     return 0
 
 
+def pss_kb(pid: int) -> int:
+    """The proportional set size of a process (Linux 4.14+: smaps_rollup), or 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def reset_peak_rss(pid: int) -> None:
     """Start VmHWM again from the current RSS (Linux: 5 > clear_refs), so each run has its own peak."""
     with contextlib.suppress(OSError):
@@ -90,6 +107,7 @@ class Usage:
     server_cpu: float  # seconds, the side's own processes
     database_cpu: float  # seconds, PostgreSQL backends of the side's database
     peak_rss_kb: int  # summed VmHWM of the side's own processes
+    peak_pss_kb: int  # the highest sampled sum of their PSS
 
 
 class Sampler:
@@ -101,6 +119,7 @@ class Sampler:
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
         self._servers: set[int] = set()
+        self._peak_pss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -117,7 +136,7 @@ class Sampler:
         self._sample(initial=False)
         server = sum(self._last.get(p, 0.0) - self._first.get(p, 0.0) for p in self._last if p in self._servers)
         database = sum(self._last.get(p, 0.0) - self._first.get(p, 0.0) for p in self._last if p not in self._servers)
-        return Usage(server, database, sum(peak_rss_kb(pid) for pid in self._servers))
+        return Usage(server, database, sum(peak_rss_kb(pid) for pid in self._servers), self._peak_pss_kb)
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
@@ -128,6 +147,7 @@ class Sampler:
         # one that died) counts from its birth, as a new database backend does.
         self._servers |= set().union(*(descendants(root) for root in self.roots))
         pids = set(self._servers)
+        self._peak_pss_kb = max(self._peak_pss_kb, sum(pss_kb(pid) for pid in self._servers))
         if self.database:
             pids |= postgres_backends(self.database)
         for pid in pids:

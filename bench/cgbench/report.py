@@ -87,7 +87,7 @@ def render(results: dict[str, Any]) -> str:
         f"Linux {m['kernel']}. Load: wrk, {cfg['connections']} connections, one thread, "
         f"{cfg['warmup_seconds']} s warm-up then {cfg['duration_seconds']} s measured, "
         f"{cfg['repetitions']} repetitions alternating the sides (ours, Apollo, Hive, floor, ours, …); "
-        "figures are the median of the repetitions (peak RSS: the maximum).",
+        "figures are the median of the repetitions (peak RSS and PSS: the maximum).",
         "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         "",
@@ -114,8 +114,8 @@ def render(results: dict[str, Any]) -> str:
 def _side_table(sides: dict[str, Any], sizes: dict[str, int], labels: dict[str, str] = SIDES) -> str:
     rows = [
         "| side | req/s (min–max) | p50 ms | p99 ms | CPU ms/req (server) | CPU ms/req (PostgreSQL) | peak RSS MB | "
-        "response bytes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "peak PSS MB | response bytes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, label in labels.items():
         s = sides.get(key)
@@ -125,7 +125,8 @@ def _side_table(sides: dict[str, Any], sizes: dict[str, int], labels: dict[str, 
         database = f"{s['database_cpu_ms_per_request']:.2f}" if key in ("ours", "floor") else "–"
         rows.append(
             f"| {label} | {s['throughput']:,.0f} ({low:,.0f}–{high:,.0f}) | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
-            f"{s['server_cpu_ms_per_request']:.2f} | {database} | {s['peak_rss_mb']:.0f} | {sizes.get(key, 0):,} |"
+            f"{s['server_cpu_ms_per_request']:.2f} | {database} | {s['peak_rss_mb']:.0f} | "
+            f"{s.get('peak_pss_mb', 0.0):.0f} | {sizes.get(key, 0):,} |"
         )
     return "\n".join(rows)
 
@@ -220,8 +221,8 @@ def _resource_table(results: dict[str, Any]) -> str:
     issue's baseline, peak RSS."""
     rows = [
         "| workload | server CPU ours/floor (≤ 2×) | PostgreSQL CPU ms/req (≤ half of the issue's) | peak RSS MB, "
-        f"all processes (≤ {RSS_TARGET_MB}) |",
-        "| --- | --- | --- | --- |",
+        f"all processes (≤ {RSS_TARGET_MB}) | peak PSS MB, all processes |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for key, sides in results["workloads"].items():
         ours = sides["ours"]
@@ -232,7 +233,7 @@ def _resource_table(results: dict[str, Any]) -> str:
         pg_cell = f"{pg:.2f} vs {before} ({'yes' if pg <= before / 2 else '**no**'})" if before else f"{pg:.2f}"
         rss = ours["peak_rss_mb"]
         rss_cell = f"{rss:.0f} ({'yes' if rss <= RSS_TARGET_MB else '**no**'})"
-        rows.append(f"| {key.upper()} | {cpu_cell} | {pg_cell} | {rss_cell} |")
+        rows.append(f"| {key.upper()} | {cpu_cell} | {pg_cell} | {rss_cell} | {ours.get('peak_pss_mb', 0.0):.0f} |")
     return "\n".join(rows)
 
 

@@ -29,6 +29,7 @@ class Run:
     server_cpu_ms_per_request: float
     database_cpu_ms_per_request: float
     peak_rss_mb: float
+    peak_pss_mb: float
 
 
 def run_workloads(
@@ -77,6 +78,7 @@ def run_workloads(
                     server_cpu_ms_per_request=usage.server_cpu * 1000 / requests,
                     database_cpu_ms_per_request=usage.database_cpu * 1000 / requests,
                     peak_rss_mb=usage.peak_rss_kb / 1024,
+                    peak_pss_mb=usage.peak_pss_kb / 1024,
                 )
                 if result.errors:
                     raise RuntimeError(f"{workload.key} on {side.label}: {result.errors} failed requests")
@@ -84,14 +86,14 @@ def run_workloads(
                     f"{workload.key} #{repetition} {side.label:>14}: {run.throughput:8.1f} req/s  "
                     f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  "
                     f"cpu {run.server_cpu_ms_per_request:6.2f}+{run.database_cpu_ms_per_request:.2f} ms/req  "
-                    f"rss {run.peak_rss_mb:6.0f} MB"
+                    f"rss {run.peak_rss_mb:6.0f} MB  pss {run.peak_pss_mb:6.0f} MB"
                 )
                 runs.append(run)
     return runs
 
 
 def summarise(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per workload and side: the median of the repetitions (the peak RSS: their maximum)."""
+    """Per workload and side: the median of the repetitions (the peak RSS and PSS: their maximum)."""
     summary: dict[str, dict[str, dict[str, Any]]] = {}
     for run in runs:
         summary.setdefault(run.workload, {}).setdefault(run.side, {"runs": []})["runs"].append(asdict(run))
@@ -107,5 +109,6 @@ def summarise(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
             ):
                 entry[metric] = statistics.median(r[metric] for r in reps)
             entry["peak_rss_mb"] = max(r["peak_rss_mb"] for r in reps)
+            entry["peak_pss_mb"] = max(r.get("peak_pss_mb", 0.0) for r in reps)
             entry["throughput_spread"] = (min(r["throughput"] for r in reps), max(r["throughput"] for r in reps))
     return summary
