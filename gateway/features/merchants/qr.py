@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-
-import segno
+from typing import TYPE_CHECKING
 
 from gateway.kernel.qr import dark_runs
+
+if TYPE_CHECKING:
+    import segno
 
 ERROR_LEVEL = "q"
 PNG_SCALE = 10  # pixels per module: some 450 px for a page address, sharp enough to print
@@ -26,6 +28,9 @@ SEAM = 0.3  # points
 
 
 def make(url: str) -> segno.QRCode:
+    # Imported here, not at the top: a worker loads segno with its first QR code, not every worker at start.
+    import segno
+
     return segno.make(url, error=ERROR_LEVEL, micro=False, boost_error=False)
 
 
