@@ -5,6 +5,8 @@ Every token must carry ``exp``, ``iss``, ``aud`` and ``sub``; the issuer and aud
 configured ones. The algorithm is taken from an allow-list that depends on how keys are configured:
 ``none`` is never accepted, HMAC only with the shared key, public-key algorithms only with JWKS
 (and only the one the matching published key is for), so a token cannot pick its own verification.
+The configuration is checked, and this module imported, by :func:`gateway.auth.bearer.build_jwt_authenticator`
+only when an identity provider is configured: PyJWT is not loaded otherwise.
 """
 
 from __future__ import annotations
@@ -12,43 +14,26 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Collection
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 
-from gateway.auth.identity import PrincipalResolver, UnknownIdentity, load_principal_resolver
+from gateway.auth.bearer import InvalidToken, looks_like_jwt
+from gateway.auth.identity import PrincipalResolver, UnknownIdentity
 from gateway.auth.principal import Principal
 from gateway.kernel.divisions import InvalidDivision, check_division
 from gateway.kernel.errors import ConfigurationError
 from gateway.kernel.limits import MAX_JWT_LENGTH as MAX_TOKEN_LENGTH
-from gateway.kernel.limits import MIN_SHARED_KEY_LENGTH
-from gateway.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SHARED_KEY_ALGORITHMS = frozenset({"HS256"})
-JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
 REQUIRED_CLAIMS = ("exp", "iss", "aud", "sub")
 LEEWAY_SECONDS = 30
 JWKS_CACHE_SECONDS = 300.0  # how long a fetched key set is trusted
 JWKS_MIN_REFRESH_SECONDS = 30.0  # an unknown key id refetches at most this often
 JWKS_TIMEOUT_SECONDS = 5.0
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-
-
-def looks_like_jwt(credential: str) -> bool:
-    """Three base64url parts separated by dots (API keys, ``cg_…``, have no dots)."""
-    return _JWT_SHAPE.match(credential) is not None
-
-
-class InvalidToken(Exception):
-    """The token is refused; the message is shown to the caller and never quotes the token."""
-
 
 _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (jwt.ExpiredSignatureError, "Token has expired"),
@@ -177,40 +162,3 @@ class JwtAuthenticator:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(_reason(exc)) from None
-
-
-def build_jwt_authenticator(settings: Settings, domains: Collection[str]) -> JwtAuthenticator | None:
-    """The authenticator the settings describe, ``None`` when JWT is not configured, or
-    :class:`ConfigurationError` for an inconsistent configuration."""
-    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
-    url = settings.jwks_url
-    if secret is None and url is None:
-        if settings.principal_resolver:
-            raise ConfigurationError("principal_resolver is set but neither jwt_secret nor jwks_url is")
-        return None
-    if secret is not None and url is not None:
-        raise ConfigurationError("set either jwt_secret or jwks_url, not both")
-    if not settings.jwt_audience or not settings.jwt_issuer:
-        raise ConfigurationError("JWT bearer tokens need jwt_audience and jwt_issuer")
-    allowed = SHARED_KEY_ALGORITHMS if secret is not None else JWKS_ALGORITHMS
-    algorithms = list(settings.jwt_algorithms) or sorted(allowed)
-    refused = [a for a in algorithms if a not in allowed]
-    if refused:
-        raise ConfigurationError(
-            f"jwt_algorithms {refused} not allowed with {'jwt_secret' if secret else 'jwks_url'};"
-            f" choose among {sorted(allowed)}"
-        )
-    if secret is not None and len(secret.encode()) < MIN_SHARED_KEY_LENGTH:
-        raise ConfigurationError(f"jwt_secret must have at least {MIN_SHARED_KEY_LENGTH} bytes")
-    if url is not None:
-        parts = urlsplit(url)
-        if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS)):
-            raise ConfigurationError("jwks_url must be an https URL (plain http only on the loopback interface)")
-    return JwtAuthenticator(
-        resolver=load_principal_resolver(settings, domains),
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        algorithms=algorithms,
-        shared_key=secret,
-        jwks_url=url,
-    )

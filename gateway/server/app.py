@@ -22,7 +22,7 @@ from strawberry.asgi import GraphQL, HTTPException  # the exception strawberry r
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from gateway.auth.jwt_tokens import build_jwt_authenticator
+from gateway.auth.bearer import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.availability import raise_if_unavailable
 from gateway.db.engine import create_engine

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.auth.jwt_tokens import InvalidToken, JwtAuthenticator, looks_like_jwt
+from gateway.auth.bearer import InvalidToken, looks_like_jwt
 from gateway.auth.keys import InvalidKey, authenticate
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.kernel.errors import BAD_REQUEST, LIMIT_EXCEEDED, UNAUTHENTICATED, error_body
 from gateway.server.ratelimit import RATE_LIMITED, RateLimit, RateLimiter, retry_after_header
 from gateway.telemetry.metrics import count_rate_limit_refusal
+
+if TYPE_CHECKING:
+    from gateway.auth.jwt_tokens import JwtAuthenticator  # imports PyJWT: only with an identity provider
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
