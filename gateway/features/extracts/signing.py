@@ -9,6 +9,10 @@ operators, never generated in passing where a lost database would silently mean 
 Every key that signed is registered by its key id (the first 8 bytes of the SHA-256 of its raw public key,
 in hex) with its public key, and never removed: after a rotation (a new PEM file) the documents signed
 with the old key still verify, and ``/.well-known/credit-gateway-keys.json`` publishes them all.
+
+``cryptography`` (its compiled bindings, some 7 MB a process) is imported by the functions that sign, check
+or read a key, not at the top: the extracts' routes and schema import this module in every worker, which
+then loads it with its first extract issued or checked, or at start when a signing key is configured.
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ import binascii
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.features.extracts.tables import extract_signing_key
 from gateway.kernel.errors import SERVICE_UNAVAILABLE, ConfigurationError, GatewayError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 KEY_ID_BYTES = 8
 SIGNING_KEY_MISSING = "SIGNING_KEY_MISSING"
@@ -43,6 +47,8 @@ class SigningKey:
 
 
 def raw_public(private_key: Ed25519PrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -77,6 +83,9 @@ def verifies(public_hex: str | None, payload: bytes, signature: str) -> bool:
     """Whether ``signature`` (base64url) is the key's over ``payload``; False for anything malformed."""
     if not public_hex:
         return False
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(unb64(signature), payload)
     except (InvalidSignature, ValueError, binascii.Error):
@@ -85,6 +94,9 @@ def verifies(public_hex: str | None, payload: bytes, signature: str) -> bool:
 
 
 def _from_pem(pem: bytes, where: str) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
@@ -95,6 +107,8 @@ def _from_pem(pem: bytes, where: str) -> Ed25519PrivateKey:
 
 
 def pem_of(private_key: Ed25519PrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -141,6 +155,8 @@ async def current_key(conn: AsyncConnection, settings: Any, now: dt.datetime) ->
     stored = (await conn.execute(query)).scalar_one_or_none()
     if stored is not None:
         return _signing(_from_pem(stored.encode("ascii"), "extract_signing_key"))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     generated = _signing(Ed25519PrivateKey.generate())
     await _register(conn, generated, now, keep_private=True)
     return generated
