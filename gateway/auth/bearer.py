@@ -1,7 +1,7 @@
 """What the server needs of JWT bearer tokens before PyJWT: the shape that tells a JWT from an API key,
 the refusal (:class:`InvalidToken`), and the authenticator the settings describe.
 
-PyJWT (with ``cryptography``'s compiled bindings, some 10 MB a process) is imported only when an identity
+PyJWT (with ``cryptography``'s compiled bindings, some 8 MB a process) is imported only when an identity
 provider is configured (``CREDIT_GATEWAY_JWT_SECRET`` or ``CREDIT_GATEWAY_JWKS_URL``): a worker of a gateway
 that takes API keys alone never loads it. The verification is :mod:`gateway.auth.jwt_tokens`.
 """
