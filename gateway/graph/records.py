@@ -15,6 +15,7 @@ from gateway.db.tables import credit_record
 from gateway.engine.batch import batch_resolver
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.kernel.errors import BadUserInput
+from gateway.kernel.isodates import iso_date
 from gateway.kernel.parsing import stored_enum
 from gateway.records.enums import Polarity, RecordStatus, Severity
 from gateway.records.publicity import publication_key, published_clause, published_now
@@ -137,7 +138,7 @@ _STATUS = stored_enum(RecordStatus)
 
 def decision_cursor(row: Any) -> tuple[str, int]:
     """The keyset of a record row in lists ordered newest decision first."""
-    return row.decision_date.isoformat(), row.id
+    return iso_date(row.decision_date), row.id
 
 
 def newest_decisions_first(query: sa.Select[Any], after: str | None, size: int) -> sa.Select[Any]:
