@@ -43,6 +43,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode
+from strawberry.types.arguments import convert_arguments
 
 from gateway.engine.batch import batch_form_of
 from gateway.engine.leaves import exact_leaf_type, leaf_coercer
@@ -321,8 +322,6 @@ def python_arguments(schema: GraphQLSchema, strawberry_field: Any, arguments: di
     types built): once per plan for a plain method's constant arguments, per level for a batch form."""
     if not arguments:
         return {}
-    from strawberry.types.arguments import convert_arguments
-
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
     return convert_arguments(
         arguments,

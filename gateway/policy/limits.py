@@ -34,6 +34,7 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from gateway.auth.principal import Role
+from gateway.kernel.document_memo import DOCUMENTS
 from gateway.kernel.errors import ConfigurationError
 from gateway.kernel.limits import MAX_NESTING
 
@@ -320,8 +321,6 @@ def measure_cached(
     """:func:`measure_document`, kept per document (gateway.kernel.document_memo): the measure depends
     on the document and on the sizes the variables give to list arguments, which are part of the key.
     A document that nests too deeply is measured (and refused) every time, as the walk stops early."""
-    from gateway.kernel.document_memo import DOCUMENTS
-
     names = DOCUMENTS.get(document, "size-variables", lambda: size_variable_names(document))
     key = ("measure", schema, sizes, tuple(_size_key(variables.get(name)) for name in names))
     return DOCUMENTS.get(document, key, lambda: measure_document(schema, document, variables, sizes))
