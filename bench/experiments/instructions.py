@@ -12,6 +12,11 @@ each workload's warm-up it switches the instrumentation on (``callgrind_control 
 ``--requests`` requests only, reads the count, and prints one line of JSON per workload:
 ``{"workload": "w3", "kilo_instructions": 8943}`` (thousands of instructions per request).
 
+``--keep DIR`` keeps each workload's callgrind file (named in its line as ``callgrind_file``), so
+that ``callgrind_annotate --inclusive=yes FILE`` shows where the instructions go by C function:
+the interpreter's, asyncpg's decoding of each column type, orjson, OpenSSL, the allocator. Python
+functions appear as the interpreter's loop; python_calls.py names those.
+
 PostgreSQL's own work is in its processes and is not counted; asyncpg's and the event loop's work
 in this one is. Instructions are not time (a cache miss costs more than an addition), but fewer of
 them for the same requests is a change in the code, not in the machine. Needs Valgrind (Debian's
@@ -76,8 +81,11 @@ def _control(pid: int, *arguments: str) -> None:
     subprocess.run(["callgrind_control", *arguments, str(pid)], check=True, capture_output=True)
 
 
-def _count(names: list[str], requests: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="instructions-") as tmp:
+def _count(names: list[str], requests: int, keep: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="instructions-") as scratch:
+        tmp = str(keep) if keep is not None else scratch
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
         command = [
             "valgrind",
             "--tool=callgrind",
@@ -105,7 +113,10 @@ def _count(names: list[str], requests: int) -> None:
                 _control(child.pid, "-i", "off")
                 _control(child.pid, "-d")  # the dump: callgrind.out.<dump>
                 total = _dumped_total(Path(f"{tmp}/callgrind.out.{dump}"))
-                print(json.dumps({"workload": name, "kilo_instructions": round(total / requests / 1000)}), flush=True)
+                counted = {"workload": name, "kilo_instructions": round(total / requests / 1000)}
+                if keep is not None:
+                    counted["callgrind_file"] = f"{tmp}/callgrind.out.{dump}"
+                print(json.dumps(counted), flush=True)
                 _tell(child, "next")
             child.wait(timeout=STEP_TIMEOUT_SECONDS)
         finally:
@@ -130,11 +141,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20, help="requests counted per workload")
     parser.add_argument("--workloads", default="typename,w1,w2,w3")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep each workload's callgrind file in DIR, for `callgrind_annotate --inclusive=yes FILE`",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # the process under Valgrind
     args = parser.parse_args()
     names = args.workloads.split(",")
     if not args.child:
-        _count(names, args.requests)
+        _count(names, args.requests, args.keep)
         return
     import uvloop
 

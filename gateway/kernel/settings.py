@@ -171,7 +171,7 @@ class Settings(BaseSettings):
 
     # --- end of abuse limits -----------------------------------------------------------------
 
-    # --- JWT bearer tokens from an identity provider (gateway.auth.jwt_tokens) -----------------
+    # --- JWT bearer tokens from an identity provider (gateway.auth.bearer, jwt_tokens) -------
     jwt_secret: SecretStr | None = Field(
         None, description="Shared HS256 key of the identity provider (at least 32 bytes); excludes jwks_url."
     )
