@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.auth.keys import create_client
 from gateway.auth.principal import Role
 from gateway.db import migrate
-from gateway.db.engine import create_engine
+from gateway.db.engine import serving_engine
 from gateway.features.partners.store import set_contract
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code
 from gateway.kernel.settings import Settings
@@ -76,7 +76,7 @@ class GatewayHarness:
         with tempfile.TemporaryDirectory(prefix="credit-gateway-test-") as tmp:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'gateway.sqlite3'}"
             config = Settings(database_url=url, plugins=list(plugins) if plugins is not None else None, **settings)
-            engine = create_engine(url, random_page_cost=config.db_random_page_cost)
+            engine = serving_engine(config)
             try:
                 app = create_app(config, extra_plugins=extra_plugins, engine=engine)
                 if migrate_database:

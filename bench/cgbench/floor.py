@@ -28,7 +28,7 @@ from typing import Any
 import asyncpg
 import orjson
 import uvicorn
-from gateway.db.engine import DEFAULT_RANDOM_PAGE_COST
+from gateway.db.engine import planner_settings
 from gateway.kernel.clock import today
 from gateway.kernel.identifiers import lookup_hash, parse_subject_code, region_of
 from gateway.records.publicity import current_rules, is_published
@@ -434,16 +434,10 @@ class App:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 # The gateway's pool: 10 connections and 10 more on demand (gateway/db/engine.py), and
-                # its sessions' planner settings (gateway.db.engine, gateway.server.context), so that
-                # PostgreSQL runs the floor's statements on the plans it runs ours on.
+                # its serving sessions' planner settings, so that PostgreSQL runs the floor's statements
+                # on the plans it runs ours on.
                 pool = await asyncpg.create_pool(
-                    self.dsn,
-                    min_size=1,
-                    max_size=20,
-                    server_settings={
-                        "plan_cache_mode": "force_generic_plan",
-                        "random_page_cost": repr(DEFAULT_RANDOM_PAGE_COST),
-                    },
+                    self.dsn, min_size=1, max_size=20, server_settings=planner_settings(generic_plans=True)
                 )
                 self.floor = Floor(self.capture, pool, self.secret_key)
                 await send({"type": "lifespan.startup.complete"})

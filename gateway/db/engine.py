@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from gateway.kernel.settings import Settings
+
 
 def is_sqlite(url: str | sa.URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -18,15 +20,34 @@ def is_sqlite(url: str | sa.URL) -> bool:
 
 DEFAULT_POOL_SIZE = 20
 CONNECT_TIMEOUT = 10  # seconds
-# The planner's price of a random page read, as on SSD. The read path's prepared statements run on
-# generic plans, which cost an array parameter as ten keys: under PostgreSQL's default (4, for
-# spinning disks) a profile of one subject hash-joined whole detail tables where it should probe their
-# primary keys (BENCHMARKS.md, "random_page_cost").
+# The planner's price of a random page read, as on SSD or a database held in memory (PostgreSQL's
+# default, 4, is for spinning disks). See planner_settings.
 DEFAULT_RANDOM_PAGE_COST = 1.1
 
 
+def planner_settings(random_page_cost: float = DEFAULT_RANDOM_PAGE_COST, *, generic_plans: bool) -> dict[str, str]:
+    """The PostgreSQL settings a gateway session starts with, as asyncpg's ``server_settings`` (sent in
+    the connection's start-up message: no statement, no round trip).
+
+    - ``random_page_cost``: generic plans cost an array parameter as ten keys, and at the server's
+      default a profile of one subject hash-joined whole detail tables where it should probe their
+      primary keys (BENCHMARKS.md, "Planner costs, dates and worker memory").
+    - ``plan_cache_mode = force_generic_plan`` (``generic_plans``, the serving engine's): each prepared
+      statement is planned once. The read path's statements have one text whatever the batch
+      (``any_of``), but PostgreSQL would still plan a batch of one key afresh on every execution, since
+      its generic plan, costed for an array of unknown length, never looks cheaper than a custom plan
+      for one key (1 to 2 ms of planning per statement on the W1 profile). The generic plans are the
+      same index plans (BENCHMARKS.md, EXPLAIN). The command line's engines keep PostgreSQL's choice:
+      their statements run once, with values a custom plan can use.
+    """
+    settings = {"random_page_cost": repr(float(random_page_cost))}
+    if generic_plans:
+        settings["plan_cache_mode"] = "force_generic_plan"
+    return settings
+
+
 def create_engine(
-    url: str, pool_size: int = DEFAULT_POOL_SIZE, *, random_page_cost: float = DEFAULT_RANDOM_PAGE_COST
+    url: str, pool_size: int = DEFAULT_POOL_SIZE, *, planner: Mapping[str, str] | None = None
 ) -> AsyncEngine:
     """``pool_size``: connections kept open to PostgreSQL. A request holds one per loader batch for a
     moment, so size it for the expected concurrency; overflow connections (half as many again) are
@@ -40,20 +61,25 @@ def create_engine(
     (gateway.server.outage); the following ones reconnect. A connection attempt gives up after
     ``CONNECT_TIMEOUT`` seconds (asyncpg would wait 60) so that requests fail fast on a hung host.
 
-    ``random_page_cost`` goes to PostgreSQL in each connection's start-up message (asyncpg's
-    ``server_settings``): no statement, no round trip."""
+    ``planner``: the sessions' :func:`planner_settings` on PostgreSQL (default: random reads priced as
+    on SSD, PostgreSQL's plan cache mode)."""
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):
         kwargs.update(pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1_800, pool_timeout=30)
         if make_url(url).get_driver_name() == "asyncpg":
-            kwargs["connect_args"] = {
-                "timeout": CONNECT_TIMEOUT,
-                "server_settings": {"random_page_cost": repr(float(random_page_cost))},
-            }
+            server_settings = dict(planner) if planner is not None else planner_settings(generic_plans=False)
+            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT, "server_settings": server_settings}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
     return engine
+
+
+def serving_engine(settings: Settings) -> AsyncEngine:
+    """The engine a serving process (or the test harness, which serves as one) reads and writes
+    through: the settings' database and pool, and generic plans (:func:`planner_settings`)."""
+    planner = planner_settings(settings.db_random_page_cost, generic_plans=True)
+    return create_engine(settings.database_url, settings.db_pool_size, planner=planner)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

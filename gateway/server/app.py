@@ -25,7 +25,7 @@ from strawberry.types import ExecutionResult
 from gateway.auth.bearer import build_jwt_authenticator
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.availability import raise_if_unavailable
-from gateway.db.engine import create_engine
+from gateway.db.engine import serving_engine
 from gateway.host.composition import CORE_HTTP_PATHS, Composition, compose
 from gateway.host.loading import load_plugins, plugins_running
 from gateway.kernel.clock import serve_as_of
@@ -266,9 +266,7 @@ def create_app(
     composition = compose_plugins(settings, extra_plugins)
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
     owns_engine = engine is None
-    engine = engine or create_engine(
-        settings.database_url, settings.db_pool_size, random_page_cost=settings.db_random_page_cost
-    )
+    engine = engine or serving_engine(settings)
     observability = Observability(settings, engine)  # before the graph: it adds a schema extension
     graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)

@@ -39,23 +39,14 @@ log = logging.getLogger("gateway.db")
 _UNKNOWN = object()
 
 
-# Set once per PostgreSQL session that serves reads (see open_read_connection).
-_GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
-_GENERIC_PLANS_SET = "gateway.generic_plans"
-
-
 async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
     """A pooled connection for reads only. On PostgreSQL it runs in autocommit: each statement is its
     own transaction, so asyncpg sends no BEGIN before the first and no ROLLBACK when it goes back to
     the pool (two round trips per connection use otherwise). SQLite's driver begins a transaction
     only before a write, so a SELECT runs without one already; its default stays.
 
-    On PostgreSQL the session also plans each prepared statement once (``plan_cache_mode =
-    force_generic_plan``, set at the session's first read): the loaders' statements have one text
-    whatever the batch (``any_of``), but PostgreSQL would still plan a batch of one key afresh on every
-    execution, since its generic plan, costed for an array of unknown length, never looks cheaper than
-    a custom plan for one key (1 to 2 ms of planning per statement on the W1 profile). The generic
-    plans are the same index plans (BENCHMARKS.md, EXPLAIN)."""
+    On PostgreSQL the serving engine's sessions plan each prepared statement once (``plan_cache_mode =
+    force_generic_plan``, set when the connection opens: gateway.db.engine.planner_settings)."""
     connection, _ = await _open_read_connection(engine)
     return connection
 
@@ -69,10 +60,6 @@ async def _open_read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, A
             # Sets asyncpg's adapter to autocommit: no statement; reset when the pool takes it back.
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             raw = await connection.get_raw_connection()
-            if not raw.info.get(_GENERIC_PLANS_SET):
-                # Straight through the driver, once per session: not one of the request's statements.
-                await raw.driver_connection.execute(_GENERIC_PLANS)  # type: ignore[union-attr]
-                raw.info[_GENERIC_PLANS_SET] = True
         except BaseException:
             await connection.close()
             raise

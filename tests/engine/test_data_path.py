@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_
 
 from gateway.db import migrate
-from gateway.db.engine import count_statements
+from gateway.db.engine import count_statements, create_engine
 from gateway.graph.pagination import encode_cursor
 from gateway.host.demo import demo_subjects, seed
 from gateway.testing import GatewayHarness
@@ -235,7 +235,7 @@ def _params(statement: str) -> tuple[Any, ...]:
 
 @pytest.mark.postgres
 async def test_postgres_read_sessions_plan_each_statement_once(postgres_url: str) -> None:
-    """A batch of one key would otherwise be planned afresh at every execution (see open_read_connection)."""
+    """A batch of one key would otherwise be planned afresh at every execution (see planner_settings)."""
     from gateway.server.context import open_read_connection
 
     async with GatewayHarness.start(database_url=postgres_url) as gw:
@@ -244,7 +244,7 @@ async def test_postgres_read_sessions_plan_each_statement_once(postgres_url: str
             with count_statements(gw.engine) as counter:
                 mode = (await connection.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
             assert mode == "force_generic_plan"
-            assert counter.count == 1  # the SET went through the driver: no statement of the request's
+            assert counter.count == 1  # set when the connection opened: no statement of the request's
         finally:
             await connection.close()
 
@@ -268,3 +268,16 @@ async def test_postgres_sessions_price_random_reads_as_configured(
             assert counter.count == 1  # set when the connection opened, by no statement of its own
         finally:
             await connection.close()
+
+
+@pytest.mark.postgres
+async def test_postgres_command_line_sessions_keep_postgresqls_plan_choice(postgres_url: str) -> None:
+    """A command's statements run once, with values a custom plan can use: only serving forces generic plans."""
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
+            cost = (await connection.exec_driver_sql("SHOW random_page_cost")).scalar_one()
+        assert (mode, cost) == ("auto", "1.1")
+    finally:
+        await engine.dispose()
