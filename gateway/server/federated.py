@@ -77,6 +77,7 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         return None
     from gateway.federation.serving import FederatedGateway, ServingConfig
     from gateway.federation.serving.headers import HeaderRules, HeaderRuleTransport
+    from gateway.federation.serving.siblings import accepted_text, remember
     from gateway.server.federated_subjects import subject_guards
 
     rules = HeaderRules.parse(settings.subgraph_headers)
@@ -89,6 +90,7 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
     )
     gateway = FederatedGateway.start(
         config,
+        fallback=accepted_text(),  # under `serve --workers N`: what the other workers serve
         limits=role_limits(settings.role_limits),
         sizes=ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
         development_mode=settings.development_mode,
@@ -98,6 +100,7 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         ),
         subject_guard=subject_guards(graph, make_context),
     )
+    remember(gateway.loaded.text)
     # The remote partner groups join the plugins' ones, so that partners' contracts may name them (those a
     # reloaded supergraph adds are contractable after the next start).
     for (type_name, field_name), group in gateway.loaded.consent.groups.items():

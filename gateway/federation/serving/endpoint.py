@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.federation.serving.gateway import FederatedGateway
+from gateway.federation.serving.siblings import reload_and_share
 from gateway.kernel.errors import BAD_REQUEST, FORBIDDEN, error_body
 from gateway.telemetry.observation import OBSERVATION_KEY
 
@@ -93,7 +94,8 @@ async def reload_endpoint(request: Request) -> Response:
     if _principal(request).role is not Role.ADMIN:
         return _json(error_body("Only the admin may reload the supergraph", FORBIDDEN), 403)
     gateway: FederatedGateway = request.app.state.federated_gateway
-    outcome = await gateway.reload()
+    # Under `serve --workers N` this reaches one worker; a new supergraph is passed on to the others.
+    outcome = await reload_and_share(gateway, tell_siblings=True)
     body: dict[str, Any] = {"status": outcome.status, "supergraph": outcome.served}
     if outcome.error is not None:
         body["error"] = outcome.error

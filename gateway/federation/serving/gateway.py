@@ -111,9 +111,21 @@ class FederatedGateway:
         self._closing: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def start(cls, config: ServingConfig, **options: Any) -> FederatedGateway:
-        """Read and load the configured supergraph now (at start, blocking); raises ConfigurationError."""
-        return cls(config, load(read_text(config.location), config), **options)
+    def start(cls, config: ServingConfig, *, fallback: str | None = None, **options: Any) -> FederatedGateway:
+        """Read and load the configured supergraph now (at start, blocking); raises ConfigurationError.
+
+        With ``fallback`` (the text another worker of this server serves), a configured supergraph that
+        does not load is logged and ``fallback`` is served instead."""
+        try:
+            loaded = load(read_text(config.location), config)
+        except ConfigurationError as exc:
+            if fallback is None:
+                raise
+            loaded = load(fallback, config)
+            log.error(
+                "supergraph %s refused, serving the last accepted one %s: %s", config.location, loaded.sha256, exc
+            )
+        return cls(config, loaded, **options)
 
     @property
     def loaded(self) -> LoadedSupergraph:

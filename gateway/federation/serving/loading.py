@@ -37,6 +37,7 @@ class ServingConfig:
 @dataclass(frozen=True)
 class LoadedSupergraph:
     supergraph: Supergraph
+    text: str  # as read: what the other workers are handed (gateway.federation.serving.siblings)
     sha256: str
     schemas: Mapping[Role, GraphQLSchema | None]
     plans: PlanCache
@@ -77,6 +78,7 @@ def load(text: str, config: ServingConfig) -> LoadedSupergraph:
     }
     return LoadedSupergraph(
         supergraph=supergraph,
+        text=text,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         schemas=schemas,
         plans=PlanCache(supergraph),

@@ -2,8 +2,9 @@
 (the admin's ``POST /admin/supergraph/reload`` is the third way, gateway.federation.serving.endpoint).
 
 Both run for the app's lifetime (its lifespan) and end with it. Under ``serve --workers N`` each
-worker polls on its own; SIGHUP goes to the process that gets it (uvicorn's supervisor restarts its
-workers on SIGHUP, which reloads them too).
+worker polls on its own, and the supervisor passes the SIGHUP it gets on to every worker, which
+re-reads the supergraph in place (gateway.server.supervisor). A supergraph served after a reload is
+kept for the workers that start later (gateway.federation.serving.siblings).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import signal
 from collections.abc import AsyncIterator
 
 from gateway.federation.serving.gateway import FederatedGateway
+from gateway.federation.serving.siblings import reload_and_share
 
 log = logging.getLogger("gateway.federation")
 
@@ -26,7 +28,7 @@ async def reloading(gateway: FederatedGateway, poll_seconds: float) -> AsyncIter
 
     def on_hangup() -> None:
         log.info("SIGHUP: re-reading the supergraph %s", gateway.config.location)
-        task = loop.create_task(gateway.reload())
+        task = loop.create_task(reload_and_share(gateway, tell_siblings=False))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
@@ -53,6 +55,7 @@ async def _poll(gateway: FederatedGateway, seconds: float) -> None:
     while True:
         await asyncio.sleep(seconds)
         try:
-            await gateway.reload()  # a refusal is logged there, and the old supergraph stays
+            # A refusal is logged there, and the old supergraph stays.
+            await reload_and_share(gateway, tell_siblings=False)
         except Exception:  # a bug must not end the polling for the process's lifetime
             log.exception("re-reading the supergraph failed")

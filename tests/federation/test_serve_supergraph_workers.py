@@ -1,0 +1,166 @@
+"""A supergraph served by ``credit-gateway serve --workers 2``, the production shape: two worker processes
+under the supervisor, each holding its own copy of the supergraph (gateway.federation.serving.siblings,
+gateway.server.supervisor). Over the "root_fields" family's real Node subgraphs:
+
+- the admin's reload reaches one worker, which has the other re-read the supergraph;
+- SIGHUP to ``serve`` reloads every worker in place (the same processes), and a bad supergraph is
+  refused by each while it keeps serving the old one;
+- a worker that dies while the configured supergraph is bad is restarted on the last accepted one,
+  and the server keeps serving.
+
+What each worker serves is read from the server's log (each logs the supergraph it starts with or
+reloads), since a client cannot choose which worker answers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.testing import free_port, served_gateway
+from tests.federation.oracle import FAMILIES_DIR, compose, ensure_node_modules, start_subgraphs
+
+FAMILY = "root_fields"
+# How long the test waits for what it caused (a reload, a restart) before it fails: never a timing assertion.
+PATIENCE_S = 60.0
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def composed() -> Iterator[tuple[Path, str]]:
+    ensure_node_modules()
+    with tempfile.TemporaryDirectory(prefix="serve-supergraph-workers-") as tmp:
+        process, ready = start_subgraphs(FAMILY, Path(tmp))
+        try:
+            yield Path(tmp), compose(FAMILIES_DIR / FAMILY, ready)
+        finally:
+            process.stop()
+
+
+def children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def workers(supervisor: int) -> set[int]:
+    """The supervisor's worker processes (not multiprocessing's resource tracker)."""
+    found = set()
+    for pid in children(supervisor):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:  # it just ended
+            continue
+        if b"resource_tracker" not in command:
+            found.add(pid)
+    return found
+
+
+def supervisor_of(log: Path) -> int:
+    """The pid of the supervisor (``serve`` became it), as uvicorn logs it."""
+    found = re.search(r"Started parent process \[(\d+)\]", log.read_text())
+    assert found, log.read_text()
+    return int(found.group(1))
+
+
+def wait_for(what: str, holds: Callable[[], bool], log: Path) -> None:
+    deadline = time.monotonic() + PATIENCE_S
+    while not holds():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {PATIENCE_S} s: {what}\nserver output:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def lines(log: Path, pattern: str) -> int:
+    return len(re.findall(pattern, log.read_text()))
+
+
+def test_two_workers_reload_together_and_a_restarted_worker_keeps_the_accepted_supergraph(
+    composed: tuple[Path, str],
+) -> None:
+    workdir, sdl = composed
+    path = workdir / "served.graphql"
+    path.write_text(sdl)
+    database = f"sqlite+aiosqlite:///{workdir / 'workers.sqlite3'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
+    env.update(
+        {"CREDIT_GATEWAY_DATABASE_URL": database, "CREDIT_GATEWAY_SUBGRAPH_VISIBILITY": json.dumps({"*": "public"})}
+    )
+    subprocess.run(["credit-gateway", "demo", "--subjects", "1"], env=env, check=True, capture_output=True)
+    created = subprocess.run(
+        ["credit-gateway", "clients", "create", "--role", "admin", "--name", "reloader"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    admin_key = re.search(r"^(cg_\S+)$", created, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    port = free_port()
+    log = workdir / "serve.log"
+    with served_gateway(["--workers", "2", "--supergraph", str(path)], env, port=port, log=log) as base:
+        supervisor = supervisor_of(log)
+        wait_for("two workers started", lambda: lines(log, "Application startup complete") >= 2, log)
+        started = workers(supervisor)
+
+        def served_by_both(text: str) -> Callable[[], bool]:
+            return lambda: lines(log, f"serving supergraph {sha(text)}") >= 2
+
+        with httpx.Client(base_url=base, trust_env=False, timeout=30) as client:
+            admin = {"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"}
+            # The admin's reload: one worker answers, and the other re-reads the supergraph too.
+            first = sdl + "\n# first release\n"
+            path.write_text(first)
+            answer = client.post("/admin/supergraph/reload", headers=admin)
+            assert answer.status_code == 200 and answer.json()["status"] == "reloaded", answer.text
+            wait_for("both workers on the first release", served_by_both(first), log)
+
+            # SIGHUP to serve: every worker re-reads it in place; the workers are the same processes.
+            second = sdl + "\n# second release\n"
+            path.write_text(second)
+            os.kill(supervisor, signal.SIGHUP)
+            wait_for("both workers on the second release", served_by_both(second), log)
+            assert workers(supervisor) == started
+
+            # A bad supergraph: each worker refuses it and keeps serving the second release.
+            refusals = lines(log, "refused, still serving")
+            path.write_text("type Query { broken")
+            os.kill(supervisor, signal.SIGHUP)
+            wait_for("both workers refusing", lambda: lines(log, "refused, still serving") >= refusals + 2, log)
+            assert workers(supervisor) == started
+            for _ in range(6):  # fresh connections, so that both workers are likely asked
+                with httpx.Client(base_url=base, trust_env=False, timeout=30) as fresh:
+                    assert fresh.get("/healthz").json()["supergraph"]["sha256"] == sha(second)
+                    assert fresh.post("/graphql", json={"query": "{ left }"}).json() == {"data": {"left": 1}}
+
+            # A worker dies while the file is still bad: its replacement serves the last accepted supergraph.
+            victim = min(started)
+            os.kill(victim, signal.SIGKILL)
+            wait_for(
+                "a replacement on the last accepted supergraph",
+                lambda: lines(log, f"serving the last accepted one {sha(second)}") >= 1,
+                log,
+            )
+            wait_for(
+                "two workers again", lambda: len(workers(supervisor)) == 2 and victim not in workers(supervisor), log
+            )
+            for _ in range(6):
+                with httpx.Client(base_url=base, trust_env=False, timeout=30) as fresh:
+                    assert fresh.get("/healthz").json()["supergraph"]["sha256"] == sha(second)
+                    assert fresh.post("/graphql", json={"query": "{ left right }"}).json() == {
+                        "data": {"left": 1, "right": 2}
+                    }
