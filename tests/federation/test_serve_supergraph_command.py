@@ -1,6 +1,11 @@
-"""A supergraph served by ``credit-gateway serve --workers 2``, the production shape: two worker processes
-under the supervisor, each holding its own copy of the supergraph (gateway.federation.serving.siblings,
-gateway.server.supervisor). Over the "root_fields" family's real Node subgraphs:
+"""``credit-gateway serve --supergraph`` as operators run it, over the "root_fields" family's real Node
+subgraphs: a supergraph fetched from a URL, and one served by ``--workers 2``, the production shape, where
+each worker process holds its own copy (gateway.federation.serving.siblings, gateway.server.supervisor).
+
+From a URL: served, reloaded when the URL answers a new one, kept when it answers an error; a URL that
+refuses connections stops the start with exit code 1.
+
+With two workers:
 
 - the admin's reload reaches one worker, which has the other re-read the supergraph;
 - SIGHUP to ``serve`` reloads every worker in place (the same processes), and a bad supergraph is
@@ -21,8 +26,10 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -90,29 +97,111 @@ def lines(log: Path, pattern: str) -> int:
     return len(re.findall(pattern, log.read_text()))
 
 
+class Environment:
+    """The server's environment (a migrated demo database, every remote field public) and an admin's
+    headers for the reload endpoint."""
+
+    def __init__(self, workdir: Path) -> None:
+        database = f"sqlite+aiosqlite:///{workdir / 'served.sqlite3'}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
+        env["CREDIT_GATEWAY_DATABASE_URL"] = database
+        env["CREDIT_GATEWAY_SUBGRAPH_VISIBILITY"] = json.dumps({"*": "public"})
+        subprocess.run(["credit-gateway", "demo", "--subjects", "1"], env=env, check=True, capture_output=True)
+        created = subprocess.run(
+            ["credit-gateway", "clients", "create", "--role", "admin", "--name", "reloader"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        key = re.search(r"^(cg_\S+)$", created, re.MULTILINE).group(1)  # type: ignore[union-attr]
+        self.env = env
+        self.admin = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def environment(composed: tuple[Path, str]) -> Environment:
+    return Environment(composed[0])
+
+
+class SupergraphSite:
+    """A plain HTTP server publishing a supergraph, as a schema registry or a file server would: GET
+    /supergraph.graphql answers ``text`` with ``status``."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.status = text, 200
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = site.text.encode() if site.status == 200 else b"<html>registry down</html>"
+                self.send_response(site.status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass  # the test's output stays the server's
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/supergraph.graphql"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_supergraph_from_a_url_is_served_reloaded_and_kept_when_the_url_fails(
+    composed: tuple[Path, str], environment: Environment
+) -> None:
+    workdir, sdl = composed
+    site = SupergraphSite(sdl)
+    try:
+        args = ["--workers", "1", "--supergraph", site.url]
+        with (
+            served_gateway(args, environment.env, log=workdir / "url.log") as base,
+            httpx.Client(base_url=base, trust_env=False, timeout=30) as client,
+        ):
+            assert client.get("/healthz").json()["supergraph"]["sha256"] == sha(sdl)
+            assert client.post("/graphql", json={"query": "{ left right }"}).json() == {"data": {"left": 1, "right": 2}}
+            site.text = sdl + "\n# published again\n"
+            reloaded = client.post("/admin/supergraph/reload", headers=environment.admin)
+            assert reloaded.status_code == 200 and reloaded.json()["status"] == "reloaded", reloaded.text
+            assert reloaded.json()["supergraph"]["sha256"] == sha(site.text)
+            site.status = 503
+            refused = client.post("/admin/supergraph/reload", headers=environment.admin)
+            assert refused.status_code == 422 and refused.json()["status"] == "refused", refused.text
+            assert "503" in refused.json()["error"]
+            assert client.get("/healthz").json()["supergraph"]["sha256"] == sha(site.text)
+            assert client.post("/graphql", json={"query": "{ left }"}).json() == {"data": {"left": 1}}
+    finally:
+        site.close()
+
+
+def test_a_supergraph_url_that_refuses_connections_stops_the_start(environment: Environment) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/supergraph.graphql"
+    ended = subprocess.run(
+        ["credit-gateway", "serve", "--supergraph", nowhere, "--port", str(free_port())],
+        env=environment.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ended.returncode == 1
+    assert f"cannot serve the supergraph {nowhere}" in ended.stdout + ended.stderr
+
+
 def test_two_workers_reload_together_and_a_restarted_worker_keeps_the_accepted_supergraph(
-    composed: tuple[Path, str],
+    composed: tuple[Path, str], environment: Environment
 ) -> None:
     workdir, sdl = composed
     path = workdir / "served.graphql"
     path.write_text(sdl)
-    database = f"sqlite+aiosqlite:///{workdir / 'workers.sqlite3'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GATEWAY_")}
-    env.update(
-        {"CREDIT_GATEWAY_DATABASE_URL": database, "CREDIT_GATEWAY_SUBGRAPH_VISIBILITY": json.dumps({"*": "public"})}
-    )
-    subprocess.run(["credit-gateway", "demo", "--subjects", "1"], env=env, check=True, capture_output=True)
-    created = subprocess.run(
-        ["credit-gateway", "clients", "create", "--role", "admin", "--name", "reloader"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    admin_key = re.search(r"^(cg_\S+)$", created, re.MULTILINE).group(1)  # type: ignore[union-attr]
-    port = free_port()
     log = workdir / "serve.log"
-    with served_gateway(["--workers", "2", "--supergraph", str(path)], env, port=port, log=log) as base:
+    env, admin = environment.env, environment.admin
+    with served_gateway(["--workers", "2", "--supergraph", str(path)], env, log=log) as base:
         supervisor = supervisor_of(log)
         wait_for("two workers started", lambda: lines(log, "Application startup complete") >= 2, log)
         started = workers(supervisor)
@@ -121,7 +210,6 @@ def test_two_workers_reload_together_and_a_restarted_worker_keeps_the_accepted_s
             return lambda: lines(log, f"serving supergraph {sha(text)}") >= 2
 
         with httpx.Client(base_url=base, trust_env=False, timeout=30) as client:
-            admin = {"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"}
             # The admin's reload: one worker answers, and the other re-reads the supergraph too.
             first = sdl + "\n# first release\n"
             path.write_text(first)
