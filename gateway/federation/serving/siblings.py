@@ -63,10 +63,11 @@ def remember(text: str) -> None:
 def ask_siblings_to_reload() -> bool:
     """Ask the supervisor to pass SIGHUP on to every worker; False without a supervisor."""
     pid = os.environ.get(SUPERVISOR_PID_ENV)
-    if not pid:
+    hangup = getattr(signal, "SIGHUP", None)  # none on Windows, where uvicorn's supervisor has no SIGHUP either
+    if not pid or hangup is None:
         return False
     try:
-        os.kill(int(pid), signal.SIGHUP)
+        os.kill(int(pid), hangup)
     except (OSError, ValueError):
         log.exception("could not ask the supervisor %s to reload the other workers", pid)
         return False
