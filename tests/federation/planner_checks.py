@@ -1,10 +1,11 @@
 """What the planner's tests read off a plan: its fetches, a one-line outline of its shape, and the
 checks every plan must pass whatever the operation (each fetch a valid operation for its subgraph,
-entity fetches only into subgraphs that can resolve the representations they send)."""
+entity fetches only into subgraphs that can resolve the representations they send, asking each entity
+back with its type and a key of it there, so that the executor can tell it is the one sent)."""
 
 from __future__ import annotations
 
-from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, parse, print_ast, validate
+from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, SelectionSetNode, parse, print_ast, validate
 
 from gateway.federation.model import Supergraph
 from gateway.federation.query_plan import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
@@ -60,3 +61,32 @@ def check_plan(plan: QueryPlan, supergraph: Supergraph, schemas: dict[str, Graph
             )
             sent = {s.name.value for s in fragment.selection_set.selections if isinstance(s, FieldNode)}
             assert "__typename" in sent, f"fetch {fetch.id}: representations need __typename"
+            key_fields = [{name for _, name in _fields(k.fields.selections)} for k in keys if k.resolvable]
+            _check_asked_back(fetch, sent_as, key_fields)
+
+
+def _check_asked_back(fetch: Fetch, sent_as: str, key_fields: list[set[str]]) -> None:
+    """The entity fetch asks every ``sent_as`` entity back with ``__typename`` and a whole key of it
+    in the subgraph, in its operation under the response keys ``keys`` reads them from."""
+    assert fetch.keys is not None, f"fetch {fetch.id} asks nothing back of its entities"
+    asked = _fields(_fragment(fetch.keys, sent_as))
+    names = {name for _, name in asked}
+    assert "__typename" in names, f"fetch {fetch.id} does not ask its {sent_as} entities' type back"
+    assert any(key <= names for key in key_fields), f"fetch {fetch.id} asks no whole key of {sent_as} back: {names}"
+    entities = parse(fetch.operation).definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    assert asked <= _fields(_fragment(entities.selection_set, sent_as)), fetch.operation
+
+
+def _fragment(selection_set: SelectionSetNode, type_name: str) -> SelectionSetNode:
+    found = [
+        s.selection_set
+        for s in selection_set.selections
+        if isinstance(s, InlineFragmentNode) and s.type_condition.name.value == type_name
+    ]
+    assert found, f"no fragment on {type_name} in {print_ast(selection_set)}"
+    return found[0]
+
+
+def _fields(selection_set: SelectionSetNode) -> set[tuple[str, str]]:
+    """The top-level fields of a selection as (response key, name)."""
+    return {((s.alias or s.name).value, s.name.value) for s in selection_set.selections if isinstance(s, FieldNode)}

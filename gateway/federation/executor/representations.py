@@ -8,6 +8,10 @@ field of the representation's type in the target subgraph (a reference without a
 no entity); a null elsewhere (a required field that is null) is sent as is.
 
 Equal representations are sent once; :class:`Batch` remembers every object each came from.
+
+The entities of the answer are matched to the representations by position only: :func:`foreign_entity`
+reads each one's key back (the fetch's ``keys``, by the same selection machinery) and says when it is
+not the entity its representation names.
 """
 
 from __future__ import annotations
@@ -186,3 +190,54 @@ def _null_in_key(representation: dict[str, Any], key_paths: frozenset[tuple[str,
         if value is None:
             return True
     return False
+
+
+def foreign_entity(
+    entity: dict[str, Any], representation: dict[str, Any], keys: SelectionSetNode | None, schema: GraphQLSchema
+) -> str | None:
+    """Why ``entity`` is not the one ``representation`` names, or None when it is (or ``keys`` is None:
+    a plan asking nothing back). The fields of ``keys`` for the representation's type are read from the
+    answer under their response keys, into the representation's form (field names), and compared
+    with it: each must be there, and equal the representation's value where it carries the field (a
+    type entered by two keys is asked back with both; each representation carries its own).
+    ``__typename`` is the caller's check (an abstract representation comes back as one of its types)."""
+    if keys is None:
+        return None
+    asked: dict[str, Any] = {}
+    try:
+        # Fragments chosen by the type the representation was sent as: the keys were asked on it.
+        _merge_selection(entity, keys, schema, asked, representation.get("__typename"))
+    except _Skip:
+        return "without the key fields it was asked for"
+    asked.pop("__typename", None)
+    if not _agrees(asked, representation):
+        return "whose key is not its representation's"
+    return None
+
+
+def asked_back(keys: SelectionSetNode | None, typename: Any, schema: GraphQLSchema) -> frozenset[str]:
+    """The response keys ``keys`` asks back of an entity sent as ``typename``: the object had them
+    already (its representation was read from them), so a failed fetch did not leave them unfilled."""
+    if keys is None:
+        return frozenset()
+    found: set[str] = set()
+    for selection in keys.selections:
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else None
+            if condition is None or type_matches(schema, condition, typename):
+                found |= asked_back(selection.selection_set, typename, schema)
+        elif isinstance(selection, FieldNode):
+            found.add(selection.alias.value if selection.alias else selection.name.value)
+    return frozenset(found)
+
+
+def _agrees(asked: Any, sent: Any) -> bool:
+    """Does the value read from the answer equal the representation's? Objects on the answer's fields
+    that the representation carries; lists element by element; JSON scalars by value (true is not 1)."""
+    if isinstance(asked, dict):
+        return isinstance(sent, dict) and all(k not in sent or _agrees(v, sent[k]) for k, v in asked.items())
+    if isinstance(asked, list):
+        return isinstance(sent, list) and len(asked) == len(sent) and all(map(_agrees, asked, sent))
+    if isinstance(sent, dict | list) or isinstance(asked, bool) != isinstance(sent, bool):
+        return False
+    return bool(asked == sent)

@@ -4,7 +4,9 @@ query fetches of one Parallel node bound for one subgraph merged into one reques
 
 Failures stay local: a fetch that fails (no usable answer, too many representations, the wrong number
 of entities) merges nothing and leaves an error at every path it would have filled; the shaping then
-makes those fields null (bubbling where they are non-null) and the rest of the response stands.
+makes those fields null (bubbling where they are non-null) and the rest of the response stands. So does
+one entity that is not the one its representation names (another type, another key: an answer in
+another order): it is merged nowhere, and its objects get the error.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import Any
 from gateway.federation.executor.errors import Path, error_entry, from_subgraph, renamed_path, subgraph_path
 from gateway.federation.executor.filled import filled_keys
 from gateway.federation.executor.merge import apply_renames, deep_merge
-from gateway.federation.executor.representations import Batch, Target, build_batch, objects_at
+from gateway.federation.executor.representations import (
+    Batch,
+    Target,
+    asked_back,
+    build_batch,
+    foreign_entity,
+    objects_at,
+)
 from gateway.federation.executor.type_conditions import type_matches
 from gateway.federation.executor.wave import merge
 from gateway.federation.model import Supergraph
@@ -207,17 +216,19 @@ class PlanRun:
     def _merge_entity(self, fetch: Fetch, batch: Batch, index: int, entity: Any) -> None:
         if entity is None:
             return  # the subgraph resolved nothing for it (its errors, if any, say why)
-        sent = batch.representations[index].get("__typename")
+        representation = batch.representations[index]
+        sent = representation.get("__typename")
         if not isinstance(entity, dict):
             self._fail_one(fetch, batch, index, f"subgraph {fetch.subgraph!r} answered a non-object entity")
             return
-        got = entity.get("__typename", sent)
+        got = entity.get("__typename", sent)  # a missing one, when asked for, fails the key check below
         if not self._same_entity_type(sent, got):
             message = f"subgraph {fetch.subgraph!r} answered a {got} for a {sent} representation; it was not used"
             self._fail_one(fetch, batch, index, message)
             return
-        if _contradicts(entity, batch.representations[index]):
-            message = f"subgraph {fetch.subgraph!r} answered another entity than the one asked for; it was not used"
+        foreign = foreign_entity(entity, representation, fetch.keys, self.supergraph.schema)
+        if foreign is not None:
+            message = f"subgraph {fetch.subgraph!r} answered an entity {foreign}; it was not used"
             self._fail_one(fetch, batch, index, message)
             return
         try:
@@ -252,8 +263,11 @@ class PlanRun:
 
     def _filled_paths(self, fetch: Fetch, batch: Batch, index: int) -> list[Path]:
         targets: list[Target] = batch.origins[index]
-        typenames = (batch.representations[index].get("__typename"), *(obj.get("__typename") for obj, _ in targets[:1]))
-        keys = filled_keys(fetch.operation).for_entity(self.supergraph.schema, typenames)
+        sent = batch.representations[index].get("__typename")
+        typenames = (sent, *(obj.get("__typename") for obj, _ in targets[:1]))
+        schema = self.supergraph.schema
+        had = asked_back(fetch.keys, sent, schema)
+        keys = [key for key in filled_keys(fetch.operation).for_entity(schema, typenames) if key not in had]
         return [(*at, key) for _, at in targets for key in keys] or [at for _, at in targets]
 
     def _fail_one(self, fetch: Fetch, batch: Batch, index: int, message: str) -> None:
@@ -312,21 +326,6 @@ def _direct_fetch(node: PlanNode) -> tuple[Fetch, tuple[str, ...]] | None:
     if isinstance(node, Fetch):
         return node, ()
     return None
-
-
-def _contradicts(entity: dict[str, Any], representation: dict[str, Any]) -> bool:
-    """Does the entity carry a field of its representation (a key) with another value? Entities are
-    matched to representations by position only: a subgraph answering in another order shows here."""
-    for key, sent in representation.items():
-        if key == "__typename" or key not in entity:
-            continue
-        got = entity[key]
-        if isinstance(sent, dict) and isinstance(got, dict):
-            if _contradicts(got, sent):
-                return True
-        elif not isinstance(sent, dict | list) and not isinstance(got, dict | list) and got != sent:
-            return True
-    return False
 
 
 def _tuple(path: list[str | int] | None) -> Path | None:

@@ -46,7 +46,7 @@ def gather_key(walker: Walker, view: View, path: tuple[str, ...], field_name: st
         view.base.add_field("__typename")
         group = walker.entity_group(key.subgraph, path, providers | {view.group})
         group.deps |= (providers | {view.group}) - {group}
-        walker.represent(group, type_name, fields)
+        walker.represent(group, type_name, type_name, fields)
         return walker.enter(group, type_name, path, view)
     return None
 

@@ -35,6 +35,10 @@ class FetchGroup:
     selections: Selections = field(default_factory=Selections)
     # Entity fetch: the selection that builds each representation.
     requires: Selections = field(default_factory=Selections)
+    # Entity fetch: what each entity is asked back with to check it against its representation (its
+    # type and key). Kept apart from ``selections`` while the walk goes on: a group that ends up with
+    # no field of the client's is no fetch at all, and root choice counts the client's fields only.
+    keys: Selections = field(default_factory=Selections)
     deps: set[FetchGroup] = field(default_factory=set)
     input_rewrites: list[ValueSetter] = field(default_factory=list)
     output_rewrites: list[KeyRenamer] = field(default_factory=list)
@@ -82,13 +86,20 @@ def to_fetch_node(
     group: FetchGroup, kind: OperationKind, variables: dict[str, VariableDefinitionNode], fetch_id: int
 ) -> PlanNode:
     operation_kind: OperationKind = "query" if group.is_entity else kind
-    text, used = print_operation(operation_kind, group.selections, variables, entity=group.is_entity)
+    selections = group.selections
+    if group.is_entity:
+        # The key first, as in a representation; a key field the client asked for too is sent once.
+        selections = Selections()
+        selections.include(group.keys)
+        selections.include(group.selections)
+    text, used = print_operation(operation_kind, selections, variables, entity=group.is_entity)
     fetch = Fetch(
         subgraph=group.subgraph,
         operation=text,
         operation_kind=operation_kind,
         variable_usages=used,
         requires=group.requires.to_ast() if group.is_entity else None,
+        keys=group.keys.to_ast() if group.is_entity else None,
         input_rewrites=tuple(group.input_rewrites),
         output_rewrites=tuple(group.output_rewrites),
         id=fetch_id,

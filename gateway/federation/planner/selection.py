@@ -92,6 +92,23 @@ class Selections:
                 found.extend(entry.children.fields_with_key(response_key))
         return found
 
+    def include(self, other: Selections) -> None:
+        """Add every selection of ``other`` (merged with the equal ones already here)."""
+        for entry in other.items.values():
+            if isinstance(entry, FieldEntry):
+                added = self.add_field(
+                    entry.name,
+                    alias=entry.alias,
+                    arguments=entry.arguments,
+                    directives=entry.directives,
+                    subgraph_type=entry.subgraph_type,
+                    composite=entry.children is not None,
+                )
+                if entry.children is not None and added.children is not None:
+                    added.children.include(entry.children)
+            else:
+                self.fragment(entry.type_condition, entry.directives).include(entry.children)
+
     def has_fragment(self, type_condition: str) -> bool:
         return any(isinstance(e, FragmentEntry) and e.type_condition == type_condition for e in self.items.values())
 

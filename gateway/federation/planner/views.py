@@ -111,11 +111,18 @@ class PlanState:
         view.base.add_field("__typename")
         copy_field_set(self.supergraph, view.base, view.type_name, representation)
 
-    def represent(self, group: FetchGroup, seen_as: str, key: SelectionSetNode) -> None:
-        """Add ``key`` (with ``__typename``) to the representations ``group`` sends of ``seen_as`` objects."""
+    def represent(self, group: FetchGroup, seen_as: str, entity_type: str, key: SelectionSetNode) -> None:
+        """Add ``key`` (with ``__typename``) to the representations ``group`` sends of ``seen_as`` objects,
+        and to what it asks back of the entities, which it resolves as ``entity_type`` (the type the
+        representations are sent as): entities come back matched to representations by position only,
+        and only their key tells the executor that an entity is the one its representation names. The
+        key is resolvable there, since the representation enters the subgraph by it."""
         representation = group.requires.fragment(seen_as)
         representation.add_field("__typename")
         copy_field_set(self.supergraph, representation, seen_as, key)
+        asked_back = group.keys.fragment(entity_type)
+        asked_back.add_field("__typename")
+        copy_field_set(self.supergraph, asked_back, entity_type, key)
 
     def enter(self, group: FetchGroup, entity_type: str, path: tuple[str, ...], source: View) -> View:
         """The view of the entity fetch ``group`` on ``source``'s objects, which it resolves as

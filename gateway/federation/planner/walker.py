@@ -275,7 +275,7 @@ class Walker(PlanState):
         copy_field_set(self.supergraph, source.base, seen_as, key)
         group = self.entity_group(hop.target, path, after | {source.group})
         group.deps.add(source.group)
-        self.represent(group, seen_as, key)
+        self.represent(group, seen_as, hop.entity_type, key)
         # Into an interface object the representation names the interface, even when the objects
         # at hand already carry their concrete type (an earlier fetch told it).
         if hop.entity_type != seen_as or is_interface_object(self.supergraph, hop.target, hop.entity_type):

@@ -7,17 +7,56 @@
 //   /hang              never answers (the socket stays open until the process ends)
 //   /entities_fewer    a valid _entities answer with the last entity left out
 //   /entities_reversed a valid _entities answer in the reverse order of the representations
+// The two entity faults run the operation on a real subgraph schema (<mode>.graphql) and only then
+// damage the list: each entity holds exactly the fields the gateway asked for, as a real subgraph's
+// would, so a gateway can tell a misplaced entity only by what it asked back.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { graphql, parse } from 'graphql';
 
 const loans = [
   { id: 'l1', amount: 100 },
   { id: 'l2', amount: 200 },
   { id: 'l3', amount: 300 },
 ];
+// Reversed, the first and last of each list differ from each other in one key field only: the register
+// of a composite key, the bank code nested in a key.
+const collaterals = [
+  { register: 'R1', number: 7 },
+  { register: 'R1', number: 8 },
+  { register: 'R2', number: 7 },
+];
+const branches = [
+  { bank: { code: 'B1' }, number: '001' },
+  { bank: { code: 'B1' }, number: '002' },
+  { bank: { code: 'B2' }, number: '001' },
+];
 
-function entitiesAnswer(body) {
-  const representations = body.variables?.representations ?? [];
-  return representations.map((r) => ({ __typename: 'Loan', id: r.id, fewerNote: `note ${r.id}`, reversedNote: `note ${r.id}` }));
+const note = (entity) => {
+  if (entity.__typename === 'Collateral') return `note ${entity.register}-${entity.number}`;
+  if (entity.__typename === 'Branch') return `note ${entity.bank.code}-${entity.number}`;
+  return `note ${entity.id}`;
+};
+const here = dirname(fileURLToPath(import.meta.url));
+const entitySchema = (mode, resolvers) =>
+  buildSubgraphSchema({ typeDefs: parse(readFileSync(join(here, `${mode}.graphql`), 'utf8')), resolvers });
+const entitySchemas = {
+  entities_fewer: entitySchema('entities_fewer', { Loan: { __resolveReference: (ref) => ref, fewerNote: note } }),
+  entities_reversed: entitySchema('entities_reversed', {
+    Loan: { __resolveReference: (ref) => ref, reversedNote: note },
+    Collateral: { __resolveReference: (ref) => ref, reversedNote: note },
+    Branch: { __resolveReference: (ref) => ref, reversedNote: note },
+  }),
+};
+
+async function entitiesAnswer(mode, body, damage) {
+  const result = await graphql({ schema: entitySchemas[mode], source: body.query ?? '', variableValues: body.variables });
+  const answer = JSON.parse(JSON.stringify(result)); // plain objects, as they go on the wire
+  if (Array.isArray(answer.data?._entities)) answer.data._entities = damage(answer.data._entities);
+  return answer;
 }
 
 function answer(mode, body, response) {
@@ -37,9 +76,9 @@ function answer(mode, body, response) {
     case 'hang':
       return undefined; // never answered
     case 'entities_fewer':
-      return json(200, { data: { _entities: entitiesAnswer(body).slice(0, -1) } });
+      return entitiesAnswer(mode, body, (entities) => entities.slice(0, -1)).then((answer) => json(200, answer));
     case 'entities_reversed':
-      return json(200, { data: { _entities: entitiesAnswer(body).reverse() } });
+      return entitiesAnswer(mode, body, (entities) => entities.reverse()).then((answer) => json(200, answer));
     default:
       return json(404, { errors: [{ message: `no fault mode ${mode}` }] });
   }
@@ -68,7 +107,7 @@ export const rawServers = Object.fromEntries(
 
 export default {
   loans: {
-    Query: { loans: () => loans },
+    Query: { loans: () => loans, collaterals: () => collaterals, branches: () => branches },
     Loan: { __resolveReference: (ref) => loans.find((l) => l.id === ref.id) ?? null },
   },
 };
