@@ -1,6 +1,7 @@
 """``credit-gateway supergraph``: check a Federation v2 supergraph, or compose one from running
 subgraphs with Apollo's composition library (gateway.federation). ``check`` refuses and accepts the
-declarations (``subgraph_visibility``, ``subgraph_headers``) as ``serve --supergraph`` does."""
+declarations (``subgraph_visibility``, ``subgraph_headers``, ``subgraph_timeouts``,
+``subgraph_concurrency``) as ``serve --supergraph`` does."""
 
 from __future__ import annotations
 
@@ -29,13 +30,17 @@ NodeModulesOption = Annotated[
 
 def check_serving_settings(supergraph: Supergraph) -> None:
     """The declarations ``serve --supergraph`` checks, by the same functions: ``subgraph_visibility``
-    (keys, visibilities, remote partner groups) and ``subgraph_headers``."""
+    (keys, visibilities, remote partner groups), ``subgraph_headers``, and the subgraphs that
+    ``subgraph_timeouts`` and ``subgraph_concurrency`` name."""
     from gateway.federation.serving.audiences import check_declarations
     from gateway.federation.serving.headers import HeaderRules
+    from gateway.federation.serving.subgraph_limits import SubgraphLimits
 
     settings = build_settings()
     check_declarations(settings.subgraph_visibility, supergraph, settings.local_subgraph_name)
     HeaderRules.parse(settings.subgraph_headers).check_subgraphs(supergraph.subgraphs)
+    limits = SubgraphLimits(timeouts=settings.subgraph_timeouts, concurrency=settings.subgraph_concurrency)
+    limits.check_subgraphs(supergraph.subgraphs, settings.local_subgraph_name)
 
 
 @supergraph_app.command("check")

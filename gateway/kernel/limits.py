@@ -162,6 +162,12 @@ MAX_SUBGRAPH_SDL_BYTES = 5_000_000
 # --- remote subgraphs (gateway.federation) ----------------------------------------------------------
 # Representations one _entities fetch sends; more objects at a flatten path are an error at that path.
 MAX_REPRESENTATIONS_PER_FETCH = 10_000
+# Seconds a remote subgraph's timeout may be set to (subgraph_timeouts): a longer wait holds the client's
+# request, a connection and a concurrency slot that long; a value past it is likely milliseconds typed as seconds.
+MAX_SUBGRAPH_TIMEOUT_SECONDS = 300
+# Concurrent requests to one remote subgraph it may be allowed (subgraph_concurrency): each holds a
+# connection and a file descriptor of this process, and the default is 64.
+MAX_SUBGRAPH_CONCURRENCY = 1_000
 # Bytes of one subgraph response body: a larger answer is refused (SUBGRAPH_RESPONSE_TOO_LARGE), not read.
 MAX_SUBGRAPH_RESPONSE_BYTES = 16 * 1024 * 1024
 # Federated plans kept per supergraph (least recently used dropped); a flood of documents stays within it.

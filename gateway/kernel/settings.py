@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.kernel.limits import MAX_SUBGRAPH_CONCURRENCY, MAX_SUBGRAPH_TIMEOUT_SECONDS
 from gateway.kernel.rules import ComplaintRules, DisputeRules, PublicityRules, RepairRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./credit-gateway.sqlite3"
@@ -22,6 +23,20 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def _subgraph_map(setting: str, value: object, example: str) -> list[tuple[str, Any]]:
+    """The entries of a per-subgraph JSON map, or a ValueError naming the setting."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{setting} must be a JSON object from subgraph names (or *) to values: {example}")
+    for name in value:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{setting} has an empty subgraph name; write a name or *: {example}")
+    return list(value.items())
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class Settings(BaseSettings):
@@ -262,7 +277,20 @@ class Settings(BaseSettings):
         10.0,
         gt=0,
         description="Seconds one request to a remote subgraph may take (waiting for a connection included); "
-        "past it the fields it would fill are null with SUBGRAPH_TIMEOUT.",
+        "past it the fields it would fill are null with SUBGRAPH_TIMEOUT. The timeout of every subgraph that "
+        "subgraph_timeouts does not name (its * wins over this).",
+    )
+    subgraph_timeouts: dict[str, float] = Field(
+        default_factory=dict,
+        description='Timeout of each remote subgraph in seconds, as JSON: {"loans": 2.5, "*": 10}; keys are subgraph '
+        f"names or * (every other subgraph), values above 0 and at most {MAX_SUBGRAPH_TIMEOUT_SECONDS}. Unnamed "
+        "subgraphs without *: subgraph_timeout_seconds.",
+    )
+    subgraph_concurrency: dict[str, int] = Field(
+        default_factory=dict,
+        description='Most requests in flight to each remote subgraph, as JSON: {"loans": 8, "*": 64}; keys are '
+        f"subgraph names or *, values 1 to {MAX_SUBGRAPH_CONCURRENCY}. Further fetches wait for a free slot "
+        "(within their timeout). Unnamed subgraphs without *: 64.",
     )
     local_subgraph_name: str = Field(
         "credit-gateway",
@@ -279,6 +307,31 @@ class Settings(BaseSettings):
         for name, visibility in value.items():
             if not name.strip() or not visibility.strip():
                 raise ValueError("subgraph_visibility maps subgraph names (or *) to visibilities such as public")
+        return value
+
+    # The maps' values are checked before pydantic's coercion, which would take true for 1 and "2" for 2.
+    # Their subgraph names are checked against the supergraph where it is read
+    # (gateway.federation.serving.subgraph_limits).
+    @field_validator("subgraph_timeouts", mode="before")
+    @classmethod
+    def _timeouts(cls, value: object) -> object:
+        for name, seconds in _subgraph_map("subgraph_timeouts", value, '{"loans": 2.5, "*": 10}'):
+            if not _is_number(seconds) or not 0 < seconds <= MAX_SUBGRAPH_TIMEOUT_SECONDS:
+                raise ValueError(
+                    f"subgraph_timeouts[{name!r}] must be a number of seconds above 0 and at most "
+                    f"{MAX_SUBGRAPH_TIMEOUT_SECONDS}, not {seconds!r}"
+                )
+        return value
+
+    @field_validator("subgraph_concurrency", mode="before")
+    @classmethod
+    def _concurrency(cls, value: object) -> object:
+        for name, most in _subgraph_map("subgraph_concurrency", value, '{"loans": 8, "*": 64}'):
+            if not _is_number(most) or not 1 <= most <= MAX_SUBGRAPH_CONCURRENCY or most != int(most):
+                raise ValueError(
+                    f"subgraph_concurrency[{name!r}] must be a whole number from 1 to {MAX_SUBGRAPH_CONCURRENCY}, "
+                    f"not {most!r}"
+                )
         return value
 
     # --- end of remote subgraphs ---------------------------------------------------------------

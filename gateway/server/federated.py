@@ -78,15 +78,20 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
     from gateway.federation.serving import FederatedGateway, ServingConfig
     from gateway.federation.serving.headers import HeaderRules, HeaderRuleTransport
     from gateway.federation.serving.siblings import accepted_text, remember
+    from gateway.federation.serving.subgraph_limits import SubgraphLimits
     from gateway.server.federated_subjects import subject_guards
 
     rules = HeaderRules.parse(settings.subgraph_headers)
+    subgraph_limits = SubgraphLimits(
+        settings.subgraph_timeout_seconds, settings.subgraph_timeouts, settings.subgraph_concurrency
+    )
     config = ServingConfig(
         location=settings.supergraph,
         visibilities=dict(settings.subgraph_visibility),
         local_subgraph=settings.local_subgraph_name,
         local_visible=_local_visibility(graph),
         headers=rules,
+        subgraph_limits=subgraph_limits,
     )
     gateway = FederatedGateway.start(
         config,
@@ -95,9 +100,7 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         sizes=ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
         development_mode=settings.development_mode,
         local_runner=_local_runner(graph, make_context),
-        transport_factory=lambda urls: HeaderRuleTransport(
-            urls, rules=rules, timeout_s=settings.subgraph_timeout_seconds
-        ),
+        transport_factory=lambda urls: HeaderRuleTransport(urls, rules=rules, **subgraph_limits.transport_options()),
         subject_guard=subject_guards(graph, make_context),
     )
     remember(gateway.loaded.text)

@@ -1,6 +1,7 @@
 """Small raw HTTP servers for the transport's own tests (test_executor_transport.py,
-test_executor_subgraph_pool.py): what a subgraph sends, byte for byte, including what no real server
-would (a lying content-encoding, an endless body, a dropped connection)."""
+test_executor_subgraph_pool.py, test_executor_subgraph_limits.py, test_serve_supergraph_subgraph_limits.py):
+what a subgraph sends, byte for byte, including what no real server would (a lying content-encoding, an
+endless body, a dropped connection), and one that holds its requests until told (timeouts, concurrency)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,74 @@ async def failure_of(url: str, **transport_options: Any) -> SubgraphUnavailable:
     with pytest.raises(SubgraphUnavailable) as failed:
         await send_once(url, **transport_options)
     return failed.value
+
+
+class HoldingServer:
+    """Holds every request until ``release`` is set, then answers ``body``. Counts the requests, those in
+    flight and the most in flight at once (what a concurrency limit bounds), and sets ``hung_up`` when a
+    client closes a connection whose request it still holds (what a client's timeout does)."""
+
+    def __init__(self, body: bytes = b'{"data":{"x":1}}', *, release: asyncio.Event | None = None) -> None:
+        self.body = body
+        self.release = release or asyncio.Event()
+        self.hung_up = asyncio.Event()
+        self.requests = 0
+        self.in_flight = 0
+        self.most = 0
+        self._arrived = asyncio.Event()
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    await read_request(reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return  # the client closed a kept-alive connection
+                self.requests += 1
+                self.in_flight += 1
+                self.most = max(self.most, self.in_flight)
+                self._arrived.set()
+                try:
+                    released = await self._hold(reader)
+                finally:
+                    self.in_flight -= 1
+                if not released:
+                    return
+                writer.write(answer(self.body))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def reached(self, in_flight: int) -> None:
+        """Returns once ``in_flight`` requests are held at the same time."""
+        while self.in_flight < in_flight:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    async def _hold(self, reader: asyncio.StreamReader) -> bool:
+        """Waits for the release; False when the client hung up first."""
+        # A client sends nothing more on this connection before its answer: a read ends only when it hangs up.
+        closed = asyncio.ensure_future(reader.read(1))
+        released = asyncio.ensure_future(self.release.wait())
+        done, _ = await asyncio.wait({closed, released}, return_when=asyncio.FIRST_COMPLETED)
+        if closed in done:
+            released.cancel()
+            self.hung_up.set()
+            return False
+        closed.cancel()
+        return True
+
+
+async def held_under_limit(
+    limited: HoldingServer, unlimited: HoldingServer, *, limit: int, sent: int, patience_s: float
+) -> int:
+    """How many requests ``limited`` holds once ``unlimited`` holds all ``sent`` requests and ``limited``
+    ``limit``; then both are released. The same number were sent to each at the same time: those no limit
+    held back have all arrived, so ``limited`` holding no more than ``limit`` is its limit's doing."""
+    async with asyncio.timeout(patience_s):  # a guard against a hang, not a timing assertion
+        await unlimited.reached(sent)
+        await limited.reached(limit)
+    held = limited.in_flight
+    limited.release.set()
+    unlimited.release.set()
+    return held

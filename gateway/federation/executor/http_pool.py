@@ -32,8 +32,18 @@ _DEFAULT_HEADERS: Mapping[str, str] = {
 }
 _KEEPALIVE_EXPIRY_S = 5.0
 
-# Refused, reset, closed or cut short before the whole answer: worth another attempt for a query.
+# Reset, closed or cut short after the answer began: the subgraph had the request and was answering.
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
+
+
+class Unanswered(Exception):
+    """The connection failed before any answer began: refused, reset or closed before the status line
+    (``reason`` names aiohttp's error). Nothing came back, so sending the request again cannot make the
+    client read two answers."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ResponseTooLarge(Exception):
@@ -86,14 +96,20 @@ class SubgraphPool:
             self._session = None
 
     async def post(self, body: bytes, extra_headers: Iterable[tuple[str, str]], max_bytes: int) -> Answer:
-        """POST ``body``; raises one of TRANSPORT_ERRORS, another ``aiohttp.ClientError`` (a malformed answer,
-        a URL it cannot reach), :class:`ResponseTooLarge` or :class:`BadEncoding`. ``extra_headers`` replace
-        the fixed headers of the same name."""
+        """POST ``body``; raises :class:`Unanswered` (no answer began), one of TRANSPORT_ERRORS (the answer
+        was cut), another ``aiohttp.ClientError`` (a malformed answer, a URL it cannot reach),
+        :class:`ResponseTooLarge` or :class:`BadEncoding`. ``extra_headers`` replace the fixed headers of the
+        same name."""
         session = self._session
         if session is None or session.closed:
             session = self._session = self._open()
         extra = {name.lower(): value for name, value in extra_headers} or None
-        async with session.post(self._url, data=body, headers=extra) as response:
+        try:
+            # Returns once the status line and headers are read: a connection error here came before them.
+            response = await session.post(self._url, data=body, headers=extra)
+        except aiohttp.ClientConnectionError as exc:
+            raise Unanswered(type(exc).__name__) from exc
+        async with response:
             try:
                 declared = response.content_length
                 if declared is not None and declared > max_bytes:

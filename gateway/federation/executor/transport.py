@@ -1,11 +1,11 @@
 """Reaching remote subgraphs over HTTP: :class:`HttpTransport`, the executor's
 :class:`~gateway.federation.query_plan.SubgraphTransport` for every subgraph that is not in process.
 
-Per subgraph a pool of keep-alive connections (:mod:`.http_pool`, on aiohttp's client), a timeout
-and a concurrency limit, a streamed body read that stops at the size cap, and retries for queries
-only. Anything that is not a GraphQL response becomes :class:`SubgraphUnavailable` with a stable code;
-the message names the subgraph and what went wrong, never the body (it may hold data the client must
-not see, or an attacker's text).
+Per subgraph a pool of keep-alive connections (:mod:`.http_pool`, on aiohttp's client), its own timeout
+and its own concurrency limit, a streamed body read that stops at the size cap, and retries for queries
+only, and only where no answer began (see :class:`HttpTransport`). Anything that is not a GraphQL
+response becomes :class:`SubgraphUnavailable` with a stable code; the message names the subgraph and
+what went wrong, never the body (it may hold data the client must not see, or an attacker's text).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -24,6 +24,7 @@ from gateway.federation.executor.http_pool import (
     BadEncoding,
     ResponseTooLarge,
     SubgraphPool,
+    Unanswered,
 )
 from gateway.federation.query_plan import OperationKind, SubgraphUnavailable
 from gateway.kernel.errors import (
@@ -36,15 +37,27 @@ from gateway.kernel.errors import (
 from gateway.kernel.limits import MAX_SUBGRAPH_RESPONSE_BYTES
 
 DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_CONCURRENCY = 64
+EVERY_SUBGRAPH = "*"  # the key of a per-subgraph value for every subgraph not named
+_Value = TypeVar("_Value", int, float)
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 
 
 class HttpTransport:
     """POSTs fetches to the subgraphs' URLs.
 
-    ``timeout_s``: one value for all, or per subgraph name (``"*"`` for the others); it bounds the whole
-    exchange, the wait for a free slot of the concurrency limit included. ``retries``: further attempts
-    of a *query* after a connection error or a timeout (a mutation is sent once: it may have run).
+    ``timeout_s`` and ``max_concurrency``: one value for all, or per subgraph name (``"*"`` for the
+    others; without it the defaults, 10 s and 64). A subgraph's timeout bounds the whole fetch: the wait
+    for a free slot of its concurrency limit, every attempt, and reading the answer. Its limit is the
+    most requests in flight to it at once (and the most connections its pool keeps).
+
+    ``retries``: further attempts of a *query*, only when the connection failed before any answer
+    began (refused, reset or closed before the status line; :class:`~.http_pool.Unanswered`), and
+    only within what is left of the timeout. Never after a timeout: the subgraph had the request and
+    may still be working on it, and waiting again would double the client's wait. Never after an answer
+    began and was cut off, or after any answer at all: the subgraph took the request and answered.
+    A mutation is sent once whatever happens: it may have run.
+
     ``headers``: sent with every request (the configured propagation rule builds them; never all of the
     client's)."""
 
@@ -53,20 +66,22 @@ class HttpTransport:
         urls: Mapping[str, str],
         *,
         timeout_s: float | Mapping[str, float] = DEFAULT_TIMEOUT_S,
-        max_concurrency: int = 64,
+        max_concurrency: int | Mapping[str, int] = DEFAULT_CONCURRENCY,
         headers: Mapping[str, str] | None = None,
         retries: int = 1,
         max_response_bytes: int = MAX_SUBGRAPH_RESPONSE_BYTES,
     ) -> None:
-        if max_concurrency < 1 or retries < 0 or max_response_bytes < 1:
-            raise ValueError("max_concurrency and max_response_bytes must be positive, retries not negative")
+        self._timeouts = _per_subgraph(timeout_s)
+        self._concurrency = _per_subgraph(max_concurrency)
+        if min(self._timeouts.values(), default=1) <= 0 or min(self._concurrency.values(), default=1) < 1:
+            raise ValueError("timeouts must be above 0 and concurrency limits at least 1")
+        if retries < 0 or max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be positive, retries not negative")
         self.urls = dict(urls)
-        self._timeouts = dict(timeout_s) if isinstance(timeout_s, Mapping) else {"*": float(timeout_s)}
-        self._slots = {name: asyncio.Semaphore(max_concurrency) for name in self.urls}
+        self._slots = {name: asyncio.Semaphore(self.concurrency_for(name)) for name in self.urls}
         self._headers = {"content-type": "application/json", "accept": _ACCEPT, **(headers or {})}
         self.retries = retries
         self.max_response_bytes = max_response_bytes
-        self._max_concurrency = max_concurrency
         # Made on first use: a bad URL fails its subgraph's fetches, not the transport.
         self._pools: dict[str, SubgraphPool] = {}
         # One TLS context for all pools (the system's trusted CAs), made when a URL needs it.
@@ -75,7 +90,10 @@ class HttpTransport:
         )
 
     def timeout_for(self, subgraph: str) -> float:
-        return self._timeouts.get(subgraph, self._timeouts.get("*", DEFAULT_TIMEOUT_S))
+        return self._timeouts.get(subgraph, self._timeouts.get(EVERY_SUBGRAPH, DEFAULT_TIMEOUT_S))
+
+    def concurrency_for(self, subgraph: str) -> int:
+        return self._concurrency.get(subgraph, self._concurrency.get(EVERY_SUBGRAPH, DEFAULT_CONCURRENCY))
 
     def outgoing_headers(self, subgraph: str) -> Mapping[str, str] | None:
         """Headers for this fetch to ``subgraph`` besides the fixed ones (replacing those of the same name);
@@ -91,7 +109,10 @@ class HttpTransport:
         pool = self._pools.get(subgraph)
         if pool is None:
             pool = self._pools[subgraph] = SubgraphPool(
-                url, max_connections=self._max_concurrency, headers=self._headers, ssl_context=self._ssl_context
+                url,
+                max_connections=self.concurrency_for(subgraph),
+                headers=self._headers,
+                ssl_context=self._ssl_context,
             )
         return pool
 
@@ -106,30 +127,31 @@ class HttpTransport:
         except (TypeError, orjson.JSONEncodeError) as exc:  # nested past 255 levels, or not JSON at all
             message = f"the request to subgraph {subgraph!r} could not be written as JSON ({exc})"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_REQUEST_UNSERIALISABLE) from None
-        attempts = 1 + (self.retries if operation_kind == "query" else 0)
-        for attempt in range(1, attempts + 1):
-            try:
+        timeout = self.timeout_for(subgraph)
+        try:
+            async with asyncio.timeout(timeout):  # one deadline for every attempt: a retry gets what is left
+                for _ in range(self.retries if operation_kind == "query" else 0):
+                    try:
+                        return await self._attempt(subgraph, url, body)
+                    except _Unanswered:
+                        continue
                 return await self._attempt(subgraph, url, body)
-            except _Transient as transient:
-                if attempt == attempts:
-                    raise transient.error from None
-        raise AssertionError("unreachable")  # the last attempt returns or raises
+        except TimeoutError:
+            message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
+            raise SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT) from None
 
     async def _attempt(self, subgraph: str, url: str, body: bytes) -> dict[str, Any]:
-        timeout = self.timeout_for(subgraph)
         extra = self.outgoing_headers(subgraph)
         try:
-            async with asyncio.timeout(timeout), self._slots[subgraph]:
+            async with self._slots[subgraph]:
                 answer = await self._pool(subgraph, url).post(
                     body, extra.items() if extra else (), self.max_response_bytes
                 )
-        except TimeoutError:
-            message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
-            raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT)) from None
+        except Unanswered as exc:
+            raise _Unanswered(subgraph, f"subgraph {subgraph!r} is unreachable ({exc.reason})") from None
         except TRANSPORT_ERRORS as exc:
-            # Refused, reset, closed before the answer: worth another attempt (for a query).
-            message = f"subgraph {subgraph!r} is unreachable ({type(exc).__name__})"
-            raise _Transient(SubgraphUnavailable(subgraph, message, SUBGRAPH_UNAVAILABLE)) from None
+            message = f"subgraph {subgraph!r} broke off its answer ({type(exc).__name__})"
+            raise SubgraphUnavailable(subgraph, message, SUBGRAPH_UNAVAILABLE) from None
         except ResponseTooLarge:
             raise _too_large(subgraph, self.max_response_bytes) from None
         except BadEncoding:
@@ -143,12 +165,13 @@ class HttpTransport:
         return _graphql_body(subgraph, answer)
 
 
-class _Transient(Exception):
-    """A failure another attempt may cure (connection error, timeout); carries the error to report."""
+class _Unanswered(SubgraphUnavailable):
+    """No answer began (:class:`~.http_pool.Unanswered`): the one failure a query is sent again after;
+    reported as it is when no attempt is left."""
 
-    def __init__(self, error: SubgraphUnavailable) -> None:
-        super().__init__(str(error))
-        self.error = error
+
+def _per_subgraph(value: _Value | Mapping[str, _Value]) -> dict[str, _Value]:
+    return dict(value) if isinstance(value, Mapping) else {EVERY_SUBGRAPH: value}
 
 
 def _too_large(subgraph: str, cap: int) -> SubgraphUnavailable:

@@ -18,6 +18,7 @@ from gateway.federation.planner import PlanCache
 from gateway.federation.serving.audiences import LocalVisibility, audience_schemas, check_declarations
 from gateway.federation.serving.consent import ConsentRules
 from gateway.federation.serving.headers import HeaderRules
+from gateway.federation.serving.subgraph_limits import SubgraphLimits
 from gateway.federation.supergraph import parse_supergraph
 
 
@@ -32,6 +33,8 @@ class ServingConfig:
     local_visible: LocalVisibility | None = None
     # Which client headers go to which subgraph, and fixed ones (setting subgraph_headers).
     headers: HeaderRules = field(default_factory=HeaderRules)
+    # Each remote subgraph's timeout and concurrency limit (settings subgraph_timeouts, subgraph_concurrency).
+    subgraph_limits: SubgraphLimits = field(default_factory=SubgraphLimits)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def load(text: str, config: ServingConfig) -> LoadedSupergraph:
     supergraph = parse_supergraph(text)
     declarations = check_declarations(config.visibilities, supergraph, config.local_subgraph)
     config.headers.check_subgraphs(supergraph.subgraphs)
+    config.subgraph_limits.check_subgraphs(supergraph.subgraphs, config.local_subgraph)
     includes_local = config.local_subgraph in supergraph.subgraphs
     schemas = audience_schemas(
         supergraph, declarations, config.local_subgraph, config.local_visible if includes_local else None
