@@ -107,7 +107,8 @@ async def test_one_failing_part_of_a_merged_request_fails_alone(tmp_path: Path) 
         [representation] = variables["representations"]
         if representation["__typename"] == "Y":
             return {"data": None, "errors": [{"message": "Y is down", "path": ["_entities"]}]}
-        return {"data": {"_entities": [{"__typename": "X", "name": "x-name"}]}}
+        # With the key it is asked back (and checked) by: an entity without it is refused.
+        return {"data": {"_entities": [{"__typename": "X", "id": "1", "name": "x-name"}]}}
 
     root = {"data": {"x": {"__typename": "X", "id": "1"}, "y": {"__typename": "Y", "id": "2"}}}
     answers = {"a": lambda o, v: root, "b": entities}
