@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from graphql import parse
 
 from gateway.federation.executor.run import PlanRun
+from gateway.federation.planner import plan_operation
 from gateway.federation.query_plan import Fetch, Flatten, QueryPlan, Sequence
 from gateway.kernel.limits import MAX_ERRORS_PER_FETCH, MAX_REPRESENTATIONS_PER_FETCH
 from tests.federation.executor_harness import RunningFamily, entities_operation, running_family, selection
@@ -127,6 +129,48 @@ async def test_a_null_non_null_field_makes_its_nullable_parent_null(keys: Runnin
         ("orders", 1, "buyer", "name"),
         ("orders", 3, "buyer", "name"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "asked", "paths"),
+    [
+        pytest.param(
+            "{ posts: reviews { by: author { email: name orders { id } } } }",
+            "{__typename id email__alias_0:name email__key:email}",
+            [["posts", 0, "by", "email"], ["posts", 1, "by", "email"]],
+            id="the client's field, not the next fetch's key",
+        ),
+        pytest.param(
+            "{ posts: reviews { by: author { orders { id } } } }",
+            "{__typename id email}",
+            [["posts", 0, "by"], ["posts", 1, "by"]],
+            id="no field of the client's: the objects",
+        ),
+    ],
+)
+async def test_a_failed_entity_fetch_errs_at_the_clients_paths_only(
+    keys: RunningFamily, query: str, asked: str, paths: list[list[str | int]]
+) -> None:
+    """Planned: accounts gives a review's author the email orders resolves users by, which the planner
+    asks under email__key when the client names another field email (the name here, asked as
+    email__alias_0). With accounts unreachable, the errors are at the client's fields (name: String!,
+    so each author is null), never at the planner's key; a fetch with no field of the client's leaves
+    its error on the author, which then explains the null of orders (no second error there)."""
+    plan = plan_operation(keys.supergraph, parse(query), None)
+    assert asked in plan.fetches()[1].operation
+    transport = keys.transport()
+    transport.inner.urls["accounts"] = "http://127.0.0.1:9/"
+    try:
+        response = await keys.run(plan, query, transport=transport)
+    finally:
+        await transport.aclose()
+    message = response["errors"][0]["message"]
+    assert message.startswith("subgraph 'accounts' is unreachable")
+    extensions = {"code": "SUBGRAPH_UNAVAILABLE", "serviceName": "accounts"}
+    assert response == {
+        "data": {"posts": [{"by": None}, {"by": None}, {"by": None}]},
+        "errors": [{"message": message, "path": path, "extensions": extensions} for path in paths],
+    }
 
 
 async def test_a_null_bubbles_through_non_null_lists_to_data(keys: RunningFamily) -> None:

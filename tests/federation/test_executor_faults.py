@@ -3,7 +3,9 @@ behaviour under Hive Gateway test_oracle_faults.py documents): each gives null a
 stable code at the paths its fetch would have filled, and the rest of the response stands.
 
 The entity faults are planned by the planner: what it asks back of each entity (its key) is all the
-executor has to tell a misplaced entity, and the fault subgraphs answer exactly what they are asked."""
+executor has to tell a misplaced entity, and the fault subgraphs answer exactly what they are asked.
+A failed entity fetch's errors are at the client's paths, one per field, whatever the planner named
+the fields in its own operation."""
 
 from __future__ import annotations
 
@@ -141,6 +143,67 @@ async def test_entities_in_the_wrong_order_are_not_merged_into_the_wrong_objects
         assert error["message"] == (
             "subgraph 'entities_reversed' answered an entity whose key is not its representation's; it was not used"
         )
+
+
+def _aliased(fault: str) -> str:
+    """The failing fetch's objects reached through a client alias (mine), and its fields under the
+    client's aliases: the key under another name (key: id) makes the planner ask it back as id__key,
+    and a non-null field under the key's name (id: ...Code) is asked as id__alias_0."""
+    return f"{{ mine: maybeLoans {{ key: id id: {fault}Code note: {fault}Note }} }}"
+
+
+def _errors(indexes: tuple[int, ...], message: str, code: str, service: str) -> list[dict[str, Any]]:
+    """One error per client field the fetch left unfilled, at the client's path."""
+    extensions = {"code": code, "serviceName": service}
+    return [
+        {"message": message, "path": ["mine", n, key], "extensions": extensions}
+        for n in indexes
+        for key in ("id", "note")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "code", "message"),
+    [
+        ("entities_fewer", "SUBGRAPH_BAD_RESPONSE", "answered 2 entities for 3 representations; none was used"),
+        ("status500", "SUBGRAPH_UNAVAILABLE", "failed: HTTP 500 (text/plain) without a GraphQL response"),
+        ("html", "SUBGRAPH_BAD_RESPONSE", "answered HTTP 200 with text/html, not a GraphQL response"),
+        ("malformed", "SUBGRAPH_BAD_RESPONSE", "answered HTTP 200 with malformed JSON, not a GraphQL response"),
+        ("hang", "SUBGRAPH_TIMEOUT", "did not answer within 0.3 s"),
+    ],
+    ids=["too few entities", "HTTP 500", "HTML", "malformed JSON", "timeout"],
+)
+async def test_a_failed_entity_fetch_errs_once_per_field_at_the_clients_paths(
+    faults: RunningFamily, answered_by: str, code: str, message: str
+) -> None:
+    """The entity fetch of entities_fewer answered by each fault server in turn. Its errors used to be
+    at mine.N.id__alias_0, and the shaping then found the client's mine.N.id (String!) null without an
+    error and added a second one there. The nulls bubble as before: each loan is null."""
+    query = _aliased("fewer")
+    plan = plan_operation(faults.supergraph, parse(query), None)
+    [_, entities] = plan.fetches()
+    assert "{__typename id__key:id id__alias_0:fewerCode note:fewerNote}" in entities.operation
+    transport = faults.transport(timeout_s={"entities_fewer": 0.3 if answered_by == "hang" else 10.0})
+    transport.inner.urls["entities_fewer"] = faults.urls[answered_by]
+    try:
+        response = await faults.run(plan, query, transport=transport)
+    finally:
+        await transport.aclose()
+    assert response == {
+        "data": {"mine": [None, None, None]},
+        "errors": _errors((0, 1, 2), f"subgraph 'entities_fewer' {message}", code, "entities_fewer"),
+    }
+
+
+async def test_a_refused_entity_errs_once_per_field_at_the_clients_paths(faults: RunningFamily) -> None:
+    """Entities answered in reverse order: the first and last are refused (their id__key is not their
+    representation's), the middle one is merged under the client's keys."""
+    response = await _planned(faults, _aliased("reversed"))
+    message = "subgraph 'entities_reversed' answered an entity whose key is not its representation's; it was not used"
+    assert response == {
+        "data": {"mine": [None, {"key": "l2", "id": "code l2", "note": "note l2"}, None]},
+        "errors": _errors((0, 2), message, "SUBGRAPH_BAD_RESPONSE", "entities_reversed"),
+    }
 
 
 async def test_an_answer_over_the_size_cap_is_not_read(faults: RunningFamily) -> None:

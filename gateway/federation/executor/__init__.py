@@ -18,6 +18,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
+from gateway.federation.executor.client_operation import ClientOperation
 from gateway.federation.executor.errors import TrustedError
 from gateway.federation.executor.run import PlanRun
 from gateway.federation.executor.shape import ShapeMemo, Shaper, shape_memo
@@ -64,11 +65,13 @@ async def execute_plan(
         return _finish(None, errors, mask_error, with_data=False)
     # graphql-core 3.3 answers a VariableValues (the dict in .coerced), 3.2 the dict itself.
     values: dict[str, Any] = getattr(coerced, "coerced", coerced)
-    run = PlanRun(supergraph, _jsonable(values), transport)
+    memo = shaping if shaping is not None else ShapeMemo()
+    fragments = memo.fragments_of(document)
+    client = ClientOperation(operation.selection_set, fragments, values)
+    run = PlanRun(supergraph, _jsonable(values), transport, client)
     if plan.node is not None:
         await run.run(plan.node)
-    memo = shaping if shaping is not None else ShapeMemo()
-    shaper = Shaper(schema, memo.fragments_of(document), values, run.errors, visible=audience_schema, memo=memo)
+    shaper = Shaper(schema, fragments, values, run.errors, visible=audience_schema, memo=memo)
     data = shaper.shape_root(root_type, operation.selection_set, run.data)
     return _finish(data, run.errors, mask_error)
 

@@ -3,7 +3,9 @@
 A root fetch fills its operation's top-level response keys. An entity fetch fills, in each object it
 was sent for, the keys selected under ``_entities``: those outside any fragment for every object,
 those of ``... on T`` for objects whose representation is a ``T`` (or a type of the abstract ``T``).
-Fetch operations are parsed once each (they are fixed strings of cached plans)."""
+The keys are the fetch's own, the planner's aliases and fields among them: the run maps them to the
+client's (:mod:`.client_operation`). Fetch operations are parsed once each (they are fixed strings of
+cached plans)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ of entities) merges nothing and leaves an error at every path it would have fill
 makes those fields null (bubbling where they are non-null) and the rest of the response stands. So does
 one entity that is not the one its representation names (another type, another key: an answer in
 another order): it is merged nowhere, and its objects get the error.
+
+Every error's path is the client's (:mod:`.client_operation`): the planner's aliases renamed back as
+the data is, and a key the planner added for itself (a later fetch's key, a @requires input) never
+named: a fetch that filled none of the client's fields leaves its error on the objects themselves.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.federation.executor.client_operation import ClientOperation
 from gateway.federation.executor.errors import Path, error_entry, from_subgraph, renamed_path, subgraph_path
 from gateway.federation.executor.filled import filled_keys
 from gateway.federation.executor.merge import apply_renames, deep_merge
@@ -60,6 +65,8 @@ class PlanRun:
     supergraph: Supergraph
     variables: dict[str, Any]
     transport: SubgraphTransport
+    # The client's operation, where errors may point; None (a run without one, in tests): any path.
+    client: ClientOperation | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     # Errors added per fetch (by the id() of the plan's Fetch, alive as long as the plan).
@@ -161,8 +168,7 @@ class PlanRun:
         if request.batch is not None:
             self._fail_all(fetch, request.batch, message, code)
             return
-        keys = filled_keys(fetch.operation).root
-        self._report(fetch, (error_entry(message, code, (key,), fetch.subgraph) for key in keys))
+        self._report(fetch, (error_entry(message, code, path, fetch.subgraph) for path in self._root_paths(fetch)))
 
     def _take_root(self, fetch: Fetch, answer: dict[str, Any]) -> None:
         data = answer.get("data")
@@ -174,15 +180,15 @@ class PlanRun:
                 # JSON nested deeper than Python recurses (orjson reads up to 1024 levels): no client's
                 # operation is that deep, so the answer cannot be one to it.
                 message = f"subgraph {fetch.subgraph!r} answered data nested too deeply"
-                keys = filled_keys(fetch.operation).root
-                self._report(fetch, (error_entry(message, SUBGRAPH_BAD_RESPONSE, (k,), fetch.subgraph) for k in keys))
+                paths = self._root_paths(fetch)
+                self._report(fetch, (error_entry(message, SUBGRAPH_BAD_RESPONSE, p, fetch.subgraph) for p in paths))
         raw_errors = answer.get("errors") or ()
         self._report(
             fetch,
             (
                 e
                 for raw in raw_errors
-                for e in from_subgraph(raw, fetch.subgraph, [_renamed(_tuple(subgraph_path(raw)), fetch)])
+                for e in from_subgraph(raw, fetch.subgraph, [self._clip(_renamed(_tuple(subgraph_path(raw)), fetch))])
             ),
         )
 
@@ -259,16 +265,37 @@ class PlanRun:
         if not rest:
             return list(self._filled_paths(fetch, batch, index))
         rest = renamed_path(rest, fetch.output_rewrites)
-        return [(*at, *rest) for _, at in batch.origins[index]]
+        return [self._clip((*at, *rest)) for _, at in batch.origins[index]]
 
-    def _filled_paths(self, fetch: Fetch, batch: Batch, index: int) -> list[Path]:
+    def _filled_paths(self, fetch: Fetch, batch: Batch, index: int) -> list[Path | None]:
+        """Where a failed fetch leaves representation ``index``'s objects unfilled: the client's keys
+        among those it fills (renamed back from the planner's aliases, as the data would have been), or
+        the objects themselves when it fills none of the client's (only keys of later fetches)."""
         targets: list[Target] = batch.origins[index]
         sent = batch.representations[index].get("__typename")
         typenames = (sent, *(obj.get("__typename") for obj, _ in targets[:1]))
         schema = self.supergraph.schema
         had = asked_back(fetch.keys, sent, schema)
-        keys = [key for key in filled_keys(fetch.operation).for_entity(schema, typenames) if key not in had]
-        return [(*at, key) for _, at in targets for key in keys] or [at for _, at in targets]
+        filled = filled_keys(fetch.operation).for_entity(schema, typenames)
+        keys = [_renamed_key(key, fetch) for key in filled if key not in had]
+        paths: list[Path | None] = []
+        for _, at in targets:
+            own = self.client.keys_at(at) if self.client is not None else None
+            inside = [(*at, key) for key in keys if own is None or key in own]
+            paths.extend(inside or [self._clip(at)])
+        return paths
+
+    def _root_paths(self, fetch: Fetch) -> list[Path | None]:
+        """Where a failed root fetch leaves the response unfilled: its top-level keys, the client's."""
+        keys = [_renamed_key(key, fetch) for key in filled_keys(fetch.operation).root]
+        own = self.client.keys_at(()) if self.client is not None else None
+        return [(key,) for key in keys if own is None or key in own] or [None]
+
+    def _clip(self, path: Path | None) -> Path | None:
+        """``path`` cut to a position of the client's response (None: the response as a whole)."""
+        if path is None or self.client is None:
+            return path
+        return self.client.clip(path) or None
 
     def _fail_one(self, fetch: Fetch, batch: Batch, index: int, message: str) -> None:
         paths = self._filled_paths(fetch, batch, index)
@@ -334,6 +361,13 @@ def _tuple(path: list[str | int] | None) -> Path | None:
 
 def _renamed(path: Path | None, fetch: Fetch) -> Path | None:
     return renamed_path(path, fetch.output_rewrites) if path else None
+
+
+def _renamed_key(key: str, fetch: Fetch) -> str:
+    """A response key of a fetch's data (top-level, or of each entity) as the client's."""
+    renamed = renamed_path((key,), fetch.output_rewrites)[0]
+    assert isinstance(renamed, str)
+    return renamed
 
 
 def _fresh(value: Any) -> Any:

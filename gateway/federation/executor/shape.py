@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
@@ -40,6 +39,7 @@ from graphql import (
     visit,
 )
 
+from gateway.federation.executor.client_operation import included
 from gateway.federation.executor.errors import Path, error_entry
 from gateway.federation.executor.leaves import fast_types, valid_leaf
 from gateway.kernel.document_memo import DOCUMENTS
@@ -317,7 +317,7 @@ class Shaper:
         self, runtime: Shaped, selection_set: SelectionSetNode, fields: dict[str, list[FieldNode]], visited: set[str]
     ) -> None:
         for selection in selection_set.selections:
-            if not self._included(selection):
+            if not included(selection, self.variables):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
@@ -344,20 +344,6 @@ class Shaper:
                 target, runtime
             )
         return isinstance(target, GraphQLInterfaceType) and target in runtime.interfaces
-
-    def _included(self, node: Any) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            condition = next((arg.value for arg in directive.arguments if arg.name.value == "if"), None)
-            if isinstance(condition, VariableNode):
-                value = self.variables.get(condition.name.value)
-            else:
-                value = isinstance(condition, BooleanValueNode) and condition.value
-            if (name == "skip") == (value is True):
-                return False
-        return True
 
 
 def _scalar(definition: Any) -> tuple[bool, frozenset[type]] | None:

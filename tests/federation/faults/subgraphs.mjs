@@ -40,13 +40,16 @@ const note = (entity) => {
   if (entity.__typename === 'Branch') return `note ${entity.bank.code}-${entity.number}`;
   return `note ${entity.id}`;
 };
+const code = (entity) => `code ${entity.id}`;
 const here = dirname(fileURLToPath(import.meta.url));
 const entitySchema = (mode, resolvers) =>
   buildSubgraphSchema({ typeDefs: parse(readFileSync(join(here, `${mode}.graphql`), 'utf8')), resolvers });
 const entitySchemas = {
-  entities_fewer: entitySchema('entities_fewer', { Loan: { __resolveReference: (ref) => ref, fewerNote: note } }),
+  entities_fewer: entitySchema('entities_fewer', {
+    Loan: { __resolveReference: (ref) => ref, fewerNote: note, fewerCode: code },
+  }),
   entities_reversed: entitySchema('entities_reversed', {
-    Loan: { __resolveReference: (ref) => ref, reversedNote: note },
+    Loan: { __resolveReference: (ref) => ref, reversedNote: note, reversedCode: code },
     Collateral: { __resolveReference: (ref) => ref, reversedNote: note },
     Branch: { __resolveReference: (ref) => ref, reversedNote: note },
   }),
@@ -107,7 +110,7 @@ export const rawServers = Object.fromEntries(
 
 export default {
   loans: {
-    Query: { loans: () => loans, collaterals: () => collaterals, branches: () => branches },
+    Query: { loans: () => loans, maybeLoans: () => loans, collaterals: () => collaterals, branches: () => branches },
     Loan: { __resolveReference: (ref) => loans.find((l) => l.id === ref.id) ?? null },
   },
 };
