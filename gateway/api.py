@@ -70,6 +70,7 @@ from gateway.hooks.contributions import (
     DemoSubject,
     Fact,
     FactSource,
+    FederatedRequest,
     GradeRule,
     ImportColumn,
     Importer,
@@ -80,6 +81,7 @@ from gateway.hooks.contributions import (
     SectionRow,
     SubjectAccess,
     SubjectField,
+    federated_request,
 )
 from gateway.hooks.specs import CommandLine, command_group, hookimpl
 from gateway.kernel.clock import today
@@ -182,6 +184,7 @@ __all__ = [
     "EnvelopeInput",
     "Fact",
     "FactSource",
+    "FederatedRequest",
     "FindExisting",
     "GatewayError",
     "GradeRule",
@@ -233,6 +236,7 @@ __all__ = [
     "detail_writer",
     "document_key_finder",
     "envelope_kwargs",
+    "federated_request",
     "format_record",
     "format_records_loader",
     "format_section_row",

@@ -173,8 +173,10 @@ query_record = sa.Table(
     sa.Column("client_id", sa.Integer, nullable=True),  # null for a principal from a token without a client row
     sa.Column("client_name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=False),
-    # Comma-separated top-level CreditSubject fields selected ("name,tax,records").
+    # Null only for remote fields about no subject that a federated request was handed (migration core_0011).
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey(subject.c.id), nullable=True),
+    # Comma-separated top-level CreditSubject fields selected ("name,tax,records"); remote ones as
+    # field@subgraph, and Type.field@subgraph in a row about no subject.
     sa.Column("field_groups", sa.Text, nullable=False),
     sa.Column("purpose", sa.String(200), nullable=False, server_default=""),
     sa.Column("request_id", sa.String(64), nullable=False),
@@ -182,7 +184,11 @@ query_record = sa.Table(
     # VIEWED, or DENIED (a partner refused the subject) with the reason (NOT_GRANTED …); see migration core_0008.
     sa.Column("outcome", sa.String(16), nullable=False, server_default="VIEWED"),
     sa.Column("denial_reason", sa.String(32), nullable=False, server_default=""),
-    # Which fields the row_hash covers (gateway.features.audit.chain.FORMATS): 1 before outcomes were recorded.
+    # Comma-separated, sorted: the subgraphs a federated request called ("credit-gateway,loans"); empty for a
+    # request to the gateway's own graph and for rows from before core_0011.
+    sa.Column("subgraphs", sa.Text, nullable=False, server_default=""),
+    # Which fields the row_hash covers (gateway.features.audit.chain.FORMATS): 1 before outcomes were recorded,
+    # 2 before subgraphs were.
     sa.Column("hash_format", sa.SmallInteger, nullable=False, server_default="1"),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),

@@ -7,7 +7,9 @@ deterministic ordering), so a plugin cannot forget it.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -224,16 +226,59 @@ class SubjectAccess:
     - ``field_allowed(context, group, subject_id)``: whether the caller sees partner group ``group``
       (a remote field declared ``partner:<group>``) of that subject (None: not on file). A remote
       consent-scoped field is shown only when every plugin with this part allows it (partner access).
-    - ``served_remotely(context, accesses, operation)``: the subjects handed out, each with the remote
-      fields (``field@subgraph``), to record at once; raise when they could not be (the response is then
-      withheld, as the query record's extension does).
+    - ``served_federated(context, request)``: called once at the end of every federated request by
+      anyone but the public, with a :class:`FederatedRequest`: the subgraphs it called, the subjects
+      remote subgraphs handed out, the remote fields about no subject, and what the plugin set aside
+      while the request ran. Raise when it could not do its part (the response is then withheld, as
+      the query record's extension does).
     """
 
     admit: Callable[[Any, Sequence[Any], Sequence[Any]], Awaitable[list[Any]]] | None = None
     narrow_search: Callable[[Any, Any, Any], Any] | None = None
     served: Callable[[Any, Sequence[int], tuple[str, ...]], None] | None = None
     field_allowed: Callable[[Any, str, int | None], Awaitable[bool]] | None = None
-    served_remotely: Callable[[Any, Sequence[tuple[int, tuple[str, ...]]], str], Awaitable[None]] | None = None
+    served_federated: Callable[[Any, FederatedRequest], Awaitable[None]] | None = None
+
+
+@dataclass(slots=True)
+class FederatedRequest:
+    """One request through ``serve --supergraph`` by anyone but the public, from its plan to its answer.
+
+    While it runs, :func:`federated_request` returns it to the plugins' code (the in-process subgraph's
+    operations run as local ones), so that a plugin can set aside in ``parked``, under a key of its own,
+    what it would otherwise do at the end of each of those operations: the query record keeps the
+    subjects they handed out, to write them once, beside the rest. At the end the core fills in the
+    other fields and calls every plugin's ``SubjectAccess.served_federated``.
+    """
+
+    operation: str = ""  # the client's query text
+    # Every subgraph the plan called, sorted; the in-process one by its name (setting local_subgraph_name).
+    subgraphs: tuple[str, ...] = ()
+    # The subjects remote subgraphs handed out (by id), each with its remote fields as field@subgraph.
+    subjects: Sequence[tuple[int, tuple[str, ...]]] = ()
+    # The remote fields about no subject whose declared visibility is not public, as Type.field@subgraph.
+    about_no_subject: tuple[str, ...] = ()
+    parked: dict[str, Any] = field(default_factory=dict)
+
+
+_FEDERATED_REQUEST: ContextVar[FederatedRequest | None] = ContextVar("credit_gateway_federated_request", default=None)
+
+
+def federated_request() -> FederatedRequest | None:
+    """The federated request the running code is part of; None for a request to the gateway's own graph
+    and for the public's (whose requests nothing records)."""
+    return _FEDERATED_REQUEST.get()
+
+
+@contextmanager
+def during_federated_request(request: FederatedRequest) -> Iterator[FederatedRequest]:
+    """For the core: ``request`` is what :func:`federated_request` returns until the block ends, in this
+    task and in the tasks it starts meanwhile (the plan's parallel fetches)."""
+    token = _FEDERATED_REQUEST.set(request)
+    try:
+        yield request
+    finally:
+        _FEDERATED_REQUEST.reset(token)
 
 
 def fields_of(

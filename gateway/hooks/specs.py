@@ -350,8 +350,9 @@ def subject_access() -> SubjectAccess | None:
     """The plugin's say over which subjects a request is handed, and what it does with those served.
 
     Returns: a :class:`~gateway.hooks.contributions.SubjectAccess` with any of ``admit``,
-    ``narrow_search`` and ``served``. The core's default plugins use it: partner access admits a
-    partner only to the subjects that authorised it, and the query record notes every subject served.
+    ``narrow_search`` and ``served``, and for requests through a supergraph ``field_allowed`` and
+    ``served_federated``. The core's default plugins use it: partner access admits a partner only to the
+    subjects that authorised it, and the query record notes every subject served.
 
     Example::
 

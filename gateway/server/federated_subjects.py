@@ -1,9 +1,12 @@
-"""The caller's consent and query record for subjects remote subgraphs hand out (a
-:class:`~gateway.federation.serving.subjects.SubjectGuard`), made per federated request.
+"""The caller's consent and query record for a federated request (a
+:class:`~gateway.federation.serving.subjects.SubjectGuard`), made per request by anyone but the public.
 
 It runs in a request context like a local operation's (its principal, loaders, day, the ``X-Purpose``
 of the HTTP request) and asks the plugins through the public hook (``SubjectAccess.field_allowed`` and
-``served_remotely``): partner access and the query record are features, which the server never imports.
+``served_federated``): partner access and the query record are features, which the server never imports.
+It is open from the plan's execution to the answer, and for that time the request's
+:class:`~gateway.hooks.contributions.FederatedRequest` is the one the in-process subgraph's operations see
+(``federated_request()``), so that what they set aside is handed to ``served_federated`` at the end.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from gateway.auth.principal import Principal, Role
 from gateway.graph.subject import load_subjects_by_hash
+from gateway.hooks.contributions import FederatedRequest, during_federated_request
 from gateway.kernel.identifiers import InvalidSubjectCode, lookup_hash, parse_subject_code
 from gateway.server.context import GatewayContext
 from gateway.server.schema import Graph
@@ -26,6 +30,7 @@ class FederatedSubjects:
     def __init__(self, context: GatewayContext) -> None:
         self.context = context
         self.accesses = context.graph.composition.subject_access
+        self.request = FederatedRequest()
 
     async def subject_ids(self, codes: Sequence[str]) -> dict[str, int]:
         settings = self.context.settings
@@ -58,10 +63,21 @@ class FederatedSubjects:
         # Concurrently: partner access loads every subject's authorisations in one statement (a DataLoader).
         return list(await asyncio.gather(*(decide(group, sid) for group, sid in checks)))
 
-    async def record(self, accesses: Sequence[tuple[int, tuple[str, ...]]], operation: str) -> None:
+    async def record(
+        self,
+        operation: str,
+        subgraphs: Sequence[str],
+        subjects: Sequence[tuple[int, tuple[str, ...]]],
+        about_no_subject: Sequence[str],
+    ) -> None:
+        request = self.request
+        request.operation = operation
+        request.subgraphs = tuple(sorted(subgraphs))
+        request.subjects = subjects
+        request.about_no_subject = tuple(about_no_subject)
         for access in self.accesses:
-            if access.served_remotely is not None:
-                await access.served_remotely(self.context, accesses, operation)
+            if access.served_federated is not None:
+                await access.served_federated(self.context, request)
 
 
 def subject_guards(
@@ -70,8 +86,10 @@ def subject_guards(
     @contextlib.asynccontextmanager
     async def guard(principal: Principal, request: Any) -> AsyncIterator[FederatedSubjects]:
         context = make_context(graph, principal, request)
+        subjects = FederatedSubjects(context)
         try:
-            yield FederatedSubjects(context)
+            with during_federated_request(subjects.request):
+                yield subjects
         finally:
             await context.loaders.close()
 

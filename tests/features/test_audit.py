@@ -199,13 +199,17 @@ async def test_the_admin_searches_query_records(seeded: GatewayHarness) -> None:
 
 
 async def test_the_database_refuses_updates_and_deletes(seeded: GatewayHarness) -> None:
-    key = await seeded.create_key("portal")
-    await _ask(seeded, PROFILE, {"c": _codes(1)}, **_bearer(key))
-    for statement in ("UPDATE query_record SET purpose = 'x'", "DELETE FROM query_record"):
+    await _refuses_updates_and_deletes(seeded)
+
+
+async def _refuses_updates_and_deletes(gw: GatewayHarness) -> None:
+    key = await gw.create_key("portal")
+    await _ask(gw, PROFILE, {"c": _codes(1)}, **_bearer(key))
+    for statement in ("UPDATE query_record SET outcome = 'DENIED'", "DELETE FROM query_record"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            async with seeded.engine.begin() as conn:
+            async with gw.engine.begin() as conn:
                 await conn.execute(sa.text(statement))
-    assert len(await _rows(seeded)) == 1
+    assert len(await _rows(gw)) == 1
 
 
 async def test_verify_finds_an_edited_row(seeded: GatewayHarness) -> None:
@@ -348,7 +352,8 @@ async def _partner_viewed_one_and_was_refused_one(gw: GatewayHarness) -> str:
 async def test_a_refused_partner_is_recorded_as_denied_with_the_reason(seeded: GatewayHarness) -> None:
     await _partner_viewed_one_and_was_refused_one(seeded)
     admin = await seeded.create_key("admin")
-    search = """{ queryRecords { edges { node { subjectCode role purpose outcome denialReason hashFormat } } } }"""
+    search = """{ queryRecords { edges { node { subjectCode role purpose outcome denialReason hashFormat
+                                                subgraphs } } } }"""
     body = await _ask(seeded, search, **_bearer(admin))
     nodes = [e["node"] for e in body["data"]["queryRecords"]["edges"]]
     assert sorted(nodes, key=lambda node: node["outcome"]) == [
@@ -358,7 +363,8 @@ async def test_a_refused_partner_is_recorded_as_denied_with_the_reason(seeded: G
             "purpose": "loan application",
             "outcome": "DENIED",
             "denialReason": "NOT_GRANTED",
-            "hashFormat": 2,
+            "hashFormat": 3,
+            "subgraphs": [],  # a request to the gateway's own graph, not through a supergraph
         },
         {
             "subjectCode": SHOWCASE,
@@ -366,7 +372,8 @@ async def test_a_refused_partner_is_recorded_as_denied_with_the_reason(seeded: G
             "purpose": "loan application",
             "outcome": "VIEWED",
             "denialReason": None,
-            "hashFormat": 2,
+            "hashFormat": 3,
+            "subgraphs": [],
         },
     ]
     refused = await seeded.create_key("subject", subject=_codes(2)[1])
@@ -387,7 +394,10 @@ async def test_a_refused_partner_is_recorded_as_denied_with_the_reason(seeded: G
         ("DENIED", "denial_reason = 'PURPOSE_MISMATCH'"),
         ("DENIED", "outcome = 'VIEWED', denial_reason = '', hash_format = 1"),  # as if it predated outcomes
         ("VIEWED", "hash_format = 1"),
-        ("VIEWED", "hash_format = 3"),
+        ("VIEWED", "hash_format = 2"),  # as if it predated subgraphs
+        ("VIEWED", "hash_format = 4"),
+        ("VIEWED", "subgraphs = 'loans'"),  # claim a federated request
+        ("VIEWED", "subject_id = NULL"),  # or remote fields about no subject
     ],
 )
 async def test_verify_finds_an_edited_outcome(seeded: GatewayHarness, outcome: str, edit: str) -> None:
@@ -464,7 +474,7 @@ async def test_rows_from_before_outcomes_keep_verifying_after_the_migration(seed
     await _partner_viewed_one_and_was_refused_one(seeded)  # new rows chain on from the old ones
     result = await verify(seeded.engine, KEY(seeded))
     assert result.intact and result.records == 5, result
-    assert [r.hash_format for r in await _rows(seeded)] == [1, 1, 1, 2, 2]
+    assert [r.hash_format for r in await _rows(seeded)] == [1, 1, 1, 3, 3]
     # The old rows' hashes do not cover an outcome: one that says anything but a view is refused.
     async with _as_attacker(seeded) as conn:
         await conn.execute(sa.text("UPDATE query_record SET outcome = 'DENIED', denial_reason = 'X' WHERE id = 2"))
@@ -472,14 +482,65 @@ async def test_rows_from_before_outcomes_keep_verifying_after_the_migration(seed
     assert result.broken_id == 2 and result.reason.startswith("row changed")
 
 
-async def test_the_migration_keeps_the_table_append_only(seeded: GatewayHarness) -> None:
-    await _core_down_to(seeded, "core_0007")
+@pytest.mark.parametrize("revision", ["core_0007", "core_0010"])  # SQLite rebuilds the table in core_0011
+async def test_the_migrations_keep_the_table_append_only(seeded: GatewayHarness, revision: str) -> None:
+    await _core_down_to(seeded, revision)
     await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    await _refuses_updates_and_deletes(seeded)
+
+
+async def test_rows_from_before_subgraphs_keep_verifying_after_the_migration(seeded: GatewayHarness) -> None:
+    """Rows hashed in format 2 (before core_0011) are copied as they are, by SQLite's table rebuild too,
+    and keep verifying; the chain goes on in format 3. Their hashes cover neither the subgraphs nor a
+    missing subject: an old row that claims either is refused."""
+    from gateway.features.audit.chain import row_hash
+
+    await _partner_viewed_one_and_was_refused_one(seeded)
+    rows = await _rows(seeded)
+    async with _as_attacker(seeded) as conn:  # the two rows as the code before core_0011 hashed them
+        prev = GENESIS
+        for row in rows:
+            values = {**row._mapping, "hash_format": 2, "prev_hash": prev}
+            prev = row_hash(values, prev, KEY(seeded))
+            await conn.execute(
+                sa.update(query_record)
+                .where(query_record.c.id == row.id)
+                .values(hash_format=2, prev_hash=values["prev_hash"], row_hash=prev)
+            )
+    await _core_down_to(seeded, "core_0010")  # and there and back
+    await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    assert {(r.hash_format, r.subgraphs) for r in await _rows(seeded)} == {(2, "")}
     key = await seeded.create_key("portal")
     await _ask(seeded, PROFILE, {"c": _codes(1)}, **_bearer(key))
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        async with seeded.engine.begin() as conn:
-            await conn.execute(sa.text("UPDATE query_record SET outcome = 'DENIED'"))
+    result = await verify(seeded.engine, KEY(seeded))
+    assert result.intact and result.records == 3, result
+    assert [r.hash_format for r in await _rows(seeded)] == [2, 2, 3]
+    for edit in ("subgraphs = 'loans'", "subject_id = NULL"):
+        async with _as_attacker(seeded) as conn:
+            await conn.execute(sa.text(f"UPDATE query_record SET {edit} WHERE id = 1"))
+        result = await verify(seeded.engine, KEY(seeded))
+        assert (result.broken_id, result.reason) == (1, "row changed: a format-2 row names no subgraphs and a subject")
+        async with _as_attacker(seeded) as conn:
+            restore = sa.update(query_record).where(query_record.c.id == 1)
+            await conn.execute(restore.values(subgraphs="", subject_id=rows[0].subject_id))
+    assert (await verify(seeded.engine, KEY(seeded))).intact
+
+
+async def test_core_0011_downgrade_keeps_a_row_about_no_subject(seeded: GatewayHarness) -> None:
+    """The record is append-only: a row without a subject (remote fields of a federated request) is
+    neither deleted nor given a subject by the downgrade, which then leaves subject_id nullable."""
+    from gateway.features.audit.chain import Access, append
+
+    about_nobody = Access(None, "auditor", "admin", None, "Loan.amountYuan@loans", "", "r-1", "a" * 64)
+    await append(seeded.engine, [about_nobody], KEY(seeded))
+    await _core_down_to(seeded, "core_0010")
+    try:
+        async with seeded.engine.connect() as conn:
+            kept = (await conn.execute(sa.text("SELECT id, subject_id, field_groups FROM query_record"))).all()
+        assert [tuple(row) for row in kept] == [(1, None, "Loan.amountYuan@loans")]
+    finally:
+        await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    assert (await verify(seeded.engine, KEY(seeded))).intact  # its subgraphs were empty: nothing was lost
 
 
 async def test_a_failed_append_of_refusals_only_leaves_the_refusals(

@@ -1,6 +1,7 @@
 """credit-gateway serving a supergraph of itself and the "exposures" Node subgraph (tests/federation/consent/),
 on seeded demo data, on SQLite or PostgreSQL: the fixtures of test_serve_supergraph_partner_consent.py and
-test_serve_supergraph_record_remote.py.
+test_serve_supergraph_record_remote.py; with the "loans" family (tests/federation/loans/) instead, those of
+test_serve_supergraph_record_subgraphs.py.
 
 The subgraph runs once per test module and the supergraph is composed once (credit-gateway's SDL does not
 depend on the data); each test gets a fresh database.
@@ -42,13 +43,12 @@ class Composed:
 
 
 @asynccontextmanager
-async def composed() -> AsyncIterator[Composed]:
+async def composed(family: str = "consent") -> AsyncIterator[Composed]:
     ensure_node_modules()
-    with tempfile.TemporaryDirectory(prefix="serve-supergraph-consent-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"serve-supergraph-{family}-") as tmp:
         workdir = Path(tmp)
-        process, ready = start_subgraphs(
-            "../consent", workdir
-        )  # serve-family.mjs resolves it to tests/federation/consent
+        # serve-family.mjs resolves it to tests/federation/<family>
+        process, ready = start_subgraphs(f"../{family}", workdir)
         try:
             async with GatewayHarness.start() as plain:  # the admin audience's SDL: every local field
                 admin = await plain.create_key("admin")
@@ -60,7 +60,7 @@ async def composed() -> AsyncIterator[Composed]:
             nowhere = f"http://127.0.0.1:{free_port()}/graphql"  # the in-process subgraph is never called over HTTP
             supergraph = workdir / "supergraph.graphql"
             supergraph.write_text(
-                compose(HERE / "consent", {**ready, "credit-gateway": {"url": nowhere, "sdl": str(own_sdl)}})
+                compose(HERE / family, {**ready, "credit-gateway": {"url": nowhere, "sdl": str(own_sdl)}})
             )
             yield Composed(workdir, process, supergraph)
         finally:

@@ -134,14 +134,16 @@ async def test_the_request_is_recorded_with_the_subgraphs_it_called(
     records = [r for r in caplog.records if r.name == "gateway.federation.record"]
     assert [r.subgraphs for r in records] == [["credit-gateway", "loans"]]  # type: ignore[attr-defined]
     assert records[0].role == "admin"  # type: ignore[attr-defined]
-    # The borrowers were handed out by the in-process subgraph: its query record has them, as locally.
+    # The borrowers were handed out by the in-process subgraph: the query record has them, as locally,
+    # with the subgraphs the request called (tests/federation/test_serve_supergraph_record_subgraphs.py).
     async with gw.engine.connect() as conn:
         rows = (
             await conn.execute(
-                sa.select(query_record.c.client_name, query_record.c.field_groups).where(
+                sa.select(query_record.c.field_groups, query_record.c.subgraphs).where(
                     query_record.c.client_name == "federation auditor"
                 )
             )
         ).all()
     assert len(rows) == 2  # FUZHOU_MINDU and BEIJING_JINGHUA, once each
-    assert {row.field_groups for row in rows} == {"name"}
+    assert {row.subgraphs for row in rows} == {"credit-gateway,loans"}
+    assert {group for row in rows for group in row.field_groups.split(",")} - {"code"} == {"name"}

@@ -1,7 +1,8 @@
 """The query record covers remote fields (issue 13, part 4): the subjects remote subgraphs hand out are
 written to the query_record table by the same recorder and append as local ones, their fields named
-``field@subgraph`` so that the record names the subgraphs that served them; a response whose record
-cannot be written is withheld. Real Node subgraph, real HTTP through the ASGI app, SQLite and PostgreSQL.
+``field@subgraph`` so that the record names the subgraphs that served them, and each row names every
+subgraph the request called; a response whose record cannot be written is withheld. Real Node subgraph,
+real HTTP through the ASGI app, SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ async def rows_of(gw: GatewayHarness, client_name: str) -> list[Any]:
                 query_record.c.field_groups,
                 query_record.c.purpose,
                 query_record.c.outcome,
+                query_record.c.subgraphs,
             )
             .join(subject_table, subject_table.c.id == query_record.c.subject_id)
             .where(query_record.c.client_name == client_name)
@@ -72,15 +74,16 @@ async def test_a_partner_s_remote_subjects_are_recorded_with_their_fields_and_su
     }
     # Both subjects on file were handed out (one with a field refused, as locally); the code nobody holds
     # has no row. The rows are chained like every other (the audit check below).
+    # Only the exposures subgraph was called: the codes are looked up in the database, not the in-process graph.
     assert [tuple(r) for r in await rows_of(gw, "remote bank")] == [
-        (FUZHOU_MINDU, "partner", EXPOSURE_FIELDS, "loan application", "VIEWED"),
-        (BEIJING_JINGHUA, "partner", EXPOSURE_FIELDS, "loan application", "VIEWED"),
+        (FUZHOU_MINDU, "partner", EXPOSURE_FIELDS, "loan application", "VIEWED", "exposures"),
+        (BEIJING_JINGHUA, "partner", EXPOSURE_FIELDS, "loan application", "VIEWED", "exposures"),
     ]
     checked = await verify(gw.engine, chain_key(gw.settings.secret_key))
     assert checked.intact and checked.records == 2
 
 
-async def test_local_and_remote_fields_of_one_subject_are_both_recorded(
+async def test_local_and_remote_fields_of_one_subject_are_one_row(
     gw: GatewayHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     department = await gw.create_key("department", domain="tax", name="tax office")
@@ -89,11 +92,13 @@ async def test_local_and_remote_fields_of_one_subject_are_both_recorded(
     assert body == {
         "data": {"subject": {"name": "福州闽都信用示范科技有限公司", "exposures": [{"bank": "Bank of Fuzhou"}]}}
     }
-    rows = await rows_of(gw, "tax office")
-    # The in-process subgraph's own row (its extension; code is the key the plan fetched), and one row for
-    # the remote fields: the subject's exposures and the exposure it holds (about the same subject) merged.
-    assert sorted(r.field_groups for r in rows) == ["exposures@exposures,bank@exposures", "name,code"]
-    assert {r.display_code for r in rows} == {FUZHOU_MINDU}
+    # One row per subject and request, as locally: the in-process subgraph's fields (set aside by its
+    # extension; code is the key the plan fetched), then the remote ones, the subject's exposures and the
+    # exposure it holds (about the same subject) merged; naming both subgraphs the request called.
+    [row] = await rows_of(gw, "tax office")
+    assert row.display_code == FUZHOU_MINDU and row.subgraphs == "credit-gateway,exposures"
+    assert row.field_groups.split(",")[-2:] == ["exposures@exposures", "bank@exposures"]
+    assert set(row.field_groups.split(",")) - {"code"} == {"name", "exposures@exposures", "bank@exposures"}
     [logged] = [r for r in caplog.records if r.name == "gateway.federation.record"]
     assert logged.subgraphs == ["credit-gateway", "exposures"]  # type: ignore[attr-defined]
 

@@ -13,8 +13,12 @@ report, another system) closes that.
 Each row names the format its hash was made in (``hash_format``). Format 1 (rows appended before the
 outcome was recorded, migration core_0008) covers the fields of an access; such rows are views, and
 :func:`verify` refuses one with any other outcome. Format 2 adds the outcome (``VIEWED`` or ``DENIED``)
-and the reason of a denial. The format's name is part of the hashed payload, so changing a row's
-``hash_format`` (to pass a changed outcome off as an old row) breaks its hash too.
+and the reason of a denial. Format 3 (migration core_0011) adds the subgraphs a federated request called
+(``subgraphs``, empty for a request to the gateway's own graph) and allows a row about no subject (remote
+fields about nobody in particular, ``subject_id`` null). A row of format 1 or 2 names no subgraphs and is
+about a subject, since its hash covers neither; :func:`verify` refuses one that claims otherwise. The
+format's name is part of the hashed payload, so changing a row's ``hash_format`` (to pass a changed field
+off as an old row) breaks its hash too.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from gateway.db.tables import query_record
 
 GENESIS = "0" * 64
 # Part of every hash, so that one format cannot be confused with another.
-FORMATS = {1: "query_record/1", 2: "query_record/2"}
-CURRENT_FORMAT = 2
+FORMATS = {1: "query_record/1", 2: "query_record/2", 3: "query_record/3"}
+CURRENT_FORMAT = 3
 VIEWED = "VIEWED"  # the subject was handed out (perhaps with some fields refused)
 DENIED = "DENIED"  # a partner asked and was refused the subject; denial_reason says why
 # Key of the PostgreSQL advisory lock that makes concurrent appends take turns (one chain, no forks).
@@ -45,18 +49,20 @@ VERIFY_CHUNK = 1_000
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """One subject accessed by one operation: what a row records besides its time, id and hashes."""
+    """One subject accessed by one operation (or, ``subject_id`` None, the remote fields it was handed about
+    no subject): what a row records besides its time, id and hashes."""
 
     client_id: int | None
     client_name: str
     role: str
-    subject_id: int
+    subject_id: int | None
     field_groups: str
     purpose: str
     request_id: str
     operation_hash: str
     outcome: str = VIEWED
     denial_reason: str = ""  # e.g. NOT_GRANTED (gateway.features.partners.access); empty when viewed
+    subgraphs: str = ""  # comma-separated, sorted: the subgraphs a federated request called; empty otherwise
 
 
 def canonical_time(value: datetime) -> str:
@@ -73,6 +79,7 @@ def chain_key(secret_key: str) -> bytes:
 def row_hash(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
     """The row's HMAC in the format it names; ``KeyError`` for a format this code does not know."""
     hash_format = int(row["hash_format"])
+    subject_id = row["subject_id"]
     payload = [
         FORMATS[hash_format],
         int(row["id"]),
@@ -80,7 +87,7 @@ def row_hash(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
         row["client_id"],
         row["client_name"],
         row["role"],
-        int(row["subject_id"]),
+        None if subject_id is None else int(subject_id),
         row["field_groups"],
         row["purpose"],
         row["request_id"],
@@ -88,6 +95,8 @@ def row_hash(row: Mapping[str, Any], prev_hash: str, key: bytes) -> str:
     ]
     if hash_format >= 2:
         payload += [row["outcome"], row["denial_reason"]]
+    if hash_format >= 3:
+        payload.append(row["subgraphs"])
     payload.append(prev_hash)
     return hmac.new(key, orjson.dumps(payload), hashlib.sha256).hexdigest()
 
@@ -131,6 +140,7 @@ async def append(engine: AsyncEngine, accesses: Sequence[Access], key: bytes) ->
                 "operation_hash": access.operation_hash,
                 "outcome": access.outcome,
                 "denial_reason": access.denial_reason,
+                "subgraphs": access.subgraphs,
                 "hash_format": CURRENT_FORMAT,
                 "prev_hash": prev,
             }
@@ -181,6 +191,11 @@ async def verify(engine: AsyncEngine, key: bytes, *, chunk: int = VERIFY_CHUNK) 
             # A format-1 hash does not cover the outcome: such a row can only have been a view.
             if m["hash_format"] == 1 and (m["outcome"], m["denial_reason"]) != (VIEWED, ""):
                 return Verification(checked, row.id, "row changed: a format-1 row records views only")
+            # Nor do format-1 and -2 hashes cover the subgraphs, and those rows were all about a subject.
+            if m["hash_format"] < 3 and (m["subgraphs"] != "" or m["subject_id"] is None):
+                return Verification(
+                    checked, row.id, f"row changed: a format-{m['hash_format']} row names no subgraphs and a subject"
+                )
             if not hmac.compare_digest(row_hash(m, m["prev_hash"], key), m["row_hash"]):
                 return Verification(checked, row.id, "row changed: its fields do not match its row_hash")
             if m["prev_hash"] != expected_prev:

@@ -27,6 +27,12 @@ def _groups(value: str) -> list[str]:
 
 
 OUTCOME = "VIEWED: the subject was handed out; DENIED: a partner asked and was refused it (see denialReason)."
+SUBGRAPHS = (
+    "The subgraphs the request called, sorted, when it went through a supergraph (serve --supergraph; this "
+    "gateway's own graph by its subgraph name, credit-gateway by default); empty for a request to this "
+    "gateway's own graph."
+)
+FIELD_GROUPS = "The top-level CreditSubject fields it asked for (name, records …); a remote one as field@subgraph."
 DENIAL_REASON = (
     "Why a partner was refused (NOT_GRANTED, PURPOSE_MISMATCH …, as in AUTHORIZATION_REQUIRED); null if viewed."
 )
@@ -37,12 +43,11 @@ class QueryRecord:
     recorded_at: dt.datetime = strawberry.field(description="When, in China time (+08:00).")
     client_name: str = strawberry.field(description="The client that looked.")
     role: str = strawberry.field(description="Its role: portal, department, admin, partner or subject.")
-    field_groups: list[str] = strawberry.field(
-        description="The top-level CreditSubject fields it asked for (name, records …)."
-    )
+    field_groups: list[str] = strawberry.field(description=FIELD_GROUPS)
     purpose: str | None = strawberry.field(description="The purpose it stated (X-Purpose); null when none.")
     outcome: str = strawberry.field(description=OUTCOME)
     denial_reason: str | None = strawberry.field(description=DENIAL_REASON)
+    subgraphs: list[str] = strawberry.field(description=SUBGRAPHS)
 
     @classmethod
     def from_row(cls, row: Any) -> "QueryRecord":
@@ -54,6 +59,7 @@ class QueryRecord:
             purpose=row.purpose or None,
             outcome=row.outcome,
             denial_reason=row.denial_reason or None,
+            subgraphs=_groups(row.subgraphs),
         )
 
 
@@ -64,15 +70,23 @@ class QueryRecordDetail:
     client_id: int | None
     client_name: str
     role: str
-    subject_code: str = strawberry.field(description="The subject's code as it may be shown (masked for persons).")
-    subject_name: str
-    field_groups: list[str]
+    subject_code: str | None = strawberry.field(
+        description="The subject's code as it may be shown (masked for persons); null for a row about no subject."
+    )
+    subject_name: str | None = strawberry.field(description="Null for a row about no subject.")
+    field_groups: list[str] = strawberry.field(
+        description=f"{FIELD_GROUPS} In a row about no subject: the remote fields (Type.field@subgraph) a "
+        "federated request was handed that are declared for some audiences but not the public."
+    )
     purpose: str | None
     outcome: str = strawberry.field(description=OUTCOME)
     denial_reason: str | None = strawberry.field(description=DENIAL_REASON)
+    subgraphs: list[str] = strawberry.field(description=SUBGRAPHS)
     request_id: str = strawberry.field(description="The X-Request-ID of the request, to find it in the log.")
     operation_hash: str = strawberry.field(description="sha256 of the query text.")
-    hash_format: int = strawberry.field(description="Which fields row_hash covers: 1 (before outcomes), 2.")
+    hash_format: int = strawberry.field(
+        description="Which fields row_hash covers: 1 (before outcomes), 2 (before subgraphs), 3."
+    )
     prev_hash: str
     row_hash: str
 
@@ -90,6 +104,7 @@ class QueryRecordDetail:
             purpose=row.purpose or None,
             outcome=row.outcome,
             denial_reason=row.denial_reason or None,
+            subgraphs=_groups(row.subgraphs),
             request_id=row.request_id,
             operation_hash=row.operation_hash,
             hash_format=row.hash_format,
@@ -152,7 +167,7 @@ def audit_query_fields(subject_cls: type) -> dict[str, Any]:
         after: Optional[str] = None,  # noqa: UP045
     ) -> Connection[QueryRecordDetail]:
         require(info.context.principal, (Role.ADMIN,), "queryRecords")
-        query = with_subject(query_record)
+        query = with_subject(query_record, outer=True)  # a row about no subject too
         if subject_code is not None:
             settings: Settings = info.context.settings
             parsed = parse_subject_code(subject_code, uscc_allow_list=settings.uscc_allow_list)

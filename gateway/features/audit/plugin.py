@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.features.audit.graphql import audit_query_fields
-from gateway.features.audit.recorder import QueryRecordExtension, record_remote_access, record_subject_access
+from gateway.features.audit.recorder import QueryRecordExtension, record_federated_request, record_subject_access
 from gateway.hooks.contributions import QueryField, SubjectAccess, fields_of
 from gateway.hooks.specs import CommandLine, hookimpl
 from gateway.policy.visibility import ADMIN, SUBJECT
@@ -46,8 +46,8 @@ def schema_extensions() -> Sequence[Any]:
 
 @hookimpl
 def subject_access() -> SubjectAccess:
-    # Every subject served goes to the query record, those remote subgraphs hand out too.
-    return SubjectAccess(served=record_subject_access, served_remotely=record_remote_access)
+    # Every subject served goes to the query record; a federated request's, with the subgraphs it called.
+    return SubjectAccess(served=record_subject_access, served_federated=record_federated_request)
 
 
 @hookimpl

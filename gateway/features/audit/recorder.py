@@ -5,13 +5,19 @@ public it notes which subjects and which top-level ``CreditSubject`` fields were
 refused a subject it asked for is noted too (:func:`record_refused_access`), as ``DENIED`` with the
 reason, so the subject sees who tried. After the operation, :class:`QueryRecordExtension` appends
 one row per subject in one transaction.
+
+A federated request (``serve --supergraph``) is recorded once, at its end, by
+:func:`record_federated_request`: the in-process subgraph's operations set their subjects aside
+instead of appending them, and they are written with those remote subgraphs handed out, one row per
+subject (its local and remote fields together), plus one row without a subject for the remote fields
+about no subject, each row naming every subgraph the request called.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from graphql import GraphQLError
@@ -22,25 +28,27 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from gateway.auth.principal import Principal, Role
 from gateway.db.availability import is_database_unavailable
 from gateway.features.audit.chain import DENIED, VIEWED, Access, append, chain_key
+from gateway.hooks.contributions import FederatedRequest, federated_request
 from gateway.kernel.errors import AUDIT_UNAVAILABLE
 from gateway.kernel.limits import MAX_QUERY_PURPOSE as MAX_PURPOSE
 from gateway.telemetry.metrics import timed_query_record_append
 
 log = logging.getLogger("gateway.features.audit")
 
-RECORDER_KEY = "gateway.features.audit.recorder"  # in GatewayContext.extras
+RECORDER_KEY = "gateway.features.audit.recorder"  # in GatewayContext.extras, and FederatedRequest.parked
 SUBJECT_TYPE = "CreditSubject"
 PURPOSE_HEADER = "x-purpose"
 
 
 class QueryRecorder:
     """The subjects one request accessed, each with the union of the field groups it selected, and
-    whether it was handed out or refused (and why)."""
+    whether it was handed out or refused (and why). The key None stands for no subject: the remote fields
+    about nobody in particular that a federated request was handed (one row without a subject)."""
 
     def __init__(self) -> None:
-        self._groups: dict[int, dict[str, None]] = {}  # subject id -> ordered set of field names
-        self._viewed: set[int] = set()
-        self._refusals: dict[int, str] = {}  # subject id -> the reason it was refused
+        self._groups: dict[int | None, dict[str, None]] = {}  # subject id -> ordered set of field names
+        self._viewed: set[int | None] = set()
+        self._refusals: dict[int | None, str] = {}  # subject id -> the reason it was refused
         self._selection_cache: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def __bool__(self) -> bool:
@@ -50,7 +58,15 @@ class QueryRecorder:
         """Every subject noted was refused: nothing was handed out."""
         return not self._viewed
 
-    def add(self, subject_ids: Iterable[int], field_groups: Iterable[str], refused: str | None = None) -> None:
+    def merge(self, other: QueryRecorder) -> None:
+        """Take in what another operation of the same request noted (handed out anywhere still wins)."""
+        for subject_id, groups in other._groups.items():
+            self._groups.setdefault(subject_id, {}).update(groups)
+        self._viewed |= other._viewed
+        for subject_id, reason in other._refusals.items():
+            self._refusals.setdefault(subject_id, reason)
+
+    def add(self, subject_ids: Iterable[int | None], field_groups: Iterable[str], refused: str | None = None) -> None:
         """Note subjects handed out, or (``refused`` = the reason) refused; handed out anywhere wins."""
         groups = dict.fromkeys(field_groups)
         for subject_id in subject_ids:
@@ -69,7 +85,9 @@ class QueryRecorder:
             found = self._selection_cache[key] = _subject_fields(info.selected_fields, path)
         return found
 
-    def accesses(self, principal: Principal, *, purpose: str, request_id: str, operation_hash: str) -> list[Access]:
+    def accesses(
+        self, principal: Principal, *, purpose: str, request_id: str, operation_hash: str, subgraphs: str = ""
+    ) -> list[Access]:
         return [
             Access(
                 client_id=principal.client_id,
@@ -82,6 +100,7 @@ class QueryRecorder:
                 operation_hash=operation_hash,
                 outcome=VIEWED if subject_id in self._viewed else DENIED,
                 denial_reason="" if subject_id in self._viewed else self._refusals[subject_id],
+                subgraphs=subgraphs,
             )
             for subject_id, groups in self._groups.items()
         ]
@@ -147,24 +166,36 @@ def request_purpose(request: Any) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_PURPOSE]
 
 
-async def record_remote_access(context: Any, accesses: Sequence[tuple[int, tuple[str, ...]]], operation: str) -> None:
-    """Append at once the subjects remote subgraphs handed out (gateway.federation.serving.subjects), each
-    with its fields as ``field@subgraph``: the same recorder and the same append as a local operation's.
-    Raises when the append fails (the federated gateway then withholds the response)."""
-    if context.principal.role is Role.PUBLIC or not accesses:
+async def record_federated_request(context: Any, request: FederatedRequest) -> None:
+    """``SubjectAccess.served_federated``: append at once what one federated request handed out (the
+    subjects its in-process operations set aside, those remote subgraphs handed out with their fields as
+    ``field@subgraph``, the remote fields about no subject), every row naming the subgraphs it called.
+    Raises when the append fails (the federated gateway then withholds the response), unless every
+    access was refused: such a response hands nothing out, so it stands, as a local one does."""
+    recorder = request.parked.pop(RECORDER_KEY, None) or QueryRecorder()
+    if context.principal.role is Role.PUBLIC:
         return
-    recorder = QueryRecorder()
-    for subject_id, fields in accesses:
+    for subject_id, fields in request.subjects:
         recorder.add([subject_id], fields)
-    await _append(context, recorder, operation)
+    if request.about_no_subject:
+        recorder.add([None], request.about_no_subject)
+    if not recorder:
+        return
+    try:
+        await _append(context, recorder, request.operation, ",".join(request.subgraphs))
+    except Exception:
+        if not recorder.all_refused():
+            raise
+        log.exception("request %s: refusals not written to the query record", context.request_id)
 
 
-async def _append(context: Any, recorder: QueryRecorder, operation: str) -> list[Access]:
+async def _append(context: Any, recorder: QueryRecorder, operation: str, subgraphs: str = "") -> list[Access]:
     accesses = recorder.accesses(
         context.principal,
         purpose=request_purpose(context.request),
         request_id=context.request_id,
         operation_hash=hashlib.sha256(operation.encode()).hexdigest(),
+        subgraphs=subgraphs,
     )
     await timed_query_record_append(append(context.engine, accesses, chain_key(context.settings.secret_key)))
     return accesses
@@ -187,6 +218,13 @@ class QueryRecordExtension(SchemaExtension):
         context = self.execution_context.context
         recorder = getattr(context, "extras", {}).get(RECORDER_KEY)
         if not recorder:
+            return
+        federated = federated_request()
+        if federated is not None:
+            # The in-process part of a federated request: written with the rest at its end, when the
+            # subgraphs it called are known (record_federated_request).
+            parked = federated.parked.setdefault(RECORDER_KEY, QueryRecorder())
+            parked.merge(recorder)
             return
         try:
             await _append(context, recorder, self.execution_context.query or "")

@@ -7,6 +7,9 @@ about the subject that field names. Nothing else is about a subject, so a partne
 declared on fields of such types, and those fields must be nullable: a refused one reads ``null`` with a
 ``FORBIDDEN_FIELD`` error and the rest of the response stands, as for the plugins' own groups.
 
+The query record notes every remote field handed out about a subject, and of the remote fields about no
+subject those declared for some audiences but not the public (:attr:`ConsentRules.recorded`).
+
 :class:`ConsentRules` is worked out once per loaded supergraph; the run-time half is
 gateway.federation.serving.subjects.
 """
@@ -14,14 +17,15 @@ gateway.federation.serving.subjects.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from graphql import GraphQLNonNull, GraphQLObjectType
 
 from gateway.federation.model import Supergraph
 from gateway.kernel.errors import ConfigurationError
 from gateway.policy.remote_fields import RemoteDeclarations
-from gateway.policy.visibility import partner_group
+from gateway.policy.visibility import PUBLIC, partner_group
 
 SUBJECT_TYPE = "CreditSubject"
 SUBJECT_TYPE_CODE = "code"  # CreditSubject's key
@@ -33,8 +37,8 @@ def resolving_subgraphs(supergraph: Supergraph, type_name: str, field_name: str)
     served = supergraph.types.get(type_name)
     if served is None or field_name not in served.fields:
         return frozenset()
-    field = served.fields[field_name]
-    return field.resolved_by or frozenset(e.subgraph for e in field.subgraphs) or served.defined_in
+    member = served.fields[field_name]
+    return member.resolved_by or frozenset(e.subgraph for e in member.subgraphs) or served.defined_in
 
 
 def subject_code_field(named: object) -> str | None:
@@ -55,23 +59,42 @@ class ConsentRules:
     # (type, field) of a tied type -> the remote subgraphs that serve it (not the in-process one), for
     # the query record; fields only the in-process subgraph serves are recorded by its own extension.
     remote: Mapping[tuple[str, str], tuple[str, ...]]
+    # (type, field) of an object type about no subject (root types included) -> the remote subgraphs that
+    # serve it, for the query record too, when a declaration other than public restricts it there: data
+    # not for everyone, which a remote service may hold about people in types of its own.
+    recorded: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def recorded_types(self) -> frozenset[str]:
+        return frozenset(type_name for type_name, _ in self.recorded)
 
     @classmethod
     def build(cls, supergraph: Supergraph, declarations: RemoteDeclarations, local_subgraph: str) -> ConsentRules:
         schema = supergraph.api_schema
         tied: dict[str, str] = {}
         remote: dict[tuple[str, str], tuple[str, ...]] = {}
+        recorded: dict[tuple[str, str], tuple[str, ...]] = {}
         for named in schema.type_map.values():
-            code_field = subject_code_field(named)
-            if code_field is None or named.name.startswith("__"):
+            if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
                 continue
-            for field_name in named.fields:  # type: ignore[attr-defined]
+            code_field = subject_code_field(named)
+            for field_name in named.fields:
                 serving = resolving_subgraphs(supergraph, named.name, field_name)
-                if serving and local_subgraph not in serving:
+                if not serving or local_subgraph in serving:
+                    continue  # the in-process subgraph guards and records its own fields
+                if code_field is not None:
                     remote[(named.name, field_name)] = tuple(sorted(serving))
-                    # Only types with remote fields: the in-process subgraph guards and records its own.
-                    tied[named.name] = code_field
-        return cls(tied, _groups(supergraph, declarations, local_subgraph), remote)
+                    tied[named.name] = code_field  # only types with remote fields
+                    continue
+                restricted = [s for s in serving if _restricted(declarations.visibility(s, named.name, field_name))]
+                if restricted:
+                    recorded[(named.name, field_name)] = tuple(sorted(restricted))
+        return cls(tied, _groups(supergraph, declarations, local_subgraph), remote, recorded)
+
+
+def _restricted(visibility: str | None) -> bool:
+    """Declared for some audiences but not the public (undeclared: nobody sees it, so nobody is handed it)."""
+    return visibility is not None and PUBLIC not in visibility.split(",")
 
 
 def _groups(

@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,8 +36,9 @@ from gateway.federation.serving.loading import LoadedSupergraph, ServingConfig, 
 from gateway.federation.serving.request import Prepared, Refused, prepare
 from gateway.federation.serving.subjects import (
     SubjectGuard,
+    SubjectObject,
     enforce,
-    find_subjects,
+    find_accessed,
     uses_gateway_aliases,
     with_subject_codes,
 )
@@ -251,29 +252,40 @@ class FederatedGateway:
             local = LocalTransport(self.config.local_subgraph, self.local_runner(principal, request))
         remote = self._transport  # this request's, open until it ends (_lease), whatever a reload does
         transport = RequestTransport(remote, local)
-        with client_headers(request), self._lease(remote):
-            result = await execute_plan(
-                plan,
-                supergraph=loaded.supergraph,
-                document=document,
-                operation_name=prepared.operation_name,
-                variables=prepared.variables,
-                transport=transport,
-                mask_error=None if principal.role is Role.ADMIN else _masker(request_id),
-                audience_schema=schema,
-                # The parse cache keeps the client's document; one with codes added is this request's own.
-                shaping=shape_memo(document, loaded.supergraph.api_schema) if document is prepared.document else None,
-            )
-        if document is not prepared.document:
-            result = await self._consent(loaded, principal, request, request_id, query, document, prepared, result)
+        # The parse cache keeps the client's document; one with codes added is this request's own.
+        shaping = shape_memo(document, loaded.supergraph.api_schema) if document is prepared.document else None
+        async with self._guarding(principal, request) as guard:
+            with client_headers(request), self._lease(remote):
+                result = await execute_plan(
+                    plan,
+                    supergraph=loaded.supergraph,
+                    document=document,
+                    operation_name=prepared.operation_name,
+                    variables=prepared.variables,
+                    transport=transport,
+                    mask_error=None if principal.role is Role.ADMIN else _masker(request_id),
+                    audience_schema=schema,
+                    shaping=shaping,
+                )
+            if guard is not None:
+                result = await self._consent(loaded, guard, request_id, query, document, prepared, result, transport)
         _record(principal, query, request_id, transport.called, result)
         return result
+
+    def _guarding(self, principal: Principal, request: Any) -> AbstractAsyncContextManager[SubjectGuard | None]:
+        """The caller's consent and query record, open while the plan runs, so that the in-process
+        subgraph's operations set their subjects aside for the request's one record; none for the public,
+        whose requests are not recorded and who sees no consent-scoped field."""
+        if principal.role is Role.PUBLIC or self.subject_guard is None:
+            return nullcontext(None)
+        return self.subject_guard(principal, request)
 
     def _with_subject_codes(self, loaded: LoadedSupergraph, principal: Principal, prepared: Prepared) -> Any:
         """The document to plan: the client's, or with the codes of the subjects it may reach added for
         consent and the query record (every audience but the public, whose requests are not recorded and
         who sees no consent-scoped field). None: the client used the gateway's own aliases."""
-        if principal.role is Role.PUBLIC or self.subject_guard is None or not loaded.consent.tied:
+        consent = loaded.consent
+        if principal.role is Role.PUBLIC or self.subject_guard is None or not (consent.tied or consent.recorded):
             return prepared.document
         if uses_gateway_aliases(prepared.document):
             return None
@@ -283,41 +295,40 @@ class FederatedGateway:
     async def _consent(
         self,
         loaded: LoadedSupergraph,
-        principal: Principal,
-        request: Any,
+        guard: SubjectGuard,
         request_id: str,
         query: str,
         document: Any,
         prepared: Prepared,
         result: dict[str, Any],
+        transport: RequestTransport,
     ) -> dict[str, Any]:
-        """Consent-scoped remote fields the caller may not see nulled, the remote fields handed out recorded."""
-        assert self.subject_guard is not None
-        schema = loaded.supergraph.api_schema
-        subjects = find_subjects(result.get("data"), document, prepared.operation_name, schema, loaded.consent)
-        if not subjects:
-            return result
+        """Consent-scoped remote fields the caller may not see nulled; the request written to the query
+        record with the subgraphs it called: the subjects its in-process operations set aside, those remote
+        subgraphs handed out, and the recorded remote fields about no subject."""
+        subjects: list[SubjectObject] = []
+        about_no_subject: list[str] = []
+        if document is not prepared.document or loaded.consent.recorded:
+            schema = loaded.supergraph.api_schema
+            found = find_accessed(result.get("data"), document, prepared.operation_name, schema, loaded.consent)
+            subjects, about_no_subject = found
         errors = list(result.get("errors") or ())
-        async with self.subject_guard(principal, request) as guard:
-            accesses = await enforce(subjects, loaded.consent, guard, errors)
-            if accesses:
-                try:
-                    await guard.record(accesses, query)
-                except Exception as exc:  # nothing of this response may leave unrecorded (as locally)
-                    if is_database_unavailable(exc):
-                        raise  # the outage's one answer, 503 (gateway.server.outage), as for a local request
-                    log.exception(
-                        "request %s: query record of remote fields not written; response withheld", request_id
-                    )
-                    message = (
-                        f"The query record could not be written, so nothing is returned; quote request id "
-                        f"{request_id} when reporting it."
-                    )
-                    return {
-                        "errors": [
-                            {"message": message, "extensions": {"code": AUDIT_UNAVAILABLE, "requestId": request_id}}
-                        ]
-                    }
+        accesses = await enforce(subjects, loaded.consent, guard, errors) if subjects else []
+        try:
+            await guard.record(query, sorted(transport.called), accesses, about_no_subject)
+        except Exception as exc:  # nothing of this response may leave unrecorded (as locally)
+            if is_database_unavailable(exc):
+                raise  # the outage's one answer, 503 (gateway.server.outage), as for a local request
+            log.exception(
+                "request %s: query record of the federated request not written; response withheld", request_id
+            )
+            message = (
+                f"The query record could not be written, so nothing is returned; quote request id "
+                f"{request_id} when reporting it."
+            )
+            return {
+                "errors": [{"message": message, "extensions": {"code": AUDIT_UNAVAILABLE, "requestId": request_id}}]
+            }
         if errors:
             result["errors"] = errors
         return result
@@ -349,10 +360,9 @@ def _masker(request_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 def _record(principal: Principal, query: str, request_id: str, called: set[str], result: Mapping[str, Any]) -> None:
-    """The federated request's record: who asked, which operation, which subgraphs were called. The
-    in-process subgraph's subject accesses are written to the query record by its own extension, those
-    of remote subgraphs by :meth:`FederatedGateway._consent`. Every audience, the public too: which remote
-    services a request reached is the operator's to know."""
+    """The federated request's log line: who asked, which operation, which subgraphs were called. Every
+    audience, the public too: which remote services a request reached is the operator's to know. The
+    query record (:meth:`FederatedGateway._consent`) holds the same subgraphs for the requests it keeps."""
     record_log.info(
         "federated request %s by %s called %s",
         request_id,

@@ -5,13 +5,16 @@ which of their consent-scoped fields the caller may see, and what the query reco
    (gateway.federation.serving.consent) may be selected, the field naming its subject and its
    ``__typename``, under aliases of the gateway's own (``_cg_…``), so the plan fetches them even when the
    client did not ask. A client may not use these aliases itself.
-2. After execution, :func:`find_subjects` walks the response along that operation and lists each object
-   about a subject with the fields selected of it, and takes the added aliases out again.
+2. After execution, :func:`find_accessed` walks the response along that operation and lists each object
+   about a subject with the fields selected of it, and takes the added aliases out again; on objects
+   about no subject it notes the remote fields the query record keeps (``ConsentRules.recorded``), as
+   ``Type.field@subgraph``.
 3. :func:`enforce` asks the :class:`SubjectGuard` (made by the server for the caller: partner access
    and the query record are plugins, which this package does not import) for the subjects' ids and the
    caller's right to each group, nulls a refused field with a ``FORBIDDEN_FIELD`` error at its path, and
    returns what the query record must note: per subject, the remote fields handed out, each as
    ``field@subgraph`` (so the record names the subgraphs that served that subject).
+4. :meth:`SubjectGuard.record` hands all of it to the query record with the subgraphs the request called.
 """
 
 from __future__ import annotations
@@ -59,8 +62,16 @@ class SubjectGuard(Protocol):
         """For each (group, subject id or None), whether the caller sees that group of that subject."""
         ...
 
-    async def record(self, accesses: Sequence[tuple[int, tuple[str, ...]]], operation: str) -> None:
-        """Append (subject id, fields) to the query record; raises when it could not be written."""
+    async def record(
+        self,
+        operation: str,
+        subgraphs: Sequence[str],
+        subjects: Sequence[tuple[int, tuple[str, ...]]],
+        about_no_subject: Sequence[str],
+    ) -> None:
+        """Write the request to the query record: the subgraphs it called, the (subject id, remote fields)
+        handed out, the remote fields about no subject, with what its in-process operations set aside;
+        raises when it could not be written."""
         ...
 
 
@@ -85,7 +96,8 @@ def uses_gateway_aliases(document: DocumentNode) -> bool:
 
 
 def with_subject_codes(document: DocumentNode, schema: GraphQLSchema, rules: ConsentRules) -> DocumentNode | None:
-    """The document with the subject codes added, or None when it selects nothing that may be about a subject."""
+    """The document with the subject codes added (and the ``__typename`` of abstract-typed objects whose
+    fields may be recorded), or None when it selects nothing that needs them."""
     added = False
 
     def rewrite(selection_set: SelectionSetNode, parent: Any, root: bool) -> SelectionSetNode:
@@ -141,8 +153,10 @@ def _subject_selections(schema: GraphQLSchema, parent: Any, rules: ConsentRules)
     if not isinstance(parent, GraphQLInterfaceType | GraphQLUnionType):
         return []
     extra: list[Any] = []
+    typed = False  # whether the walk needs each object's type: its fields may be recorded
     for possible in schema.get_possible_types(parent):
         code_field = rules.tied.get(possible.name)
+        typed = typed or possible.name in rules.recorded_types
         if code_field is not None:
             extra.append(
                 InlineFragmentNode(
@@ -151,7 +165,7 @@ def _subject_selections(schema: GraphQLSchema, parent: Any, rules: ConsentRules)
                     selection_set=SelectionSetNode(selections=(_field(code_alias(code_field), code_field),)),
                 )
             )
-    return [_field(TYPENAME_ALIAS, "__typename"), *extra] if extra else []
+    return [_field(TYPENAME_ALIAS, "__typename"), *extra] if extra or typed else []
 
 
 @dataclass
@@ -165,10 +179,11 @@ class SubjectObject:
     fields: dict[str, str] = field(default_factory=dict)  # response key -> field name
 
 
-def find_subjects(
+def find_accessed(
     data: Any, document: DocumentNode, operation_name: str | None, schema: GraphQLSchema, rules: ConsentRules
-) -> list[SubjectObject]:
-    """Every object about a subject in ``data``; removes the gateway's aliases from ``data`` as it goes."""
+) -> tuple[list[SubjectObject], list[str]]:
+    """Every object about a subject in ``data``, and the recorded remote fields about no subject
+    (``Type.field@subgraph``); removes the gateway's aliases from ``data`` as it goes."""
     operation = next(
         d
         for d in document.definitions
@@ -180,7 +195,7 @@ def find_subjects(
     root = schema.get_root_type(operation.operation)
     if isinstance(data, dict) and root is not None:
         walker.object(data, root, [operation.selection_set], ())
-    return walker.found
+    return walker.found, list(walker.about_no_subject)
 
 
 class _Walker:
@@ -191,6 +206,7 @@ class _Walker:
         self.fragments = fragments
         self.rules = rules
         self.found: list[SubjectObject] = []
+        self.about_no_subject: dict[str, None] = {}  # Type.field@subgraph, in the order met
 
     def value(self, value: Any, declared: Any, sets: list[SelectionSetNode], path: Path) -> None:
         if isinstance(value, list):
@@ -212,6 +228,12 @@ class _Walker:
                 key: nodes[0].name.value for key, nodes in collected.items() if not key.startswith(ALIAS_PREFIX)
             }
             self.found.append(subject)
+        elif code_field is None:
+            for key, nodes in collected.items():
+                # A field in the response was handed out, null or not (as a subject's fields are noted).
+                serving = self.rules.recorded.get((runtime.name, nodes[0].name.value)) if key in value else None
+                for subgraph in serving or ():
+                    self.about_no_subject[f"{runtime.name}.{nodes[0].name.value}@{subgraph}"] = None
         for key in [k for k in value if k.startswith(ALIAS_PREFIX)]:
             del value[key]
         fields = getattr(runtime, "fields", {})
