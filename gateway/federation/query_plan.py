@@ -10,9 +10,11 @@ The shape follows the query-plan semantics every Federation v2 gateway shares:
   ``__typename``; objects that match no fragment, or whose key fields are null, are skipped),
   deduplicates them, sends them as ``$representations`` to ``_entities`` and merges each returned
   entity back into the object(s) it came from. The entities come back in the representations'
-  order, and nothing else ties one to its object: so every entity fetch asks each entity back with
-  ``__typename`` and the key its representation was built from (``keys``), and the executor refuses
-  an entity whose key is not its representation's (an answer in another order, say);
+  order, and nothing else ties one to its object: so every entity fetch to a remote subgraph asks each
+  entity back with ``__typename`` and the key its representation was built from (``keys``), and the
+  executor refuses an entity whose key is not its representation's (an answer in another order, say).
+  Fetches to the in-process subgraph ask nothing back and are not checked: they answer in order by
+  construction, and some keys in another form (a natural person's code masked);
 - :class:`Sequence` runs its nodes one after the other, :class:`Parallel` concurrently;
 - ``path`` elements are response keys, with ``"@"`` standing for "every element of this list";
 - ``input_rewrites`` change a representation before it is sent (``@interfaceObject``: the concrete
@@ -72,7 +74,8 @@ class Fetch:
     output_rewrites: tuple[KeyRenamer, ...] = ()
     # Entity fetches: what the operation asks back of each entity to tell which one it is, in the form
     # of ``requires`` (fragments on the types the representations are sent as, response keys as
-    # aliases): ``__typename`` and the key fields. None: nothing to check (a plan written by hand).
+    # aliases): ``__typename`` and the key fields. None: nothing asked back, nothing to check (a fetch
+    # to the in-process subgraph, which answers in order by construction; a plan written by hand).
     keys: SelectionSetNode | None = None
     # Stable within a plan, for extensions.queryPlan and error messages.
     id: int = 0

@@ -1,7 +1,8 @@
 """What the planner's tests read off a plan: its fetches, a one-line outline of its shape, and the
 checks every plan must pass whatever the operation (each fetch a valid operation for its subgraph,
 entity fetches only into subgraphs that can resolve the representations they send, asking each entity
-back with its type and a key of it there, so that the executor can tell it is the one sent)."""
+back with its type and a key of it there, so that the executor can tell it is the one sent, unless the
+subgraph is trusted: the in-process one is asked nothing back)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,14 @@ def representation_types(fetch: Fetch) -> set[str]:
     return {s.type_condition.name.value for s in fetch.requires.selections if isinstance(s, InlineFragmentNode)}
 
 
-def check_plan(plan: QueryPlan, supergraph: Supergraph, schemas: dict[str, GraphQLSchema]) -> None:
-    """The checks every plan passes; an AssertionError says which fetch breaks which."""
+def check_plan(
+    plan: QueryPlan,
+    supergraph: Supergraph,
+    schemas: dict[str, GraphQLSchema],
+    trusted: frozenset[str] = frozenset(),
+) -> None:
+    """The checks every plan passes; an AssertionError says which fetch breaks which. ``trusted``: the
+    subgraphs the plan was made to trust (plan_operation's ``trusted_subgraphs``)."""
     found = fetches(plan)
     assert plan.subgraphs == frozenset(f.subgraph for f in found)
     assert sorted(f.id for f in found) == list(range(1, len(found) + 1)), "fetch ids are 1..n"
@@ -44,6 +51,8 @@ def check_plan(plan: QueryPlan, supergraph: Supergraph, schemas: dict[str, Graph
         if fetch.requires is None:
             continue
         assert fetch.operation_kind == "query"
+        if fetch.subgraph in trusted:
+            assert fetch.keys is None, f"fetch {fetch.id} asks its entities back from trusted {fetch.subgraph}"
         for type_name in representation_types(fetch):
             sent_as = next(
                 (r.set_value_to for r in fetch.input_rewrites if r.path == (f"... on {type_name}", "__typename")),
@@ -62,7 +71,8 @@ def check_plan(plan: QueryPlan, supergraph: Supergraph, schemas: dict[str, Graph
             sent = {s.name.value for s in fragment.selection_set.selections if isinstance(s, FieldNode)}
             assert "__typename" in sent, f"fetch {fetch.id}: representations need __typename"
             key_fields = [{name for _, name in _fields(k.fields.selections)} for k in keys if k.resolvable]
-            _check_asked_back(fetch, sent_as, key_fields)
+            if fetch.subgraph not in trusted:
+                _check_asked_back(fetch, sent_as, key_fields)
 
 
 def _check_asked_back(fetch: Fetch, sent_as: str, key_fields: list[set[str]]) -> None:

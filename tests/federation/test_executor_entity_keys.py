@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import build_schema
+from graphql import SelectionSetNode, build_schema
 
 from gateway.federation.executor.representations import asked_back, foreign_entity
 from tests.federation.executor_harness import selection
@@ -23,6 +23,7 @@ SCHEMA = build_schema(
 )
 DIFFERS = "whose key is not its representation's"
 MISSING = "without the key fields it was asked for"
+UNMATCHED = "of a type no key was asked back for"
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,31 @@ def test_a_representation_sent_as_an_interface_is_checked_by_the_interface_s_key
 
 
 def test_a_plan_asking_nothing_back_is_not_checked() -> None:
+    # A fetch to the in-process subgraph: the planner asks it nothing back (test_planner_directives.py).
     assert foreign_entity({"__typename": "User", "id": "u2"}, {"__typename": "User", "id": "u1"}, None, SCHEMA) is None
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param("... on Bank { __typename code }", id="keys of another type only"),
+        pytest.param("... on Bank { ... on User { id } }", id="a fragment on the type inside another type's"),
+    ],
+)
+def test_keys_asked_back_but_none_for_the_representation_s_type_are_a_refusal(keys: str) -> None:
+    # Nothing would be compared: the entity would be accepted unchecked, whatever its key.
+    representation = {"__typename": "User", "id": "u1"}
+    assert foreign_entity({"__typename": "User", "id": "u2"}, representation, selection(keys), SCHEMA) == UNMATCHED
+    assert foreign_entity({"__typename": "User", "id": "u1"}, representation, selection(keys), SCHEMA) == UNMATCHED
+
+
+def test_an_empty_selection_asked_back_is_a_refusal() -> None:
+    # Asking back is not the same as asking nothing back (None): an empty one checks nothing.
+    keys = SelectionSetNode(selections=())
+    assert (
+        foreign_entity({"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u1"}, keys, SCHEMA)
+        == UNMATCHED
+    )
 
 
 def test_the_keys_asked_back_are_not_among_the_fields_a_failed_fetch_leaves_unfilled() -> None:

@@ -52,3 +52,13 @@ def test_planning_errors_are_not_cached() -> None:
 def test_a_cache_holds_at_least_one_plan() -> None:
     with pytest.raises(ValueError):
         PlanCache(family_supergraph("root_fields"), size=0)
+
+
+def test_the_cache_plans_with_the_subgraphs_it_trusts() -> None:
+    # serving.loading trusts the in-process subgraph: its entity fetches ask no key back.
+    text = "{ reviews { author { name } } }"
+    for trusted, asks_back in ((frozenset({"accounts"}), False), (frozenset(), True)):
+        cache = PlanCache(family_supergraph("keys"), trusted_subgraphs=trusted)
+        [entities] = [f for f in cache.plan(text, parse(text), None).fetches() if f.requires is not None]
+        assert entities.subgraph == "accounts"
+        assert (entities.keys is not None) is asks_back

@@ -75,6 +75,22 @@ def test_nested_and_composite_keys_are_sent_whole() -> None:
     assert requires_text(sku) == "{ ... on Sku { __typename upc region } }"
 
 
+def test_entity_fetches_to_a_trusted_subgraph_ask_no_key_back() -> None:
+    # The in-process subgraph is trusted (serving.loading): it answers in order by construction, and some
+    # keys in another form than sent (a natural person's code masked), so its entities are not checked.
+    supergraph = family_supergraph("keys")
+    trusted = frozenset({"accounts"})
+    planned = plan_operation(supergraph, parse("{ reviews { id author { name orders { id } } } }"), None, trusted)
+    check_plan(planned, supergraph, family_subgraph_schemas("keys"), trusted)
+    _, accounts, orders = fetches(planned)
+    assert accounts.keys is None
+    # Its __typename and email are the next hop's representation, not asked back: its id is not there.
+    assert "... on User{name __typename email}" in accounts.operation
+    # The subgraph it is not trusted with still answers with the key, and is checked.
+    assert orders.keys is not None
+    assert "... on User{__typename email orders{id}}" in orders.operation
+
+
 def test_sibling_entity_fetches_to_one_subgraph_at_one_path_are_one_fetch() -> None:
     planned = plan("keys", "{ orders { buyer { name } buyer2: buyer { nickname } } }")
     assert outline(planned.node) == "Seq[orders, Par[orders.@.buyer:accounts, orders.@.buyer2:accounts]]"

@@ -146,4 +146,55 @@ async def test_the_request_is_recorded_with_the_subgraphs_it_called(
         ).all()
     assert len(rows) == 2  # FUZHOU_MINDU and BEIJING_JINGHUA, once each
     assert {row.subgraphs for row in rows} == {"credit-gateway,loans"}
-    assert {group for row in rows for group in row.field_groups.split(",")} - {"code"} == {"name"}
+    assert {row.field_groups for row in rows} == {"name"}
+
+
+# Borrowers as the loans subgraph filed them (tests/federation/loans/subgraphs.mjs, loansAsFiled), in a
+# form the in-process subgraph answers otherwise (CreditSubject.code): a natural person's full ID, answered
+# masked, and a USCC in lower case, answered upper-cased. Were the in-process entities asked their key back
+# and checked, both would be refused (SUBGRAPH_BAD_RESPONSE) and their fields nulled.
+ZHANG_JIANHUA = {"code": "11010519491231002X", "name": "张建华"}  # a natural person among the demo's anchors
+MINGZHU = {"code": "91310115MA1K3BTP2B", "name": "上海浦东新区明珠文化传媒有限公司"}  # filed in lower case
+
+
+async def test_borrowers_filed_otherwise_than_the_local_graph_shows_them_are_filled(gw: GatewayHarness) -> None:
+    admin = await gw.create_key("admin")
+    body = await post(gw, "{ loansAsFiled { id borrower { name kind } } }", admin)
+    assert body == {
+        "data": {
+            "loansAsFiled": [
+                {"id": "L7", "borrower": {"name": ZHANG_JIANHUA["name"], "kind": "NATURAL_PERSON"}},
+                {"id": "L8", "borrower": {"name": MINGZHU["name"], "kind": "LEGAL_PERSON"}},
+            ]
+        }
+    }
+    # The code is the key the loans subgraph holds the borrower by: read from it, as it filed it (the
+    # in-process subgraph would show 110105********002X and the upper-cased USCC).
+    body = await post(gw, "{ loansAsFiled { borrower { code name } } }", admin)
+    assert body == {
+        "data": {
+            "loansAsFiled": [
+                {"borrower": {"code": "11010519491231002X", "name": ZHANG_JIANHUA["name"]}},
+                {"borrower": {"code": "91310115ma1k3btp2b", "name": MINGZHU["name"]}},
+            ]
+        }
+    }
+
+
+async def test_a_person_filed_as_borrower_is_to_the_public_what_the_local_graph_shows_it(gw: GatewayHarness) -> None:
+    # Locally a person is no subject the public may see: it reads as unknown (null, no error).
+    assert await post(gw, f'{{ subject(code: "{ZHANG_JIANHUA["code"]}") {{ name }} }}') == {"data": {"subject": None}}
+    body = await post(gw, "{ loansAsFiled { id borrower { name } } }")
+    assert body["data"] == {
+        "loansAsFiled": [{"id": "L7", "borrower": None}, {"id": "L8", "borrower": {"name": MINGZHU["name"]}}]
+    }
+    # The in-process subgraph answered the person's entity null, as it answers a code it does not hold: the
+    # borrower is null and its non-null name says so, as for the loan under review whose code is unknown.
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (
+        ["loansAsFiled", 0, "borrower", "name"],
+        "SUBGRAPH_INVALID_VALUE",
+    )
+    unknown = await post(gw, "{ loansUnderReview { id borrower { name } } }")
+    assert unknown["data"]["loansUnderReview"][0] == {"id": "L4", "borrower": None}
+    assert [e["extensions"]["code"] for e in unknown["errors"] if e["path"][1] == 0] == ["SUBGRAPH_INVALID_VALUE"]

@@ -196,19 +196,23 @@ def foreign_entity(
     entity: dict[str, Any], representation: dict[str, Any], keys: SelectionSetNode | None, schema: GraphQLSchema
 ) -> str | None:
     """Why ``entity`` is not the one ``representation`` names, or None when it is (or ``keys`` is None:
-    a plan asking nothing back). The fields of ``keys`` for the representation's type are read from the
-    answer under their response keys, into the representation's form (field names), and compared
-    with it: each must be there, and equal the representation's value where it carries the field (a
-    type entered by two keys is asked back with both; each representation carries its own).
+    a fetch asking nothing back, to the in-process subgraph). The fields of ``keys`` for the
+    representation's type are read from the answer under their response keys, into the
+    representation's form (field names), and compared with it: each must be there, and equal the
+    representation's value where it carries the field (a type entered by two keys is asked back with
+    both; each representation carries its own). Keys asked back but none for the representation's type
+    is a refusal too: nothing would be compared, and an unchecked entity is what the check is against.
     ``__typename`` is the caller's check (an abstract representation comes back as one of its types)."""
     if keys is None:
         return None
     asked: dict[str, Any] = {}
     try:
         # Fragments chosen by the type the representation was sent as: the keys were asked on it.
-        _merge_selection(entity, keys, schema, asked, representation.get("__typename"))
+        matched = _merge_selection(entity, keys, schema, asked, representation.get("__typename"))
     except _Skip:
         return "without the key fields it was asked for"
+    if not matched:
+        return "of a type no key was asked back for"
     asked.pop("__typename", None)
     if not _agrees(asked, representation):
         return "whose key is not its representation's"

@@ -21,10 +21,18 @@ from gateway.kernel.limits import MAX_FEDERATED_PLANS
 
 
 class PlanCache:
-    def __init__(self, supergraph: Supergraph, size: int = MAX_FEDERATED_PLANS) -> None:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        size: int = MAX_FEDERATED_PLANS,
+        trusted_subgraphs: frozenset[str] = frozenset(),
+    ) -> None:
+        """``trusted_subgraphs``: those whose entities are not asked back their key nor checked (the
+        in-process subgraph; :func:`~gateway.federation.planner.operation.plan_operation`)."""
         if size < 1:
             raise ValueError("a plan cache holds at least one plan")
         self.supergraph = supergraph
+        self.trusted_subgraphs = trusted_subgraphs
         self.size = size
         self._plans: OrderedDict[tuple[str, str | None], QueryPlan] = OrderedDict()
         self._printed: OrderedDict[str, str] = OrderedDict()  # document text -> the document printed
@@ -38,7 +46,7 @@ class PlanCache:
             if cached is not None:
                 self._plans.move_to_end(key)
                 return cached
-        planned = plan_operation(self.supergraph, document, operation_name)
+        planned = plan_operation(self.supergraph, document, operation_name, self.trusted_subgraphs)
         with self._lock:
             self._plans[key] = planned
             self._plans.move_to_end(key)

@@ -38,6 +38,7 @@ class FetchGroup:
     # Entity fetch: what each entity is asked back with to check it against its representation (its
     # type and key). Kept apart from ``selections`` while the walk goes on: a group that ends up with
     # no field of the client's is no fetch at all, and root choice counts the client's fields only.
+    # Left out of the fetch to a trusted subgraph (:func:`to_fetch_node`).
     keys: Selections = field(default_factory=Selections)
     deps: set[FetchGroup] = field(default_factory=set)
     input_rewrites: list[ValueSetter] = field(default_factory=list)
@@ -61,9 +62,14 @@ class FetchGroup:
 
 
 def groups_to_node(
-    groups: list[FetchGroup], kind: OperationKind, variables: dict[str, VariableDefinitionNode], first_id: int
+    groups: list[FetchGroup],
+    kind: OperationKind,
+    variables: dict[str, VariableDefinitionNode],
+    first_id: int,
+    trusted: frozenset[str] = frozenset(),
 ) -> tuple[PlanNode | None, int]:
-    """The plan node running ``groups`` in waves, and the next free fetch id."""
+    """The plan node running ``groups`` in waves, and the next free fetch id. The entity fetches to
+    ``trusted`` subgraphs ask nothing back (:func:`to_fetch_node`)."""
     memo: dict[FetchGroup, int] = {}
     waves: dict[int, list[FetchGroup]] = {}
     for group in groups:
@@ -74,7 +80,7 @@ def groups_to_node(
     for index in sorted(waves):
         nodes: list[PlanNode] = []
         for group in waves[index]:
-            nodes.append(to_fetch_node(group, kind, variables, next_id))
+            nodes.append(to_fetch_node(group, kind, variables, next_id, trusted))
             next_id += 1
         steps.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
     if not steps:
@@ -83,11 +89,20 @@ def groups_to_node(
 
 
 def to_fetch_node(
-    group: FetchGroup, kind: OperationKind, variables: dict[str, VariableDefinitionNode], fetch_id: int
+    group: FetchGroup,
+    kind: OperationKind,
+    variables: dict[str, VariableDefinitionNode],
+    fetch_id: int,
+    trusted: frozenset[str] = frozenset(),
 ) -> PlanNode:
+    """The fetch of ``group``. An entity fetch asks its keys back, unless its subgraph is ``trusted``:
+    the in-process subgraph answers in order by construction, and answers some keys in another form
+    than it was sent (a natural person's code masked, every code normalised), so a check would refuse
+    its right answers; asking nothing back also keeps the key out of what its query record sees."""
     operation_kind: OperationKind = "query" if group.is_entity else kind
     selections = group.selections
-    if group.is_entity:
+    asks_back = group.is_entity and group.subgraph not in trusted
+    if asks_back:
         # The key first, as in a representation; a key field the client asked for too is sent once.
         selections = Selections()
         selections.include(group.keys)
@@ -99,7 +114,7 @@ def to_fetch_node(
         operation_kind=operation_kind,
         variable_usages=used,
         requires=group.requires.to_ast() if group.is_entity else None,
-        keys=group.keys.to_ast() if group.is_entity else None,
+        keys=group.keys.to_ast() if asks_back else None,
         input_rewrites=tuple(group.input_rewrites),
         output_rewrites=tuple(group.output_rewrites),
         id=fetch_id,

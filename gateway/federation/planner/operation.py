@@ -38,7 +38,14 @@ _CONDITIONS = frozenset({"include", "skip"})
 RootField = tuple[FieldNode, tuple[DirectiveNode, ...]]
 
 
-def plan_operation(supergraph: Supergraph, document: DocumentNode, operation_name: str | None) -> QueryPlan:
+def plan_operation(
+    supergraph: Supergraph,
+    document: DocumentNode,
+    operation_name: str | None,
+    trusted_subgraphs: frozenset[str] = frozenset(),
+) -> QueryPlan:
+    """The plan of the operation. Entity fetches to ``trusted_subgraphs`` (the in-process one) ask no
+    key back, and the executor checks none of their entities (:func:`.groups.to_fetch_node`)."""
     operation = _operation(document, operation_name)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     variables = {d.variable.name.value: d for d in operation.variable_definitions or ()}
@@ -53,11 +60,11 @@ def plan_operation(supergraph: Supergraph, document: DocumentNode, operation_nam
         f for f in _root_fields(operation.selection_set.selections, fragments, ()) if f[0].name.value != "__typename"
     ]
     if kind == "mutation":
-        node = _plan_mutation(supergraph, fragments, shadowed, variables, root_type, fields)
+        node = _plan_mutation(supergraph, fragments, shadowed, variables, root_type, fields, trusted_subgraphs)
     else:
         walker = Walker(supergraph, fragments, shadowed)
         _place_root_fields(walker, root_type, fields, None)
-        node, _ = groups_to_node(walker.groups, kind, variables, 1)
+        node, _ = groups_to_node(walker.groups, kind, variables, 1, trusted_subgraphs)
     fetches = fetches_of(node)
     if len(fetches) > MAX_PLAN_FETCHES:
         raise PlanningError(f"the operation needs {len(fetches)} fetches; a plan may hold {MAX_PLAN_FETCHES}")
@@ -174,6 +181,7 @@ def _plan_mutation(
     variables: dict[str, VariableDefinitionNode],
     root_type: str,
     fields: list[RootField],
+    trusted: frozenset[str],
 ) -> PlanNode | None:
     runs: list[tuple[str, list[RootField]]] = []
     for root_field in fields:
@@ -187,7 +195,7 @@ def _plan_mutation(
     for subgraph, run in runs:
         walker = Walker(supergraph, fragments, shadowed)
         _place_root_fields(walker, root_type, run, subgraph)
-        node, next_id = groups_to_node(walker.groups, "mutation", variables, next_id)
+        node, next_id = groups_to_node(walker.groups, "mutation", variables, next_id, trusted)
         if node is not None:
             steps.append(node)
     if not steps:

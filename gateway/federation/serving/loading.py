@@ -85,7 +85,8 @@ def load(text: str, config: ServingConfig) -> LoadedSupergraph:
         text=text,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         schemas=schemas,
-        plans=PlanCache(supergraph),
+        # The in-process subgraph is not asked its entities' keys back (planner.groups.to_fetch_node).
+        plans=PlanCache(supergraph, trusted_subgraphs=frozenset({config.local_subgraph} if includes_local else ())),
         remote_urls=remote,
         includes_local=includes_local,
         consent=ConsentRules.build(supergraph, declarations, config.local_subgraph),
