@@ -255,3 +255,68 @@ async def test_core_0011_downgrade_keeps_a_row_about_no_subject(seeded: GatewayH
     finally:
         await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
     assert (await verify(seeded.engine, KEY(seeded))).intact  # its subgraphs were empty: nothing was lost
+
+
+async def test_undoing_core_0011_and_redoing_it_keeps_every_row_verifying(seeded: GatewayHarness) -> None:
+    """The downgrade keeps ``query_record.subgraphs``: format-3 rows are hashed over it, and an upgrade that
+    added it back empty would break the chain from the first federated row on, for good. Meanwhile the code
+    before core_0011 appends format-2 rows without naming the column (its default fills it in); after the
+    upgrade the chain goes on in format 3, and ``audit verify`` finds it intact."""
+    from gateway.features.audit.chain import Access, append, row_hash
+
+    key = await seeded.create_key("portal")
+    await ask(seeded, PROFILE, {"c": org_codes(1)}, **bearer(key))  # a row of this gateway's own graph
+    [local] = await all_rows(seeded)
+    federated = Access(
+        client_id=None,
+        client_name="auditor",
+        role="admin",
+        subject_id=local.subject_id,
+        field_groups="name,exposures@exposures",
+        purpose="",
+        request_id="r-federated",
+        operation_hash="b" * 64,
+        subgraphs="credit-gateway,exposures",
+    )
+    await append(seeded.engine, [federated], KEY(seeded))
+    await core_down_to(seeded, "core_0010")
+    try:
+        async with seeded.engine.connect() as conn:
+            kept = (await conn.execute(sa.text("SELECT subgraphs FROM query_record ORDER BY id"))).scalars().all()
+        assert kept == ["", "credit-gateway,exposures"]
+        last = (await all_rows(seeded))[-1]
+        old = {  # appended as the code before core_0011 appends: format 2, the subgraphs left to the default
+            "id": last.id + 1,
+            "recorded_at": datetime.now(UTC),
+            "client_id": None,
+            "client_name": "old portal",
+            "role": "portal",
+            "subject_id": local.subject_id,
+            "field_groups": "name",
+            "purpose": "",
+            "request_id": "r-old",
+            "operation_hash": "c" * 64,
+            "outcome": "VIEWED",
+            "denial_reason": "",
+            "hash_format": 2,
+            "prev_hash": last.row_hash,
+        }
+        old["row_hash"] = row_hash(old, old["prev_hash"], KEY(seeded))
+        async with seeded.engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    f"INSERT INTO query_record ({', '.join(old)}) VALUES ({', '.join(f':{name}' for name in old)})"
+                ),
+                old,
+            )
+    finally:
+        await migrate.upgrade(seeded.engine, seeded.graph.composition.migrations)
+    await ask(seeded, PROFILE, {"c": org_codes(1)}, **bearer(key))
+    found = [(r.hash_format, r.subgraphs) for r in await all_rows(seeded)]
+    assert found == [(3, ""), (3, "credit-gateway,exposures"), (2, ""), (3, "")]
+    done = await cli_verify(seeded)
+    assert done.returncode == 0 and "chain intact (4 records)" in done.stdout, (done.stdout, done.stderr)
+    # And the rebuild kept the table append-only (SQLite makes its triggers again).
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        async with seeded.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE query_record SET subgraphs = ''"))
