@@ -227,10 +227,12 @@ class SubjectAccess:
       (a remote field declared ``partner:<group>``) of that subject (None: not on file). A remote
       consent-scoped field is shown only when every plugin with this part allows it (partner access).
     - ``served_federated(context, request)``: called once at the end of every federated request by
-      anyone but the public, with a :class:`FederatedRequest`: the subgraphs it called, the subjects
-      remote subgraphs handed out, the remote fields about no subject, and what the plugin set aside
-      while the request ran. Raise when it could not do its part (the response is then withheld, as
-      the query record's extension does).
+      anyone but the public that could hand out something recorded (its plan calls the in-process
+      subgraph, or it selects an object about a subject or a recorded remote field about no subject),
+      with a :class:`FederatedRequest`: the subgraphs it called, the subjects remote subgraphs handed
+      out, the remote fields about no subject, and what the plugin set aside while the request ran.
+      Returns nothing; raise when it could not do its part (the response is then withheld, as the query
+      record's extension does).
     """
 
     admit: Callable[[Any, Sequence[Any], Sequence[Any]], Awaitable[list[Any]]] | None = None
@@ -242,7 +244,8 @@ class SubjectAccess:
 
 @dataclass(slots=True)
 class FederatedRequest:
-    """One request through ``serve --supergraph`` by anyone but the public, from its plan to its answer.
+    """One request through ``serve --supergraph`` by anyone but the public that could hand out something
+    recorded (see ``SubjectAccess.served_federated``), from its plan to its answer.
 
     While it runs, :func:`federated_request` returns it to the plugins' code (the in-process subgraph's
     operations run as local ones), so that a plugin can set aside in ``parked``, under a key of its own,
@@ -265,8 +268,15 @@ _FEDERATED_REQUEST: ContextVar[FederatedRequest | None] = ContextVar("credit_gat
 
 
 def federated_request() -> FederatedRequest | None:
-    """The federated request the running code is part of; None for a request to the gateway's own graph
-    and for the public's (whose requests nothing records)."""
+    """The federated request the running code is part of; None for a request to the gateway's own graph,
+    for the public's (whose requests nothing records), and outside any request.
+
+    Example (in ``SubjectAccess.served``, which the in-process subgraph's operations call as local ones)::
+
+        request = federated_request()
+        if request is not None:  # counted once, in served_federated, with the subgraphs the request called
+            request.parked.setdefault("views", set()).update(subject_ids)
+    """
     return _FEDERATED_REQUEST.get()
 
 

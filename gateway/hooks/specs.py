@@ -354,11 +354,35 @@ def subject_access() -> SubjectAccess | None:
     ``served_federated``. The core's default plugins use it: partner access admits a partner only to the
     subjects that authorised it, and the query record notes every subject served.
 
+    ``served_federated(context, request)`` receives the request's context and a
+    :class:`~gateway.hooks.contributions.FederatedRequest` (``operation``, ``subgraphs``, ``subjects``,
+    ``about_no_subject``, ``parked``) once at the end of a keyed federated request that could hand out
+    something recorded, and returns nothing (raise to withhold the response). While the request runs,
+    :func:`~gateway.hooks.contributions.federated_request` returns that same object to the plugin's code
+    (None outside one), so ``served`` can set aside in ``parked`` what ``served_federated`` does once.
+
     Example::
 
         @hookimpl
         def subject_access():
             return SubjectAccess(served=lambda info, ids, path: count_views(info, ids))
+
+    Example, counting views once per request, federated ones too::
+
+        def served(info, subject_ids, path):
+            request = federated_request()
+            if request is None:
+                count_views(subject_ids, via=())
+            else:  # an in-process operation of a federated request: counted at its end
+                request.parked.setdefault("views", set()).update(subject_ids)
+
+        async def served_federated(context, request):
+            viewed = request.parked.pop("views", set()) | {sid for sid, _fields in request.subjects}
+            count_views(viewed, via=request.subgraphs)
+
+        @hookimpl
+        def subject_access():
+            return SubjectAccess(served=served, served_federated=served_federated)
     """
 
 

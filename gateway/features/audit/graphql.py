@@ -29,8 +29,9 @@ def _groups(value: str) -> list[str]:
 OUTCOME = "VIEWED: the subject was handed out; DENIED: a partner asked and was refused it (see denialReason)."
 SUBGRAPHS = (
     "The subgraphs the request called, sorted, when it went through a supergraph (serve --supergraph; this "
-    "gateway's own graph by its subgraph name, credit-gateway by default); empty for a request to this "
-    "gateway's own graph."
+    "gateway's own graph by its subgraph name, credit-gateway by default): every one the whole request "
+    "called, the same in each of its rows, not only those that served this row's subject (fieldGroups names "
+    "those); empty for a request to this gateway's own graph."
 )
 FIELD_GROUPS = "The top-level CreditSubject fields it asked for (name, records …); a remote one as field@subgraph."
 DENIAL_REASON = (

@@ -5,7 +5,8 @@ subgraphs, recorded.
 For every audience but the public, the objects the response holds about a subject are found (the
 subject codes added to the plan where the client did not ask: gateway.federation.serving.subjects), their
 consent-scoped remote fields checked with the caller's partner access, and the remote fields handed out
-written to the query record, through the plugins' public hook (this package imports no feature).
+written to the query record, through the plugins' public hook (this package imports no feature); a
+request that could hand out nothing recorded skips all that (gateway.federation.serving.recording).
 
 A reload builds the new supergraph whole (gateway.federation.serving.loading) and swaps it in at once; a
 request keeps the supergraph it started with. A supergraph that fails to load is refused, logged, and
@@ -33,6 +34,7 @@ from gateway.federation.executor.errors import TrustedError
 from gateway.federation.planner import PlanningError
 from gateway.federation.serving.headers import client_headers
 from gateway.federation.serving.loading import LoadedSupergraph, ServingConfig, load, read_text
+from gateway.federation.serving.recording import operation_selects_recorded
 from gateway.federation.serving.request import Prepared, Refused, prepare
 from gateway.federation.serving.subjects import (
     SubjectGuard,
@@ -254,7 +256,9 @@ class FederatedGateway:
         transport = RequestTransport(remote, local)
         # The parse cache keeps the client's document; one with codes added is this request's own.
         shaping = shape_memo(document, loaded.supergraph.api_schema) if document is prepared.document else None
-        async with self._guarding(principal, request) as guard:
+        walk = self._walks(loaded, principal, prepared, document is not prepared.document)
+        in_process = local is not None and self.config.local_subgraph in plan.subgraphs
+        async with self._guarding(principal, request, walk or in_process) as guard:
             with client_headers(request), self._lease(remote):
                 result = await execute_plan(
                     plan,
@@ -268,17 +272,29 @@ class FederatedGateway:
                     shaping=shaping,
                 )
             if guard is not None:
-                result = await self._consent(loaded, guard, request_id, query, document, prepared, result, transport)
+                result = await self._consent(
+                    loaded, guard, request_id, query, document, prepared, result, transport, walk
+                )
         _record(principal, query, request_id, transport.called, result)
         return result
 
-    def _guarding(self, principal: Principal, request: Any) -> AbstractAsyncContextManager[SubjectGuard | None]:
+    def _guarding(
+        self, principal: Principal, request: Any, needed: bool
+    ) -> AbstractAsyncContextManager[SubjectGuard | None]:
         """The caller's consent and query record, open while the plan runs, so that the in-process
         subgraph's operations set their subjects aside for the request's one record; none for the public,
-        whose requests are not recorded and who sees no consent-scoped field."""
-        if principal.role is Role.PUBLIC or self.subject_guard is None:
+        whose requests are not recorded and who sees no consent-scoped field, nor for a request that could
+        hand out nothing recorded (``needed``, gateway.federation.serving.recording)."""
+        if not needed or principal.role is Role.PUBLIC or self.subject_guard is None:
             return nullcontext(None)
         return self.subject_guard(principal, request)
+
+    def _walks(self, loaded: LoadedSupergraph, principal: Principal, prepared: Prepared, codes: bool) -> bool:
+        """Whether the response is walked for consent and the query record: the subject codes were added,
+        or the operation selects a recorded remote field about no subject (decided once per document)."""
+        if principal.role is Role.PUBLIC or self.subject_guard is None:
+            return False
+        return codes or operation_selects_recorded(prepared, loaded.supergraph.api_schema, loaded.consent)
 
     def _with_subject_codes(self, loaded: LoadedSupergraph, principal: Principal, prepared: Prepared) -> Any:
         """The document to plan: the client's, or with the codes of the subjects it may reach added for
@@ -302,13 +318,15 @@ class FederatedGateway:
         prepared: Prepared,
         result: dict[str, Any],
         transport: RequestTransport,
+        walk: bool,
     ) -> dict[str, Any]:
         """Consent-scoped remote fields the caller may not see nulled; the request written to the query
         record with the subgraphs it called: the subjects its in-process operations set aside, those remote
-        subgraphs handed out, and the recorded remote fields about no subject."""
+        subgraphs handed out, and the recorded remote fields about no subject (found by walking the response
+        when ``walk``)."""
         subjects: list[SubjectObject] = []
         about_no_subject: list[str] = []
-        if document is not prepared.document or loaded.consent.recorded:
+        if walk:
             schema = loaded.supergraph.api_schema
             found = find_accessed(result.get("data"), document, prepared.operation_name, schema, loaded.consent)
             subjects, about_no_subject = found

@@ -9,9 +9,15 @@
   place; SQLite cannot, so its table is rebuilt (rows copied as they are, hashes untouched) and its
   append-only triggers, which the rebuild drops with the old table, are made again.
 
-Downgrading drops the subgraphs (rows appended since then no longer verify under the old code, as after
-core_0008's downgrade). It makes ``subject_id`` required again only while no row lacks a subject: the table
-is append-only, so such a row is neither deleted nor given one, and the column stays nullable, which the old
+Downgrading keeps ``subgraphs``: format-3 rows are hashed over it, so dropping it would make every row
+about a federated request fail ``audit verify`` for good once the database is upgraded again (the column
+would come back empty). The old code never names the column, and its server default fills it in for the
+rows the old code appends (format 2, whose hash does not cover it). Upgrading therefore adds it only when it
+is missing. (Refusing the downgrade while some row names subgraphs would not do: a database that ever
+served a supergraph could then never be downgraded, nor emptied by a downgrade to base.)
+
+Downgrading makes ``subject_id`` required again only while no row lacks a subject: the table is
+append-only, so such a row is neither deleted nor given one, and the column stays nullable, which the old
 code never notices (it writes a subject in every row, and reads rows by subject or joined to one).
 
 Revision ID: core_0011
@@ -45,14 +51,19 @@ def _subject_nullable(nullable: bool) -> None:
         op.execute(statement)
 
 
+def _has_subgraphs() -> bool:
+    columns = sa.inspect(op.get_bind()).get_columns("query_record")
+    return any(column["name"] == "subgraphs" for column in columns)
+
+
 def upgrade() -> None:
-    op.add_column("query_record", sa.Column("subgraphs", sa.Text, nullable=False, server_default=""))
+    if not _has_subgraphs():  # present already when a downgrade kept it (see the module's docstring)
+        op.add_column("query_record", sa.Column("subgraphs", sa.Text, nullable=False, server_default=""))
     _subject_nullable(True)
 
 
 def downgrade() -> None:
-    # Dropped in place, before any rebuild: SQLite's copy then has one column less to carry over.
-    op.drop_column("query_record", "subgraphs")
+    # ``subgraphs`` stays: the hashes of format-3 rows cover it (see the module's docstring).
     about_nobody = op.get_bind().execute(sa.text("SELECT 1 FROM query_record WHERE subject_id IS NULL LIMIT 1"))
     if about_nobody.first() is None:
         _subject_nullable(False)
