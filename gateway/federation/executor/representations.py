@@ -205,6 +205,21 @@ def foreign_entity(
     ``__typename`` is the caller's check (an abstract representation comes back as one of its types)."""
     if keys is None:
         return None
+    flat = _flat_keys(keys, representation.get("__typename"), schema)
+    if flat is not None:
+        # The common case, every key field a leaf (`id`, `code`, `id sku`): compared in place, without
+        # copying the answer into the representation's form. Same JSON scalar type and equal agrees;
+        # anything else (true against 1, a list) is left to _agrees.
+        for response_key, name in flat:
+            if response_key not in entity:
+                return "without the key fields it was asked for"
+            if name in representation and name != "__typename":
+                got, sent = entity[response_key], representation[name]
+                if not (type(got) is type(sent) and type(got) in _PLAIN_SCALARS and got == sent) and not _agrees(
+                    got, sent
+                ):
+                    return "whose key is not its representation's"
+        return None
     asked: dict[str, Any] = {}
     try:
         # Fragments chosen by the type the representation was sent as: the keys were asked on it.
@@ -217,6 +232,47 @@ def foreign_entity(
     if not _agrees(asked, representation):
         return "whose key is not its representation's"
     return None
+
+
+_PLAIN_SCALARS = (str, int, float)
+# Per asked-back selection (by identity, held so that its id is not reused) and representation type: its
+# fields as (response key, field name) when all are leaves, else None. Plans are cached and bounded, and
+# so is this: cleared when full.
+_FLAT_KEYS: dict[tuple[int, Any], tuple[SelectionSetNode, tuple[tuple[str, str], ...] | None]] = {}
+_FLAT_KEYS_KEPT = 4096
+
+
+def _flat_keys(keys: SelectionSetNode, typename: Any, schema: GraphQLSchema) -> tuple[tuple[str, str], ...] | None:
+    """The leaf fields ``keys`` asks back of an entity sent as ``typename``; None when a field has a
+    selection of its own (a nested key) or nothing applies to the type: those take the general way."""
+    memo_key = (id(keys), typename)
+    found = _FLAT_KEYS.get(memo_key)
+    if found is not None and found[0] is keys:
+        return found[1]
+    fields: list[tuple[str, str]] = []
+    flat = _collect_leaves(keys, typename, schema, fields) and bool(fields)
+    if len(_FLAT_KEYS) >= _FLAT_KEYS_KEPT:
+        _FLAT_KEYS.clear()
+    _FLAT_KEYS[memo_key] = (keys, tuple(fields) if flat else None)
+    return tuple(fields) if flat else None
+
+
+def _collect_leaves(
+    selection_set: SelectionSetNode, typename: Any, schema: GraphQLSchema, out: list[tuple[str, str]]
+) -> bool:
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else None
+            if (condition is None or type_matches(schema, condition, typename)) and not _collect_leaves(
+                selection.selection_set, typename, schema, out
+            ):
+                return False
+        elif isinstance(selection, FieldNode) and selection.selection_set is None:
+            name = selection.name.value
+            out.append((selection.alias.value if selection.alias else name, name))
+        else:
+            return False
+    return True
 
 
 def asked_back(keys: SelectionSetNode | None, typename: Any, schema: GraphQLSchema) -> frozenset[str]:
