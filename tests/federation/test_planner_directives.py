@@ -356,3 +356,28 @@ def test_a_field_of_a_value_type_is_reached_through_its_parent(query: str, expec
     if expected.startswith("Seq"):
         _, b = fetches(planned)
         assert "category{details}" in b.operation
+
+
+# --- What an entity fetch asks back -------------------------------------------------------------------
+
+_EMAIL = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])
+type Query { user: User }
+type User @key(fields: "id") { id: ID! email: String! }
+"""
+_NICKNAME = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key", "@external"])
+type User @key(fields: "email") { email: String! @external nickname: String! }
+"""
+
+
+def test_an_entity_fetch_asks_back_its_key_only_where_the_subgraph_resolves_it() -> None:
+    """The shape of the public audit's simple-entity-call: ``nickname`` is entered by ``email``, which it
+    declares @external (its reference resolver returns only the nickname). Asking ``email`` back would
+    make that subgraph answer a null entity; only ``__typename`` is asked back there."""
+    supergraph = compose_sdls({"email": _EMAIL, "nickname": _NICKNAME})
+    planned = plan_operation(supergraph, parse("{ user { id nickname } }"), None)
+    (entity,) = by_subgraph(planned, "nickname")
+    assert entity.keys is not None
+    assert print_ast(entity.keys).split() == ["{", "...", "on", "User", "{", "__typename", "}", "}"]
+    assert "email" not in entity.operation.split("_entities", 1)[1]

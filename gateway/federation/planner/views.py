@@ -122,7 +122,8 @@ class PlanState:
         copy_field_set(self.supergraph, representation, seen_as, key)
         asked_back = group.keys.fragment(entity_type)
         asked_back.add_field("__typename")
-        copy_field_set(self.supergraph, asked_back, entity_type, key)
+        if _resolves_key(self.supergraph, group.subgraph, entity_type, key):
+            copy_field_set(self.supergraph, asked_back, entity_type, key)
 
     def enter(self, group: FetchGroup, entity_type: str, path: tuple[str, ...], source: View) -> View:
         """The view of the entity fetch ``group`` on ``source``'s objects, which it resolves as
@@ -255,3 +256,21 @@ class PlanState:
         if resolving and all(e.requires is not None for e, _ in resolving):
             return resolving[0]
         return None
+
+
+def _resolves_key(supergraph: Supergraph, subgraph: str, type_name: str, key: SelectionSetNode) -> bool:
+    """Whether ``subgraph`` resolves each field of ``key`` itself, so that it can be asked back. A key
+    field it declares ``@external`` is only passed in (a federation 1 style type extension, or a key it
+    receives): its reference resolver need not return it, and asking it back would turn a right entity
+    into a null one (the public audit's simple-entity-call). Such a fetch asks back ``__typename`` only."""
+    parent = supergraph.types.get(type_name)
+    if parent is None:
+        return False
+    for selection in key.selections:
+        if not isinstance(selection, FieldNode):
+            return False
+        field = parent.fields.get(selection.name.value)
+        entry = field.in_subgraph(subgraph) if field is not None else None
+        if entry is None or not entry.resolvable:
+            return False
+    return True
