@@ -19,16 +19,14 @@ reloads), since a client cannot choose which worker answers it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import signal
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -36,26 +34,12 @@ import httpx
 import pytest
 
 from gateway.testing import free_port, served_gateway
-from tests.federation.oracle import FAMILIES_DIR, compose, ensure_node_modules, start_subgraphs
+from tests.federation.test_serve_supergraph_reloading import composed, sha
 
-FAMILY = "root_fields"
+__all__ = ["composed"]  # the root_fields family's subgraphs and supergraph, as the reloading tests start them
+
 # How long the test waits for what it caused (a reload, a restart) before it fails: never a timing assertion.
 PATIENCE_S = 60.0
-
-
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def composed() -> Iterator[tuple[Path, str]]:
-    ensure_node_modules()
-    with tempfile.TemporaryDirectory(prefix="serve-supergraph-workers-") as tmp:
-        process, ready = start_subgraphs(FAMILY, Path(tmp))
-        try:
-            yield Path(tmp), compose(FAMILIES_DIR / FAMILY, ready)
-        finally:
-            process.stop()
 
 
 def children(pid: int) -> set[int]:
