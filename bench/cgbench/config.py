@@ -36,6 +36,7 @@ class Ports:
     apollo: int = 18002
     hive: int = 18003
     ours_federated: int = 18004  # W6: `credit-gateway serve --supergraph` over the subgraphs
+    ours_federated_unshared: int = 18005  # W6 again, with CREDIT_GATEWAY_SUBGRAPH_DEDUPLICATION=false
     subgraphs: dict[str, int] = field(
         default_factory=lambda: {
             "subjects": 18110,

@@ -38,17 +38,20 @@ def run(
     are their processes and the subgraphs', as the W1–W3 runs count them."""
     result: dict[str, Any] = {"target": TARGET, "checks": {}, "response_bytes": {}, "runs": [], "workloads": {}}
     ours = servers.ours_federated(cfg, database_url, supergraph, logs)
+    unshared = servers.ours_federated(cfg, database_url, supergraph, logs, deduplication=False)
     try:
-        servers.start_all([ours])
+        servers.start_all([ours, unshared])
     except RuntimeError as exc:
-        result["not_started"] = f"{exc}: {_tail(ours.log_path)}"
+        result["not_started"] = f"{exc}: {_tail(ours.log_path)} {_tail(unshared.log_path)}"
         log(f"W6: ours did not start as a federation gateway: {result['not_started']}")
         ours.stop()
+        unshared.stop()
         return result
     sides = [
         Side("ours", "credit-gateway (serve --supergraph)", cfg.ports.ours_federated),
         Side("apollo", "Apollo Gateway", cfg.ports.apollo),
         Side("hive", "Hive Gateway", cfg.ports.hive),
+        Side("ours_unshared", "credit-gateway, deduplication off", cfg.ports.ours_federated_unshared),
     ]
     try:
         measurable = []
@@ -64,7 +67,11 @@ def run(
         if measurable:
             log(f"W6: every side answers {', '.join(w.key for w in measurable)} with the same data")
             # Every side is counted with the subgraphs it loads, as the peers are in W1–W3.
-            processes = {**peer_processes, "ours": [ours.pid, *subgraph_pids]}
+            processes = {
+                **peer_processes,
+                "ours": [ours.pid, *subgraph_pids],
+                "ours_unshared": [unshared.pid, *subgraph_pids],
+            }
             try:
                 runs = runner.run_workloads(cfg, sides, processes, database, measurable, bodies)
             except RuntimeError as exc:  # failed requests under load: W6 says so, the run goes on
@@ -76,6 +83,7 @@ def run(
             result["ratios"] = ratios(result["workloads"])
     finally:
         ours.stop()
+        unshared.stop()
     return result
 
 
@@ -91,6 +99,10 @@ def ratios(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "p99_vs_hive": ours["p99_ms"] / hive["p99_ms"],
             "met": ours["throughput"] >= hive["throughput"] and ours["p99_ms"] <= min(apollo["p99_ms"], hive["p99_ms"]),
         }
+        unshared = sides.get("ours_unshared")
+        if unshared is not None:  # the separate row: ours without deduplication, against the same Hive Gateway
+            out[key]["unshared_throughput_vs_hive"] = unshared["throughput"] / hive["throughput"]
+            out[key]["unshared_p99_vs_hive"] = unshared["p99_ms"] / hive["p99_ms"]
     return out
 
 

@@ -98,18 +98,27 @@ def ours(cfg: config.Config, database_url: str, logs: Path, *, port: int | None 
     )
 
 
-def ours_federated(cfg: config.Config, database_url: str, supergraph: Path, logs: Path) -> Server:
+def ours_federated(
+    cfg: config.Config, database_url: str, supergraph: Path, logs: Path, *, deduplication: bool = True
+) -> Server:
     # W6: ours as a pure gateway over the peers' five subgraphs, started as a user would, with the same
     # production defaults as `ours` (workers = cores). Every remote field is declared public: wrk sends no
     # key, so the public audience must see what the peers serve to anyone. The database still holds the
     # keys and the rate limiter's settings (the limit lifted as for the other workloads).
+    # ``deduplication=False``: the separate row without the deduplication of identical subgraph queries in
+    # flight (on by default, in ours as in Hive Gateway), to show what it is worth.
+    name = "ours-federated" if deduplication else "ours-federated-unshared"
+    port = cfg.ports.ours_federated if deduplication else cfg.ports.ours_federated_unshared
+    env = {"CREDIT_GATEWAY_SUBGRAPH_VISIBILITY": FEDERATED_VISIBILITY}
+    if not deduplication:
+        env["CREDIT_GATEWAY_SUBGRAPH_DEDUPLICATION"] = "false"
     return Server(
-        "ours-federated",
-        ["credit-gateway", "serve", "--port", str(cfg.ports.ours_federated), "--supergraph", str(supergraph)],
-        cfg.ports.ours_federated,
-        product_env(database_url, CREDIT_GATEWAY_SUBGRAPH_VISIBILITY=FEDERATED_VISIBILITY),
+        name,
+        ["credit-gateway", "serve", "--port", str(port), "--supergraph", str(supergraph)],
+        port,
+        product_env(database_url, **env),
         logs,
-        logs / "ours-federated.log",
+        logs / f"{name}.log",
         uvicorn_workers=WORKERS,
     )
 

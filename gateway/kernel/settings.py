@@ -292,6 +292,12 @@ class Settings(BaseSettings):
         f"subgraph names or *, values 1 to {MAX_SUBGRAPH_CONCURRENCY}. Further fetches wait for a free slot "
         "(within their timeout). Unnamed subgraphs without *: 64.",
     )
+    subgraph_deduplication: bool = Field(
+        True,
+        description="Send a query to a remote subgraph once when identical ones (same subgraph, body and "
+        "propagated headers) are in flight at once; the others wait for its answer. Nothing is kept after the "
+        "answer. Mutations are always sent.",
+    )
     local_subgraph_name: str = Field(
         "credit-gateway",
         min_length=1,

@@ -100,7 +100,9 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         sizes=ListSizes(settings.default_list_size, settings.max_page_size, settings.max_batch_subjects),
         development_mode=settings.development_mode,
         local_runner=_local_runner(graph, make_context),
-        transport_factory=lambda urls: HeaderRuleTransport(urls, rules=rules, **subgraph_limits.transport_options()),
+        transport_factory=lambda urls: HeaderRuleTransport(
+            urls, rules=rules, deduplicate=settings.subgraph_deduplication, **subgraph_limits.transport_options()
+        ),
         subject_guard=subject_guards(graph, make_context),
     )
     remember(gateway.loaded.text)

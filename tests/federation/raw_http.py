@@ -87,6 +87,7 @@ class HoldingServer:
         self.release = release or asyncio.Event()
         self.hung_up = asyncio.Event()
         self.requests = 0
+        self.header_lines: list[list[bytes]] = []  # per request, its header lines (lower-cased)
         self.in_flight = 0
         self.most = 0
         self._arrived = asyncio.Event()
@@ -95,10 +96,11 @@ class HoldingServer:
         try:
             while True:
                 try:
-                    await read_request(reader)
+                    lines, _body = await read_request(reader)
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return  # the client closed a kept-alive connection
                 self.requests += 1
+                self.header_lines.append(lines)
                 self.in_flight += 1
                 self.most = max(self.most, self.in_flight)
                 self._arrived.set()

@@ -89,7 +89,10 @@ async def test_each_subgraph_waits_as_long_as_its_own_timeout() -> None:
 async def test_a_concurrency_limit_bounds_the_requests_in_flight_to_that_subgraph_only() -> None:
     narrow, wide = HoldingServer(), HoldingServer()
     async with holding(narrow, wide) as (narrow_url, wide_url):
-        transport = HttpTransport({"narrow": narrow_url, "wide": wide_url}, max_concurrency={"narrow": 2, "*": 64})
+        # Six identical queries to each, sent as six (not deduplicated): the limit, not the deduplication, at work.
+        transport = HttpTransport(
+            {"narrow": narrow_url, "wide": wide_url}, max_concurrency={"narrow": 2, "*": 64}, deduplicate=False
+        )
         try:
             sent = [asyncio.create_task(query(transport, name)) for name in ("narrow", "wide") for _ in range(6)]
             assert await held_under_limit(narrow, wide, limit=2, sent=6, patience_s=PATIENCE_S) == 2

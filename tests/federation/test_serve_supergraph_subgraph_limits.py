@@ -3,7 +3,8 @@
 Apollo's library over raw HTTP subgraphs started here that hold their requests until told
 (tests/federation/raw_http.py), so the server counts what reaches it. A subgraph with a short timeout
 is null with SUBGRAPH_TIMEOUT while one with a longer timeout answers; a concurrency limit lets no more
-requests than it says reach that subgraph; a bad value, a subgraph the supergraph does not have, or the
+requests than it says reach that subgraph; identical requests at once reach it once
+(``subgraph_deduplication``); a bad value, a subgraph the supergraph does not have, or the
 in-process one are refused at start, by ``supergraph check`` and at a reload (the old supergraph serving
 on)."""
 
@@ -98,7 +99,8 @@ async def test_a_concurrency_limit_bounds_the_requests_in_flight_to_its_subgraph
     narrow, wide = subgraph("narrow"), subgraph("wide")
     async with (
         composed(tmp_path, {"narrow": narrow, "wide": wide}) as supergraph,
-        served(supergraph, subgraph_concurrency={"narrow": 2}) as gw,
+        # Identical requests, each sent (not deduplicated): the limit, not the deduplication, at work.
+        served(supergraph, subgraph_concurrency={"narrow": 2}, subgraph_deduplication=False) as gw,
     ):
         asked = [asyncio.create_task(ask(gw, f"{{ {name}Answer }}")) for name in ("narrow", "wide") for _ in range(6)]
         # Six client requests to each at once: all six reach the subgraph without a limit of its own (64).
@@ -107,6 +109,30 @@ async def test_a_concurrency_limit_bounds_the_requests_in_flight_to_its_subgraph
     assert answers == [{"data": {"narrowAnswer": "narrow"}}] * 6 + [{"data": {"wideAnswer": "wide"}}] * 6
     assert (narrow.most, narrow.requests) == (2, 6)
     assert (wide.most, wide.requests) == (6, 6)
+
+
+@pytest.mark.parametrize(("deduplication", "requests"), [(True, 1), (False, 4)])
+async def test_identical_client_requests_at_once_reach_a_subgraph_once(
+    tmp_path: Path, deduplication: bool, requests: int
+) -> None:
+    """Four clients ask the same at once: the subgraph is asked once, each client gets the whole answer; with
+    ``subgraph_deduplication`` off it is asked four times."""
+    held = subgraph("held")
+    async with (
+        composed(tmp_path, {"held": held}) as supergraph,
+        served(supergraph, subgraph_deduplication=deduplication) as gw,
+    ):
+        asked = [asyncio.create_task(ask(gw, "{ heldAnswer }")) for _ in range(4)]
+        transport = gw.app.state.federated_gateway.transport
+        async with asyncio.timeout(PATIENCE_S):  # a guard against a hang, not a timing assertion
+            await held.reached(requests)
+            # Until the other clients have joined the request in flight (a counter the transport keeps).
+            while transport.shared_answers < 4 - requests:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        held.release.set()
+        answers = await asyncio.gather(*asked)
+    assert answers == [{"data": {"heldAnswer": "held"}}] * 4
+    assert held.requests == requests
 
 
 @pytest.mark.parametrize(

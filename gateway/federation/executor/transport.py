@@ -2,8 +2,9 @@
 :class:`~gateway.federation.query_plan.SubgraphTransport` for every subgraph that is not in process.
 
 Per subgraph a pool of keep-alive connections (:mod:`.http_pool`, on aiohttp's client), its own timeout
-and its own concurrency limit, a streamed body read that stops at the size cap, and retries for queries
-only, and only where no answer began (see :class:`HttpTransport`). Anything that is not a GraphQL
+and its own concurrency limit, a streamed body read that stops at the size cap, retries for queries
+only, and only where no answer began, and identical queries in flight at once sent once (see
+:class:`HttpTransport`). Anything that is not a GraphQL
 response becomes :class:`SubgraphUnavailable` with a stable code; the message names the subgraph and
 what went wrong, never the body (it may hold data the client must not see, or an attacker's text).
 """
@@ -59,7 +60,14 @@ class HttpTransport:
     A mutation is sent once whatever happens: it may have run.
 
     ``headers``: sent with every request (the configured propagation rule builds them; never all of the
-    client's)."""
+    client's).
+
+    ``deduplicate``: a query whose request (subgraph, body and the headers this fetch adds) is the same as
+    one in flight is not sent again: it waits for that one's answer, and each caller parses the answer
+    for itself (nothing parsed is shared, nothing is kept once it is answered). When many clients read
+    the same profile or page at once, the subgraph sees one request. A caller that goes away (its client
+    disconnected) does not cancel the request the others wait for. A joiner shares the first request's
+    deadline and outcome: its timeout, its error. Mutations are always sent, once each."""
 
     def __init__(
         self,
@@ -70,6 +78,7 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         retries: int = 1,
         max_response_bytes: int = MAX_SUBGRAPH_RESPONSE_BYTES,
+        deduplicate: bool = True,
     ) -> None:
         self._timeouts = _per_subgraph(timeout_s)
         self._concurrency = _per_subgraph(max_concurrency)
@@ -82,6 +91,11 @@ class HttpTransport:
         self._headers = {"content-type": "application/json", "accept": _ACCEPT, **(headers or {})}
         self.retries = retries
         self.max_response_bytes = max_response_bytes
+        self.deduplicate = deduplicate
+        self.shared_answers = 0  # fetches answered by an identical request already in flight (never sent)
+        # The queries in flight, by request: one entry per distinct request being answered, gone when
+        # answered, so it holds no more than the requests in flight.
+        self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Answer]] = {}
         # Made on first use: a bad URL fails its subgraph's fetches, not the transport.
         self._pools: dict[str, SubgraphPool] = {}
         # One TLS context for all pools (the system's trusted CAs), made when a URL needs it.
@@ -127,6 +141,34 @@ class HttpTransport:
         except (TypeError, orjson.JSONEncodeError) as exc:  # nested past 255 levels, or not JSON at all
             message = f"the request to subgraph {subgraph!r} could not be written as JSON ({exc})"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_REQUEST_UNSERIALISABLE) from None
+        if operation_kind != "query" or not self.deduplicate:
+            return _graphql_body(subgraph, await self._exchange(subgraph, url, body, operation_kind))
+        extra = self.outgoing_headers(subgraph)
+        key = (subgraph, body, tuple(sorted(extra.items())) if extra else ())
+        shared = self._in_flight.get(key)
+        if shared is None:
+            # A task of its own (it runs in a copy of this caller's context, whose outgoing headers are
+            # the key's), so that no caller's cancellation ends it for the others.
+            shared = asyncio.ensure_future(self._exchange(subgraph, url, body, operation_kind))
+            self._in_flight[key] = shared
+            shared.add_done_callback(lambda done: self._answered(key, done))
+        else:
+            self.shared_answers += 1
+        try:
+            answer = await asyncio.shield(shared)
+        except SubgraphUnavailable as exc:  # each caller's own, not one instance raised in every caller
+            raise SubgraphUnavailable(exc.subgraph, str(exc), exc.code) from None
+        return _graphql_body(subgraph, answer)
+
+    def _answered(self, key: tuple[str, bytes, tuple[tuple[str, str], ...]], done: asyncio.Future[Answer]) -> None:
+        if self._in_flight.get(key) is done:
+            del self._in_flight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here: every caller may have gone, and asyncio would log it as lost
+
+    async def _exchange(self, subgraph: str, url: str, body: bytes, operation_kind: OperationKind) -> Answer:
+        """The subgraph's answer to ``body``, within its timeout and with its retries, or raise
+        :class:`SubgraphUnavailable`."""
         timeout = self.timeout_for(subgraph)
         try:
             async with asyncio.timeout(timeout):  # one deadline for every attempt: a retry gets what is left
@@ -140,7 +182,7 @@ class HttpTransport:
             message = f"subgraph {subgraph!r} did not answer within {timeout:g} s"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_TIMEOUT) from None
 
-    async def _attempt(self, subgraph: str, url: str, body: bytes) -> dict[str, Any]:
+    async def _attempt(self, subgraph: str, url: str, body: bytes) -> Answer:
         extra = self.outgoing_headers(subgraph)
         try:
             async with self._slots[subgraph]:
@@ -162,7 +204,7 @@ class HttpTransport:
             # subgraph's bad answer, never the request's 500.
             message = f"subgraph {subgraph!r} gave no usable answer ({type(exc).__name__})"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_BAD_RESPONSE) from None
-        return _graphql_body(subgraph, answer)
+        return answer
 
 
 class _Unanswered(SubgraphUnavailable):

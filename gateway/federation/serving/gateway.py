@@ -165,6 +165,11 @@ class FederatedGateway:
                 self._close_soon(replaced)
         self._loaded = loaded
 
+    @property
+    def transport(self) -> HttpTransport:
+        """The transport to the remote subgraphs that new requests use (a reload to other URLs replaces it)."""
+        return self._transport
+
     @contextmanager
     def _lease(self, transport: HttpTransport) -> Iterator[None]:
         """Count one request using ``transport``; the last to end closes it if a reload replaced it."""
