@@ -79,10 +79,6 @@ class ReloadOutcome:
     error: str | None = None
 
 
-def _default_transport(urls: Mapping[str, str]) -> HttpTransport:
-    return HttpTransport(urls)
-
-
 class FederatedGateway:
     def __init__(
         self,
@@ -93,7 +89,7 @@ class FederatedGateway:
         sizes: ListSizes,
         development_mode: bool,
         local_runner: LocalRunnerFactory | None = None,
-        transport_factory: TransportFactory = _default_transport,
+        transport_factory: TransportFactory = HttpTransport,
         subject_guard: SubjectGuardFactory | None = None,
     ) -> None:
         self.config = config
@@ -166,8 +162,7 @@ class FederatedGateway:
         self._loaded = loaded
 
     @property
-    def transport(self) -> HttpTransport:
-        """The transport to the remote subgraphs that new requests use (a reload to other URLs replaces it)."""
+    def transport(self) -> HttpTransport:  # what new requests use; a reload to other URLs replaces it
         return self._transport
 
     @contextmanager
