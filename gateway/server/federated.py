@@ -80,11 +80,13 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
     from gateway.federation.serving.siblings import accepted_text, remember
     from gateway.federation.serving.subgraph_limits import SubgraphLimits
     from gateway.server.federated_subjects import subject_guards
+    from gateway.telemetry.metrics import SubgraphFetchMetrics
 
     rules = HeaderRules.parse(settings.subgraph_headers)
     subgraph_limits = SubgraphLimits(
         settings.subgraph_timeout_seconds, settings.subgraph_timeouts, settings.subgraph_concurrency
     )
+    fetch_metrics = SubgraphFetchMetrics()
     config = ServingConfig(
         location=settings.supergraph,
         visibilities=dict(settings.subgraph_visibility),
@@ -101,7 +103,11 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         development_mode=settings.development_mode,
         local_runner=_local_runner(graph, make_context),
         transport_factory=lambda urls: HeaderRuleTransport(
-            urls, rules=rules, deduplicate=settings.subgraph_deduplication, **subgraph_limits.transport_options()
+            urls,
+            rules=rules,
+            deduplicate=settings.subgraph_deduplication,
+            observer=fetch_metrics,
+            **subgraph_limits.transport_options(),
         ),
         subject_guard=subject_guards(graph, make_context),
     )

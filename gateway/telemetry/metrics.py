@@ -74,6 +74,24 @@ QUERY_RECORD_APPEND_SECONDS = Histogram(
     "Time to append one request's accesses to the query record (one transaction).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+SUBGRAPH_FETCHES = Counter(
+    "credit_gateway_subgraph_fetches",
+    "Requests sent to remote subgraphs (serve --supergraph; retries of one fetch count once), by subgraph and "
+    "outcome: OK (an answer came back, whatever its status) or the failure's code (SUBGRAPH_TIMEOUT …).",
+    ["subgraph", "outcome"],
+)
+SUBGRAPH_FETCH_SECONDS = Histogram(
+    "credit_gateway_subgraph_fetch_duration_seconds",
+    "Time of one request to a remote subgraph, from its send (a wait for a free connection included) to the "
+    "last byte of its answer or its failure, by subgraph.",
+    ["subgraph"],
+)
+SUBGRAPH_SHARED_ANSWERS = Counter(
+    "credit_gateway_subgraph_shared_answers",
+    "Fetches answered by an identical query already in flight to the subgraph, and so not sent "
+    "(subgraph_deduplication), by subgraph.",
+    ["subgraph"],
+)
 POOL_CHECKED_OUT = "credit_gateway_db_pool_checked_out"
 POOL_SIZE = "credit_gateway_db_pool_size"
 _POOL_CHECKED_OUT_HELP = "Database connections in use (checked out of the pool), overflow included."
@@ -128,6 +146,37 @@ def outcome_label(code: object) -> str:
     if isinstance(code, str) and _CODE.match(code):
         return _OUTCOMES.label(code, admit=True)
     return "OTHER"
+
+
+class SubgraphFetchMetrics:
+    """The remote subgraphs' fetches as metrics (the federation transport's observer). Subgraph names come
+    from the supergraph the operator serves; past 200 of them the rest count as ``other`` (a seat belt)."""
+
+    def __init__(self) -> None:
+        self._subgraphs = BoundedLabels((), cap=200)
+        # Children resolved once per label combination, as RequestMetrics does: a fetch is a look-up and two calls.
+        self._sent: dict[tuple[str, str], tuple[Callable[[], None], Callable[[float], None]]] = {}
+        self._shared: dict[str, Callable[[], None]] = {}
+
+    def sent(self, subgraph: str, outcome: str, seconds: float) -> None:
+        children = self._sent.get((subgraph, outcome))
+        if children is None:
+            name = self._subgraphs.label(subgraph, admit=True)
+            children = self._sent[(subgraph, outcome)] = (
+                SUBGRAPH_FETCHES.labels(name, outcome_label(outcome)).inc,
+                SUBGRAPH_FETCH_SECONDS.labels(name).observe,
+            )
+        count, observe = children
+        count()
+        observe(seconds)
+
+    def shared(self, subgraph: str) -> None:
+        count = self._shared.get(subgraph)
+        if count is None:
+            count = self._shared[subgraph] = SUBGRAPH_SHARED_ANSWERS.labels(
+                self._subgraphs.label(subgraph, admit=True)
+            ).inc
+        count()
 
 
 @cache  # loader names are a fixed set, declared by the plugins

@@ -3,7 +3,8 @@
 counts them (tests/federation/raw_http.py): identical queries sent at once reach the subgraph once and each
 caller gets an answer of its own; a different body, different propagated headers, a mutation, or the
 option off are sent each; nothing is kept once answered; a caller that goes away does not end the request
-the others wait for; a failure reaches every caller as an error of its own."""
+the others wait for; a failure reaches every caller as an error of its own. The transport's observer (the
+server's metrics) is told of each request sent, with its outcome, and of each fetch answered by another."""
 
 from __future__ import annotations
 
@@ -22,6 +23,21 @@ from tests.federation.raw_http import HoldingServer, raw_server
 ANSWER = {"data": {"x": 1}}
 # How long a test waits for something it caused before it fails: a guard, never a timing assertion.
 PATIENCE_S = 30.0
+
+
+class Observed:
+    """A :class:`~gateway.federation.executor.transport.FetchObserver` that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []  # (subgraph, outcome) per request sent
+        self.joined: list[str] = []  # the subgraph of each fetch answered by one in flight
+
+    def sent(self, subgraph: str, outcome: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.requests.append((subgraph, outcome))
+
+    def shared(self, subgraph: str) -> None:
+        self.joined.append(subgraph)
 
 
 @asynccontextmanager
@@ -53,10 +69,11 @@ async def answered(server: HoldingServer, tasks: list[asyncio.Task[Any]], *, in_
 
 
 async def test_identical_queries_in_flight_reach_the_subgraph_once_and_each_caller_gets_its_own_answer() -> None:
-    server = HoldingServer()
-    async with held(server) as transport:
+    server, observed = HoldingServer(), Observed()
+    async with held(server, observer=observed) as transport:
         answers = await answered(server, [send(transport) for _ in range(5)], in_flight=1)
         assert (server.requests, transport.shared_answers) == (1, 4)
+        assert (observed.requests, observed.joined) == ([("a", "OK")], ["a"] * 4)
         assert answers == [ANSWER] * 5
         # Parsed per caller: one caller's merge into its answer cannot reach another's.
         answers[0]["data"]["x"] = "changed"
@@ -74,10 +91,11 @@ async def test_different_variables_are_different_requests() -> None:
 
 
 async def test_mutations_are_sent_each_time() -> None:
-    server = HoldingServer()
-    async with held(server) as transport:
+    server, observed = HoldingServer(), Observed()
+    async with held(server, observer=observed) as transport:
         answers = await answered(server, [send(transport, kind="mutation") for _ in range(3)], in_flight=3)
     assert (answers, server.requests) == ([ANSWER] * 3, 3)
+    assert (observed.requests, observed.joined) == ([("a", "OK")] * 3, [])
 
 
 async def test_without_deduplication_identical_queries_are_sent_each() -> None:
@@ -121,10 +139,11 @@ async def test_a_caller_that_goes_away_does_not_end_the_request_the_others_wait_
 
 
 async def test_a_failure_reaches_every_caller_as_an_error_of_its_own() -> None:
-    server = HoldingServer()  # never released before the timeout
-    async with held(server, timeout_s=0.2) as transport:
+    server, observed = HoldingServer(), Observed()  # never released before the timeout
+    async with held(server, timeout_s=0.2, observer=observed) as transport:
         failures = await asyncio.gather(*(send(transport) for _ in range(3)), return_exceptions=True)
     assert server.requests == 1
+    assert (observed.requests, observed.joined) == ([("a", "SUBGRAPH_TIMEOUT")], ["a", "a"])
     assert all(isinstance(f, SubgraphUnavailable) and f.code == "SUBGRAPH_TIMEOUT" for f in failures)
     assert len({id(f) for f in failures}) == 3
     assert str(failures[0]) == "subgraph 'a' did not answer within 0.2 s"

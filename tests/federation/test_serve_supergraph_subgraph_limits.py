@@ -4,7 +4,7 @@ Apollo's library over raw HTTP subgraphs started here that hold their requests u
 (tests/federation/raw_http.py), so the server counts what reaches it. A subgraph with a short timeout
 is null with SUBGRAPH_TIMEOUT while one with a longer timeout answers; a concurrency limit lets no more
 requests than it says reach that subgraph; identical requests at once reach it once
-(``subgraph_deduplication``); a bad value, a subgraph the supergraph does not have, or the
+(``subgraph_deduplication``), as the metrics count; a bad value, a subgraph the supergraph does not have, or the
 in-process one are refused at start, by ``supergraph check`` and at a reload (the old supergraph serving
 on)."""
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -118,6 +119,7 @@ async def test_identical_client_requests_at_once_reach_a_subgraph_once(
     """Four clients ask the same at once: the subgraph is asked once, each client gets the whole answer; with
     ``subgraph_deduplication`` off it is asked four times."""
     held = subgraph("held")
+    before = {name: _sample(name, subgraph="held") for name in _FETCH_METRICS}
     async with (
         composed(tmp_path, {"held": held}) as supergraph,
         served(supergraph, subgraph_deduplication=deduplication) as gw,
@@ -133,6 +135,30 @@ async def test_identical_client_requests_at_once_reach_a_subgraph_once(
         answers = await asyncio.gather(*asked)
     assert answers == [{"data": {"heldAnswer": "held"}}] * 4
     assert held.requests == requests
+    # The server's metrics count what was sent and what was shared.
+    counted = {name: _sample(name, subgraph="held") - before[name] for name in _FETCH_METRICS}
+    assert counted == {
+        "credit_gateway_subgraph_fetches_total": requests,
+        "credit_gateway_subgraph_fetch_duration_seconds_count": requests,
+        "credit_gateway_subgraph_shared_answers_total": 4 - requests,
+    }
+
+
+_FETCH_METRICS = (
+    "credit_gateway_subgraph_fetches_total",
+    "credit_gateway_subgraph_fetch_duration_seconds_count",
+    "credit_gateway_subgraph_shared_answers_total",
+)
+
+
+def _sample(name: str, **labels: str) -> float:
+    """The sum of ``name``'s samples with ``labels`` in this process's registry (0 when none yet)."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        for sample in metric.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from time import perf_counter
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import orjson
@@ -44,6 +45,18 @@ _Value = TypeVar("_Value", int, float)
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 
 
+class FetchObserver(Protocol):
+    """Told of every fetch :class:`HttpTransport` makes (the server counts them in its metrics)."""
+
+    def sent(self, subgraph: str, outcome: str, seconds: float) -> None:
+        """A request sent to ``subgraph`` (its retries included) ended after ``seconds``: ``outcome`` is
+        ``OK`` when an answer came back (whatever its status), else the failure's code
+        (``SUBGRAPH_TIMEOUT`` …), or ``CANCELLED``."""
+
+    def shared(self, subgraph: str) -> None:
+        """A fetch was answered by an identical query already in flight to ``subgraph``, not sent."""
+
+
 class HttpTransport:
     """POSTs fetches to the subgraphs' URLs.
 
@@ -67,7 +80,9 @@ class HttpTransport:
     for itself (nothing parsed is shared, nothing is kept once it is answered). When many clients read
     the same profile or page at once, the subgraph sees one request. A caller that goes away (its client
     disconnected) does not cancel the request the others wait for. A joiner shares the first request's
-    deadline and outcome: its timeout, its error. Mutations are always sent, once each."""
+    deadline and outcome: its timeout, its error. Mutations are always sent, once each.
+
+    ``observer``: told of each request sent and each fetch answered by one in flight (:class:`FetchObserver`)."""
 
     def __init__(
         self,
@@ -79,6 +94,7 @@ class HttpTransport:
         retries: int = 1,
         max_response_bytes: int = MAX_SUBGRAPH_RESPONSE_BYTES,
         deduplicate: bool = True,
+        observer: FetchObserver | None = None,
     ) -> None:
         self._timeouts = _per_subgraph(timeout_s)
         self._concurrency = _per_subgraph(max_concurrency)
@@ -93,6 +109,7 @@ class HttpTransport:
         self.max_response_bytes = max_response_bytes
         self.deduplicate = deduplicate
         self.shared_answers = 0  # fetches answered by an identical request already in flight (never sent)
+        self.observer = observer
         # The queries in flight, by request: one entry per distinct request being answered, gone when
         # answered, so it holds no more than the requests in flight.
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Answer]] = {}
@@ -154,6 +171,8 @@ class HttpTransport:
             shared.add_done_callback(lambda done: self._answered(key, done))
         else:
             self.shared_answers += 1
+            if self.observer is not None:
+                self.observer.shared(subgraph)
         try:
             answer = await asyncio.shield(shared)
         except SubgraphUnavailable as exc:  # each caller's own, not one instance raised in every caller
@@ -168,7 +187,22 @@ class HttpTransport:
 
     async def _exchange(self, subgraph: str, url: str, body: bytes, operation_kind: OperationKind) -> Answer:
         """The subgraph's answer to ``body``, within its timeout and with its retries, or raise
-        :class:`SubgraphUnavailable`."""
+        :class:`SubgraphUnavailable`; told to the observer."""
+        if self.observer is None:
+            return await self._within_timeout(subgraph, url, body, operation_kind)
+        started, outcome = perf_counter(), "OK"
+        try:
+            return await self._within_timeout(subgraph, url, body, operation_kind)
+        except SubgraphUnavailable as exc:
+            outcome = exc.code
+            raise
+        except asyncio.CancelledError:
+            outcome = "CANCELLED"
+            raise
+        finally:
+            self.observer.sent(subgraph, outcome, perf_counter() - started)
+
+    async def _within_timeout(self, subgraph: str, url: str, body: bytes, operation_kind: OperationKind) -> Answer:
         timeout = self.timeout_for(subgraph)
         try:
             async with asyncio.timeout(timeout):  # one deadline for every attempt: a retry gets what is left
