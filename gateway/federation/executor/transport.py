@@ -51,7 +51,7 @@ class FetchObserver(Protocol):
     def sent(self, subgraph: str, outcome: str, seconds: float) -> None:
         """A request sent to ``subgraph`` (its retries included) ended after ``seconds``: ``outcome`` is
         ``OK`` when an answer came back (whatever its status), else the failure's code
-        (``SUBGRAPH_TIMEOUT`` …), or ``CANCELLED``."""
+        (``SUBGRAPH_TIMEOUT`` …), ``CANCELLED``, or ``INTERNAL_SERVER_ERROR`` for an unforeseen one."""
 
     def shared(self, subgraph: str) -> None:
         """A fetch was answered by an identical query already in flight to ``subgraph``, not sent."""
@@ -190,9 +190,11 @@ class HttpTransport:
         :class:`SubgraphUnavailable`; told to the observer."""
         if self.observer is None:
             return await self._within_timeout(subgraph, url, body, operation_kind)
-        started, outcome = perf_counter(), "OK"
+        started, outcome = perf_counter(), "INTERNAL_SERVER_ERROR"  # unless it answers or fails as foreseen
         try:
-            return await self._within_timeout(subgraph, url, body, operation_kind)
+            answer = await self._within_timeout(subgraph, url, body, operation_kind)
+            outcome = "OK"
+            return answer
         except SubgraphUnavailable as exc:
             outcome = exc.code
             raise
