@@ -31,7 +31,7 @@ NodeModulesOption = Annotated[
 def check_serving_settings(supergraph: Supergraph) -> None:
     """The declarations ``serve --supergraph`` checks, by the same functions: ``subgraph_visibility``
     (keys, visibilities, remote partner groups), ``subgraph_headers``, and the subgraphs that
-    ``subgraph_timeouts`` and ``subgraph_concurrency`` name."""
+    ``subgraph_timeouts``, ``subgraph_concurrency`` and ``subgraph_deduplication`` name."""
     from gateway.federation.serving.audiences import check_declarations
     from gateway.federation.serving.headers import HeaderRules
     from gateway.federation.serving.subgraph_limits import SubgraphLimits
@@ -39,7 +39,11 @@ def check_serving_settings(supergraph: Supergraph) -> None:
     settings = build_settings()
     check_declarations(settings.subgraph_visibility, supergraph, settings.local_subgraph_name)
     HeaderRules.parse(settings.subgraph_headers).check_subgraphs(supergraph.subgraphs)
-    limits = SubgraphLimits(timeouts=settings.subgraph_timeouts, concurrency=settings.subgraph_concurrency)
+    limits = SubgraphLimits(
+        timeouts=settings.subgraph_timeouts,
+        concurrency=settings.subgraph_concurrency,
+        deduplication=settings.subgraph_deduplication,
+    )
     limits.check_subgraphs(supergraph.subgraphs, settings.local_subgraph_name)
 
 

@@ -292,11 +292,12 @@ class Settings(BaseSettings):
         f"subgraph names or *, values 1 to {MAX_SUBGRAPH_CONCURRENCY}. Further fetches wait for a free slot "
         "(within their timeout). Unnamed subgraphs without *: 64.",
     )
-    subgraph_deduplication: bool = Field(
+    subgraph_deduplication: bool | dict[str, bool] = Field(
         True,
         description="Send a query to a remote subgraph once when identical ones (same subgraph, body and "
         "propagated headers) are in flight at once; the others wait for its answer. Nothing is kept after the "
-        "answer. Mutations are always sent.",
+        'answer. Mutations are always sent. true or false for every subgraph, or a JSON map {"loans": false, '
+        '"*": true} (a subgraph not named, with no *: true).',
     )
     local_subgraph_name: str = Field(
         "credit-gateway",
@@ -327,6 +328,16 @@ class Settings(BaseSettings):
                     f"subgraph_timeouts[{name!r}] must be a number of seconds above 0 and at most "
                     f"{MAX_SUBGRAPH_TIMEOUT_SECONDS}, not {seconds!r}"
                 )
+        return value
+
+    @field_validator("subgraph_deduplication", mode="before")
+    @classmethod
+    def _deduplication(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        for name, on in _subgraph_map("subgraph_deduplication", value, '{"loans": false, "*": true}'):
+            if not isinstance(on, bool):
+                raise ValueError(f"subgraph_deduplication[{name!r}] must be true or false, not {on!r}")
         return value
 
     @field_validator("subgraph_concurrency", mode="before")

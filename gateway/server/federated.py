@@ -84,7 +84,10 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
 
     rules = HeaderRules.parse(settings.subgraph_headers)
     subgraph_limits = SubgraphLimits(
-        settings.subgraph_timeout_seconds, settings.subgraph_timeouts, settings.subgraph_concurrency
+        settings.subgraph_timeout_seconds,
+        settings.subgraph_timeouts,
+        settings.subgraph_concurrency,
+        settings.subgraph_deduplication,
     )
     fetch_metrics = SubgraphFetchMetrics()
     config = ServingConfig(
@@ -105,7 +108,6 @@ def federated_serving(settings: Settings, graph: Graph, make_context: ContextMak
         transport_factory=lambda urls: HeaderRuleTransport(
             urls,
             rules=rules,
-            deduplicate=settings.subgraph_deduplication,
             observer=fetch_metrics,
             **subgraph_limits.transport_options(),
         ),

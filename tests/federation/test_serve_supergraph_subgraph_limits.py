@@ -112,16 +112,19 @@ async def test_a_concurrency_limit_bounds_the_requests_in_flight_to_its_subgraph
     assert (wide.most, wide.requests) == (6, 6)
 
 
-@pytest.mark.parametrize(("deduplication", "requests"), [(True, 1), (False, 4)])
+@pytest.mark.parametrize(
+    ("deduplication", "requests"),
+    [(True, 1), (False, 4), ({"held": False, "*": True}, 4), ({"other": False}, 1)],
+)
 async def test_identical_client_requests_at_once_reach_a_subgraph_once(
-    tmp_path: Path, deduplication: bool, requests: int
+    tmp_path: Path, deduplication: bool | dict[str, bool], requests: int
 ) -> None:
     """Four clients ask the same at once: the subgraph is asked once, each client gets the whole answer; with
-    ``subgraph_deduplication`` off it is asked four times."""
-    held = subgraph("held")
+    ``subgraph_deduplication`` off, for all or for this subgraph by name, it is asked four times."""
+    held, other = subgraph("held"), subgraph("other")
     before = {name: _sample(name, subgraph="held") for name in _FETCH_METRICS}
     async with (
-        composed(tmp_path, {"held": held}) as supergraph,
+        composed(tmp_path, {"held": held, "other": other}) as supergraph,
         served(supergraph, subgraph_deduplication=deduplication) as gw,
     ):
         asked = [asyncio.create_task(ask(gw, "{ heldAnswer }")) for _ in range(4)]
@@ -176,6 +179,13 @@ def _sample(name: str, **labels: str) -> float:
         ({"subgraph_concurrency": {"*": 0}}, "subgraph_concurrency['*'] must be a whole number from 1 to 1000, not 0"),
         ({"subgraph_concurrency": {"*": 2.5}}, "from 1 to 1000, not 2.5"),
         ({"subgraph_concurrency": {"*": 1001}}, "from 1 to 1000, not 1001"),
+        (
+            {"subgraph_deduplication": {"loans": "no"}},
+            "subgraph_deduplication['loans'] must be true or false, not 'no'",
+        ),
+        ({"subgraph_deduplication": {"loans": 0}}, "subgraph_deduplication['loans'] must be true or false, not 0"),
+        ({"subgraph_deduplication": [False]}, "subgraph_deduplication must be a JSON object"),
+        ({"subgraph_deduplication": "maybe"}, "subgraph_deduplication must be a JSON object"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_setting_and_the_subgraph(settings: dict[str, Any], message: str) -> None:
@@ -192,11 +202,16 @@ def test_the_values_are_read_from_the_environment_as_json(monkeypatch: pytest.Mo
     monkeypatch.setenv("CREDIT_GATEWAY_SUBGRAPH_CONCURRENCY", '{"loans": -8}')
     with pytest.raises(ValidationError, match=r"subgraph_concurrency\['loans'\] must be a whole number"):
         Settings()
+    monkeypatch.delenv("CREDIT_GATEWAY_SUBGRAPH_CONCURRENCY")
+    for raw, read in [("false", False), ("true", True), ('{"loans": false, "*": true}', {"loans": False, "*": True})]:
+        monkeypatch.setenv("CREDIT_GATEWAY_SUBGRAPH_DEDUPLICATION", raw)
+        assert Settings().subgraph_deduplication == read
 
 
 def test_subgraph_timeout_seconds_stays_the_default_under_a_map_without_star() -> None:
     options = SubgraphLimits(7.0, {"loans": 2.5}, {"loans": 8}).transport_options()
-    assert options == {"timeout_s": {"loans": 2.5, "*": 7.0}, "max_concurrency": {"loans": 8}}
+    assert options == {"timeout_s": {"loans": 2.5, "*": 7.0}, "max_concurrency": {"loans": 8}, "deduplicate": True}
+    assert SubgraphLimits(deduplication={"loans": False}).transport_options()["deduplicate"] == {"loans": False}
     assert SubgraphLimits(7.0, {"*": 3.0}).transport_options()["timeout_s"] == {"*": 3.0}
 
 
@@ -213,16 +228,18 @@ async def test_start_and_supergraph_check_refuse_a_subgraph_the_supergraph_does_
         for setting, env in [
             ("subgraph_timeouts", "SUBGRAPH_TIMEOUTS"),
             ("subgraph_concurrency", "SUBGRAPH_CONCURRENCY"),
+            ("subgraph_deduplication", "SUBGRAPH_DEDUPLICATION"),
         ]:
+            value = False if setting == "subgraph_deduplication" else 4
             message = f"{setting} names 'bank', which the supergraph does not; its subgraphs: loans"
             with pytest.raises(ConfigurationError, match=message):
-                async with served(supergraph, **{setting: {"bank": 4}}):
+                async with served(supergraph, **{setting: {"bank": value}}):
                     pass
             result = await asyncio.to_thread(
                 CliRunner().invoke,
                 cli_app,
                 ["supergraph", "check", str(supergraph)],
-                env={f"CREDIT_GATEWAY_{env}": '{"bank": 4}'},
+                env={f"CREDIT_GATEWAY_{env}": json.dumps({"bank": value})},
             )
             assert result.exit_code == 1 and message in result.output, result.output
         result = await asyncio.to_thread(

@@ -80,7 +80,9 @@ class HttpTransport:
     for itself (nothing parsed is shared, nothing is kept once it is answered). When many clients read
     the same profile or page at once, the subgraph sees one request. A caller that goes away (its client
     disconnected) does not cancel the request the others wait for. A joiner shares the first request's
-    deadline and outcome: its timeout, its error. Mutations are always sent, once each.
+    deadline and outcome: its timeout, its error. Mutations are always sent, once each. One value for
+    all, or per subgraph name (``"*"`` for the others; without it, on): a subgraph whose answer to the
+    same request may differ between callers for a reason the request does not carry is named ``False``.
 
     ``observer``: told of each request sent and each fetch answered by one in flight (:class:`FetchObserver`)."""
 
@@ -93,7 +95,7 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         retries: int = 1,
         max_response_bytes: int = MAX_SUBGRAPH_RESPONSE_BYTES,
-        deduplicate: bool = True,
+        deduplicate: bool | Mapping[str, bool] = True,
         observer: FetchObserver | None = None,
     ) -> None:
         self._timeouts = _per_subgraph(timeout_s)
@@ -107,7 +109,7 @@ class HttpTransport:
         self._headers = {"content-type": "application/json", "accept": _ACCEPT, **(headers or {})}
         self.retries = retries
         self.max_response_bytes = max_response_bytes
-        self.deduplicate = deduplicate
+        self._deduplicate = dict(deduplicate) if isinstance(deduplicate, Mapping) else {EVERY_SUBGRAPH: deduplicate}
         self.shared_answers = 0  # fetches answered by an identical request already in flight (never sent)
         self.observer = observer
         # The queries in flight, by request: one entry per distinct request being answered, gone when
@@ -122,6 +124,9 @@ class HttpTransport:
 
     def timeout_for(self, subgraph: str) -> float:
         return self._timeouts.get(subgraph, self._timeouts.get(EVERY_SUBGRAPH, DEFAULT_TIMEOUT_S))
+
+    def deduplicates(self, subgraph: str) -> bool:
+        return self._deduplicate.get(subgraph, self._deduplicate.get(EVERY_SUBGRAPH, True))
 
     def concurrency_for(self, subgraph: str) -> int:
         return self._concurrency.get(subgraph, self._concurrency.get(EVERY_SUBGRAPH, DEFAULT_CONCURRENCY))
@@ -158,7 +163,7 @@ class HttpTransport:
         except (TypeError, orjson.JSONEncodeError) as exc:  # nested past 255 levels, or not JSON at all
             message = f"the request to subgraph {subgraph!r} could not be written as JSON ({exc})"
             raise SubgraphUnavailable(subgraph, message, SUBGRAPH_REQUEST_UNSERIALISABLE) from None
-        if operation_kind != "query" or not self.deduplicate:
+        if operation_kind != "query" or not self.deduplicates(subgraph):
             return _graphql_body(subgraph, await self._exchange(subgraph, url, body, operation_kind))
         extra = self.outgoing_headers(subgraph)
         key = (subgraph, body, tuple(sorted(extra.items())) if extra else ())
