@@ -72,7 +72,7 @@ async def test_identical_queries_in_flight_reach_the_subgraph_once_and_each_call
     server, observed = HoldingServer(), Observed()
     async with held(server, observer=observed) as transport:
         answers = await answered(server, [send(transport) for _ in range(5)], in_flight=1)
-        assert (server.requests, transport.shared_answers) == (1, 4)
+        assert server.requests == 1
         assert (observed.requests, observed.joined) == ([("a", "OK")], ["a"] * 4)
         assert answers == [ANSWER] * 5
         # Parsed per caller: one caller's merge into its answer cannot reach another's.

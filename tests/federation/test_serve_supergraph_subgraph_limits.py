@@ -128,11 +128,10 @@ async def test_identical_client_requests_at_once_reach_a_subgraph_once(
         served(supergraph, subgraph_deduplication=deduplication) as gw,
     ):
         asked = [asyncio.create_task(ask(gw, "{ heldAnswer }")) for _ in range(4)]
-        transport = gw.app.state.federated_gateway.transport
         async with asyncio.timeout(PATIENCE_S):  # a guard against a hang, not a timing assertion
             await held.reached(requests)
-            # Until the other clients have joined the request in flight (a counter the transport keeps).
-            while transport.shared_answers < 4 - requests:  # noqa: ASYNC110
+            # Until the other clients have joined the request in flight (the server counts them in its metrics).
+            while _shared_since(before) < 4 - requests:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         held.release.set()
         answers = await asyncio.gather(*asked)
@@ -152,6 +151,12 @@ _FETCH_METRICS = (
     "credit_gateway_subgraph_fetch_duration_seconds_count",
     "credit_gateway_subgraph_shared_answers_total",
 )
+
+
+def _shared_since(before: dict[str, float]) -> float:
+    """The held subgraph's fetches answered by one in flight since ``before`` (the server's metrics)."""
+    name = "credit_gateway_subgraph_shared_answers_total"
+    return _sample(name, subgraph="held") - before[name]
 
 
 def _sample(name: str, **labels: str) -> float:

@@ -41,7 +41,7 @@ from gateway.kernel.limits import MAX_SUBGRAPH_RESPONSE_BYTES
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_CONCURRENCY = 64
 EVERY_SUBGRAPH = "*"  # the key of a per-subgraph value for every subgraph not named
-_Value = TypeVar("_Value", int, float)
+_Value = TypeVar("_Value", bool, int, float)
 _ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 
 
@@ -109,8 +109,7 @@ class HttpTransport:
         self._headers = {"content-type": "application/json", "accept": _ACCEPT, **(headers or {})}
         self.retries = retries
         self.max_response_bytes = max_response_bytes
-        self._deduplicate = dict(deduplicate) if isinstance(deduplicate, Mapping) else {EVERY_SUBGRAPH: deduplicate}
-        self.shared_answers = 0  # fetches answered by an identical request already in flight (never sent)
+        self._deduplicate = _per_subgraph(deduplicate)
         self.observer = observer
         # The queries in flight, by request: one entry per distinct request being answered, gone when
         # answered, so it holds no more than the requests in flight.
@@ -123,13 +122,13 @@ class HttpTransport:
         )
 
     def timeout_for(self, subgraph: str) -> float:
-        return self._timeouts.get(subgraph, self._timeouts.get(EVERY_SUBGRAPH, DEFAULT_TIMEOUT_S))
+        return _for(self._timeouts, subgraph, DEFAULT_TIMEOUT_S)
 
     def deduplicates(self, subgraph: str) -> bool:
-        return self._deduplicate.get(subgraph, self._deduplicate.get(EVERY_SUBGRAPH, True))
+        return _for(self._deduplicate, subgraph, True)
 
     def concurrency_for(self, subgraph: str) -> int:
-        return self._concurrency.get(subgraph, self._concurrency.get(EVERY_SUBGRAPH, DEFAULT_CONCURRENCY))
+        return _for(self._concurrency, subgraph, DEFAULT_CONCURRENCY)
 
     def outgoing_headers(self, subgraph: str) -> Mapping[str, str] | None:
         """Headers for this fetch to ``subgraph`` besides the fixed ones (replacing those of the same name);
@@ -174,10 +173,8 @@ class HttpTransport:
             shared = asyncio.ensure_future(self._exchange(subgraph, url, body, operation_kind))
             self._in_flight[key] = shared
             shared.add_done_callback(lambda done: self._answered(key, done))
-        else:
-            self.shared_answers += 1
-            if self.observer is not None:
-                self.observer.shared(subgraph)
+        elif self.observer is not None:
+            self.observer.shared(subgraph)
         try:
             answer = await asyncio.shield(shared)
         except SubgraphUnavailable as exc:  # each caller's own, not one instance raised in every caller
@@ -255,6 +252,11 @@ class _Unanswered(SubgraphUnavailable):
 
 def _per_subgraph(value: _Value | Mapping[str, _Value]) -> dict[str, _Value]:
     return dict(value) if isinstance(value, Mapping) else {EVERY_SUBGRAPH: value}
+
+
+def _for(values: Mapping[str, _Value], subgraph: str, default: _Value) -> _Value:
+    """A per-subgraph value: the subgraph's own, else ``*``'s, else ``default``."""
+    return values.get(subgraph, values.get(EVERY_SUBGRAPH, default))
 
 
 def _too_large(subgraph: str, cap: int) -> SubgraphUnavailable:

@@ -161,10 +161,6 @@ class FederatedGateway:
                 self._close_soon(replaced)
         self._loaded = loaded
 
-    @property
-    def transport(self) -> HttpTransport:  # what new requests use; a reload to other URLs replaces it
-        return self._transport
-
     @contextmanager
     def _lease(self, transport: HttpTransport) -> Iterator[None]:
         """Count one request using ``transport``; the last to end closes it if a reload replaced it."""
