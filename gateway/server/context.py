@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.fast_reads import ReadConnection
@@ -53,17 +54,24 @@ async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
 
 async def _open_read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, Any]:
     """:func:`open_read_connection`, and on PostgreSQL its pooled DBAPI connection (else None)."""
-    raw = None
-    connection = await engine.connect()
-    if connection.dialect.name == "postgresql":
-        try:
-            # Sets asyncpg's adapter to autocommit: no statement; reset when the pool takes it back.
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            raw = await connection.get_raw_connection()
-        except BaseException:
-            await connection.close()
-            raise
-    return connection, raw
+    # One switch into SQLAlchemy's greenlet for the checkout, the isolation level and the raw connection,
+    # where AsyncEngine.connect, execution_options and get_raw_connection take one each: every request
+    # that reads pays for it.
+    sync_connection, raw = await greenlet_spawn(_connect_for_reads, engine.sync_engine)
+    return AsyncConnection(engine, sync_connection), raw
+
+
+def _connect_for_reads(sync_engine: sa.Engine) -> tuple[sa.Connection, Any]:
+    connection = sync_engine.connect()
+    if connection.dialect.name != "postgresql":
+        return connection, None
+    try:
+        # Sets asyncpg's adapter to autocommit: no statement; reset when the pool takes it back.
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection, connection.connection
+    except BaseException:
+        connection.close()
+        raise
 
 
 class Loaders:
@@ -170,15 +178,22 @@ class Loaders:
     def get(self, name: str) -> DataLoader:
         loader = self._made.get(name)
         if loader is None:
-            spec = self._specs.get(name)
-            if spec is None:
-                raise KeyError(f"No loader named {name!r}; declared: {', '.join(sorted(self._specs))}")
-            batch = self._batch(spec)
-            self._batches[name] = batch
-            self._loading[name] = asyncio.Lock()
+            batch = self._batch_of(name)
             loader = DataLoader(batch_load_fn=self._remembering(name, batch), max_batch_size=MAX_LOADER_BATCH)
             self._made[name] = loader
         return loader
+
+    def _batch_of(self, name: str) -> Any:
+        """The loader's batch function for this request, made when first needed. The DataLoader itself is
+        made only by :meth:`get`: the planned engine's :meth:`load_all` never needs one."""
+        batch = self._batches.get(name)
+        if batch is None:
+            spec = self._specs.get(name)
+            if spec is None:
+                raise KeyError(f"No loader named {name!r}; declared: {', '.join(sorted(self._specs))}")
+            batch = self._batches[name] = self._batch(spec)
+            self._loading[name] = asyncio.Lock()
+        return batch
 
     async def load(self, name: str, key: Any) -> Any:
         return await self.get(name).load(key)
@@ -188,8 +203,7 @@ class Loaders:
         function for the keys this request has not loaded yet (one per 1,000 keys): the planned
         engine's way to load a whole level, with no future per key. Values loaded either way (here
         or through ``get(name).load``) are kept for the request and not asked for again."""
-        self.get(name)
-        batch = self._batches[name]
+        batch = self._batch_of(name)
         known = self._loaded.setdefault(name, {})
         if not known.keys() >= set(keys):  # some key not loaded yet (a set test: no call per key)
             async with self._loading[name]:
