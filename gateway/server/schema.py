@@ -55,8 +55,9 @@ log = logging.getLogger(__name__)
 async def _find_subject(cls: type, info: Info, code: str) -> Any:
     settings: Settings = info.context.settings
     parsed = parse_subject_code(code, uscc_allow_list=settings.uscc_allow_list)
-    # load_all, not a per-key DataLoader: one key needs no batching future and no scheduled dispatch.
-    [row] = await info.context.loaders.load_all(SUBJECT_BY_HASH, [lookup_hash(parsed, settings.secret_key)])
+    # The per-key DataLoader, not load_all: _entities resolves each representation through here at once,
+    # and the loader batches them into one statement.
+    row = await info.context.loaders.load(SUBJECT_BY_HASH, lookup_hash(parsed, settings.secret_key))
     if row is not None and not subject_visible(info.context.principal, row):
         row = None  # a subject this principal may not see reads as unknown
     # A partner is refused an unknown code exactly as a subject that has not authorised it.
