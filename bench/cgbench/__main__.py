@@ -13,16 +13,16 @@ from typing import Any
 
 import asyncpg
 
-from cgbench import config, dataset, export, federation, ingest, profile, report, runner, scale, servers
+from cgbench import config, dataset, export, federation, ingest, profile, report, runner, scale, servers, varied
 from cgbench.capture import capture
 from cgbench.check import Side, check
 from cgbench.config import DATA_DIR, REPO_DIR, RESULTS_DIR
 from cgbench.util import log
 from cgbench.workloads import http_workloads
 
-STEPS = ("load", "profile", "federation", "ingest", "scale")
+STEPS = ("load", "varied", "profile", "federation", "ingest", "scale")
 # Steps that need the HTTP servers (the subgraphs and the peer gateways).
-HTTP_STEPS = {"load", "profile", "federation"}
+HTTP_STEPS = {"load", "varied", "profile", "federation"}
 
 
 def main() -> None:
@@ -105,8 +105,8 @@ async def _http_workloads(
     apollo, hive = servers.apollo(cfg, supergraph, logs), servers.hive(cfg, supergraph, logs)
     everything = [*graphs, apollo, hive]
     sides = [Side("apollo", "Apollo Gateway", cfg.ports.apollo), Side("hive", "Hive Gateway", cfg.ports.hive)]
-    # W1–W3 (load, profile) need ours and the floor; W6 alone needs only the subgraphs and the peers.
-    local = not {"load", "profile"} <= skip
+    # W1–W3 (load, varied, profile) need ours and the floor; W6 alone needs only the subgraphs and the peers.
+    local = not {"load", "varied", "profile"} <= skip
     if local:
         captured = DATA_DIR / f"capture-{small.database}.json"
         await capture(small, workloads, captured)
@@ -131,6 +131,8 @@ async def _http_workloads(
             results["runs"] = [asdict(r) for r in runs]
             results["workloads"] = runner.summarise(runs)
             results["ratios"] = report.ratios(results)
+        if "varied" not in skip:
+            results["varied"] = varied.run(cfg, small, [s for s in sides if not s.floor], processes, bodies)
         if "profile" not in skip:
             seconds = 3 if cfg.quick else 15
             results["profiles"] = [

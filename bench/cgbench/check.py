@@ -38,19 +38,23 @@ def check(sides: list[Side], workloads: list[Workload]) -> dict[str, dict[str, i
     sizes: dict[str, dict[str, int]] = {}
     with httpx.Client(timeout=30) as client:
         for workload in workloads:
-            reference: Any = None
-            for side in sides:
-                response = client.post(
-                    side.url(workload), content=workload.body, headers={"content-type": "application/json"}
-                )
-                body = _ok(side, workload, response)
-                sizes.setdefault(workload.key, {})[side.key] = len(response.content)
-                if reference is None:
-                    reference = body
-                elif body != reference:
-                    raise CheckFailed(
-                        f"{workload.key}: {side.label} differs from {sides[0].label}: {_diff(reference, body)}"
-                    )
+            sizes[workload.key] = same_answers(client, sides, workload)
+    return sizes
+
+
+def same_answers(client: httpx.Client, sides: list[Side], workload: Workload) -> dict[str, int]:
+    """Send the workload's body to every side; each answer must equal the first side's. Returns the
+    response sizes in bytes by side."""
+    sizes: dict[str, int] = {}
+    reference: Any = None
+    for side in sides:
+        response = client.post(side.url(workload), content=workload.body, headers={"content-type": "application/json"})
+        body = _ok(side, workload, response)
+        sizes[side.key] = len(response.content)
+        if reference is None:
+            reference = body
+        elif body != reference:
+            raise CheckFailed(f"{workload.key}: {side.label} differs from {sides[0].label}: {_diff(reference, body)}")
     return sizes
 
 

@@ -99,6 +99,8 @@ def render(results: dict[str, Any]) -> str:
         out += [f"### {title}", "", _side_table(sides, results["response_bytes"].get(key, {})), ""]
     if results.get("ratios"):
         out += ["### Ratios (ours / peer) and targets", "", _ratio_table(results), ""]
+    if results.get("varied"):
+        out += [*_varied_section(results), ""]
     if results.get("federation"):
         out += [*_federation_section(results), ""]
     if results.get("ingest"):
@@ -123,10 +125,11 @@ def _side_table(sides: dict[str, Any], sizes: dict[str, int], labels: dict[str, 
             continue
         low, high = s["throughput_spread"]
         database = f"{s['database_cpu_ms_per_request']:.2f}" if key in ("ours", "floor") else "–"
+        size = f"{sizes[key]:,}" if key in sizes else "–"  # bodies that differ have no one size
         rows.append(
             f"| {label} | {s['throughput']:,.0f} ({low:,.0f}–{high:,.0f}) | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
             f"{s['server_cpu_ms_per_request']:.2f} | {database} | {s['peak_rss_mb']:.0f} | "
-            f"{s.get('peak_pss_mb', 0.0):.0f} | {sizes.get(key, 0):,} |"
+            f"{s.get('peak_pss_mb', 0.0):.0f} | {size} |"
         )
     return "\n".join(rows)
 
@@ -176,6 +179,24 @@ def _federation_section(results: dict[str, Any]) -> list[str]:
             title = "### W6, separate row: ours with the deduplication of identical subgraph queries off"
             out += ["", title, "", "\n".join(rows)]
     return out
+
+
+def _varied_section(results: dict[str, Any]) -> list[str]:
+    """W1 and W2 with every request different (cgbench.varied): a separate table, ours against the peers."""
+    varied = results["varied"]
+    out: list[str] = []
+    for key, sides in varied["workloads"].items():
+        title = results["workload_titles"].get(key, key)
+        out += [f"### Every request different (separate table): {title}, {varied['bodies'][key]:,} bodies in turn", ""]
+        out += [_side_table(sides, {}), ""]
+    rows = ["| workload | req/s ours/Apollo | req/s ours/Hive | p99 ours/Apollo | p99 ours/Hive |",
+            "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    rows += [
+        f"| {key.upper()}, every request different | {r['throughput_vs_apollo']:.2f} | {r['throughput_vs_hive']:.2f} | "
+        f"{r['p99_vs_apollo']:.2f} | {r['p99_vs_hive']:.2f} |"
+        for key, r in varied["ratios"].items()
+    ]
+    return [*out, "### Every request different: ratios (ours / peer)", "", "\n".join(rows)]
 
 
 def ratios(results: dict[str, Any]) -> dict[str, dict[str, Any]]:

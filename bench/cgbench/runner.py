@@ -48,48 +48,66 @@ def run_workloads(
         body.write_bytes(workload.body)
         for repetition in range(1, cfg.repetitions + 1):
             for side in sides:
-                url = side.url(workload)
-                roots = processes[side.key]
                 side_database = database if side.key in ("ours", "floor") else None
-                run_wrk(url, body, cfg.connections, cfg.warmup_seconds)
-                # wrk leaves its last requests in flight: let the side finish them first.
-                wait_idle(roots, side_database)
-                sampler = Sampler(roots, side_database)
-                sampler.start()
-                result = run_wrk(url, body, cfg.connections, cfg.duration_seconds)
-                usage = sampler.stop()
-                wait_idle(roots, side_database)
-                if result.requests == 0:
-                    raise RuntimeError(
-                        f"{workload.key} on {side.label}: no request completed in {cfg.duration_seconds} s; "
-                        "its latency is longer than the run"
-                    )
-                requests = result.requests
-                run = Run(
-                    workload=workload.key,
-                    side=side.key,
-                    repetition=repetition,
-                    requests=result.requests,
-                    seconds=result.seconds,
-                    errors=result.errors,
-                    throughput=result.throughput,
-                    p50_ms=result.p50_ms,
-                    p99_ms=result.p99_ms,
-                    server_cpu_ms_per_request=usage.server_cpu * 1000 / requests,
-                    database_cpu_ms_per_request=usage.database_cpu * 1000 / requests,
-                    peak_rss_mb=usage.peak_rss_kb / 1024,
-                    peak_pss_mb=usage.peak_pss_kb / 1024,
-                )
-                if result.errors:
-                    raise RuntimeError(f"{workload.key} on {side.label}: {result.errors} failed requests")
-                log(
-                    f"{workload.key} #{repetition} {side.label:>14}: {run.throughput:8.1f} req/s  "
-                    f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  "
-                    f"cpu {run.server_cpu_ms_per_request:6.2f}+{run.database_cpu_ms_per_request:.2f} ms/req  "
-                    f"rss {run.peak_rss_mb:6.0f} MB  pss {run.peak_pss_mb:6.0f} MB"
-                )
-                runs.append(run)
+                runs.append(
+                    measure(cfg, side, workload.key, repetition, side.url(workload), body, processes[side.key],
+                            side_database)
+                )  # fmt: skip
     return runs
+
+
+def measure(
+    cfg: config.Config,
+    side: Side,
+    workload: str,
+    repetition: int,
+    url: str,
+    body: Path,
+    roots: list[int],
+    side_database: str | None,
+    *,
+    many: bool = False,
+) -> Run:
+    """One measured load of one side after its warm-up: ``body`` holds the request body, or with ``many``
+    one body per line, sent in turn."""
+    run_wrk(url, body, cfg.connections, cfg.warmup_seconds, many=many)
+    # wrk leaves its last requests in flight: let the side finish them first.
+    wait_idle(roots, side_database)
+    sampler = Sampler(roots, side_database)
+    sampler.start()
+    result = run_wrk(url, body, cfg.connections, cfg.duration_seconds, many=many)
+    usage = sampler.stop()
+    wait_idle(roots, side_database)
+    if result.requests == 0:
+        raise RuntimeError(
+            f"{workload} on {side.label}: no request completed in {cfg.duration_seconds} s; "
+            "its latency is longer than the run"
+        )
+    requests = result.requests
+    run = Run(
+        workload=workload,
+        side=side.key,
+        repetition=repetition,
+        requests=result.requests,
+        seconds=result.seconds,
+        errors=result.errors,
+        throughput=result.throughput,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        server_cpu_ms_per_request=usage.server_cpu * 1000 / requests,
+        database_cpu_ms_per_request=usage.database_cpu * 1000 / requests,
+        peak_rss_mb=usage.peak_rss_kb / 1024,
+        peak_pss_mb=usage.peak_pss_kb / 1024,
+    )
+    if result.errors:
+        raise RuntimeError(f"{workload} on {side.label}: {result.errors} failed requests")
+    log(
+        f"{workload} #{repetition} {side.label:>14}: {run.throughput:8.1f} req/s  "
+        f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  "
+        f"cpu {run.server_cpu_ms_per_request:6.2f}+{run.database_cpu_ms_per_request:.2f} ms/req  "
+        f"rss {run.peak_rss_mb:6.0f} MB  pss {run.peak_pss_mb:6.0f} MB"
+    )
+    return run
 
 
 def summarise(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
