@@ -134,6 +134,10 @@ class LevelRunner:
         if kind is FieldKind.ATTRIBUTE:
             attribute = plan_field.attribute
             assert attribute is not None
+            completion = plan_field.completion
+            if completion is not None and completion.exact is not None and len(parents) > 1:
+                self._attribute_leaves(plan_field, attribute, work, following)
+                return
             try:
                 # One parent is the commonest level of a profile: no comprehension (a call of its own) for it.
                 values: list[Any] = (
@@ -167,6 +171,41 @@ class LevelRunner:
             self._run_batch(plan_field, work, following, pending)
             return
         self._run_resolvers(plan_field, work, following, pending)  # RESOLVER and DIRECT
+
+    def _attribute_leaves(self, plan_field: PlanField, attribute: str, work: Work, following: dict[int, Work]) -> None:
+        """A leaf read from an attribute of many parents (a list's records): read and stored in one pass,
+        the value stored as it is when its type is the leaf's exact one (a str for a String). A value
+        of any other type, and a failed read, take the general way with the rest of the level."""
+        completion = plan_field.completion
+        assert completion is not None
+        exact = completion.exact
+        nullable = completion.nullable
+        key = plan_field.key
+        targets = work.targets
+        parents = work.parents
+        for index, parent in enumerate(parents):
+            try:
+                value = getattr(parent, attribute)
+            except Exception:
+                break
+            if type(value) is not exact:
+                if value is None and nullable:
+                    continue  # the target already holds None
+                break
+            targets[index][key] = value
+        else:
+            return
+        # From the first value that needs more than storing: the general way, for that one and the rest.
+        try:
+            values = [None] * index + [getattr(parent, attribute) for parent in parents[index:]]
+        except Exception:  # rare: find which parent, and fail only its field
+            values = [None] * index
+            for parent in parents[index:]:
+                try:
+                    values.append(getattr(parent, attribute))
+                except Exception as error:
+                    values.append(_Failed(error))
+        self._complete_all(plan_field, work, values, following, start=index)
 
     def _arguments(self, plan_field: PlanField) -> dict[str, Any]:
         if plan_field.arguments is not None:
@@ -312,7 +351,11 @@ class LevelRunner:
 
     # --- completion -----------------------------------------------------------------------
 
-    def _complete_all(self, plan_field: PlanField, work: Work, values: list[Any], following: dict[int, Work]) -> None:
+    def _complete_all(
+        self, plan_field: PlanField, work: Work, values: list[Any], following: dict[int, Work], start: int = 0
+    ) -> None:
+        """Complete the field's value of every parent of the level (from the parent ``start`` on: the
+        ones before it are done)."""
         key = plan_field.key
         completion = plan_field.completion
         assert completion is not None
@@ -323,7 +366,7 @@ class LevelRunner:
             coerce = completion.coerce
             assert coerce is not None
             exact = completion.exact
-            for index, value in enumerate(values):
+            for index, value in enumerate(values[start:] if start else values, start):
                 if type(value) is exact:  # a str for a String, a bool for a Boolean: as it is
                     targets[index][key] = value
                     continue
@@ -340,8 +383,13 @@ class LevelRunner:
                     # A resolver may return an exception instead of raising it: graphql-core raises it.
                     self._field_error(value if isinstance(value, Exception) else error, plan_field, work, index)
             return
+        assert start == 0, "only leaves complete from a later parent"
         if kind is OBJECT:
             self._complete_objects(plan_field, work, values, following)
+            return
+        item = completion.item
+        if kind is LIST and item is not None and item.kind is OBJECT and item.selection is not None:
+            self._complete_object_lists(plan_field, work, values, following)
             return
         for index, value in enumerate(values):
             self._complete_at(plan_field, work, index, value, following)
@@ -384,6 +432,61 @@ class LevelRunner:
             next_targets.append(target)
             next_slots.append([slots[index], container, key, nullable, False])
             next_paths.append((paths[index], key, type_name))
+
+    def _complete_object_lists(
+        self, plan_field: PlanField, work: Work, values: list[Any], following: dict[int, Work]
+    ) -> None:
+        """A list-of-objects field of every parent of a level (a profile's records): each item becomes a
+        parent of the next level here, with the selection's bookkeeping looked up once for the field.
+        A value that is not a plain list or tuple of plain objects (null, an error, a failed type
+        check in it) takes the general way, value by value, as in :meth:`_complete`."""
+        key = plan_field.key
+        completion = plan_field.completion
+        assert completion is not None and completion.item is not None
+        item = completion.item
+        selection = item.selection
+        assert selection is not None
+        keys = selection.keys
+        checked = selection.is_type_of is not None
+        nullable = completion.nullable
+        item_nullable = item.nullable
+        type_name = plan_field.parent_type.name
+        following_work = _following_work(following, selection)
+        parents, next_targets, next_slots, next_paths = (
+            following_work.parents,
+            following_work.targets,
+            following_work.slots,
+            following_work.paths,
+        )
+        targets, slots, paths = work.targets, work.slots, work.paths
+        for index, value in enumerate(values):
+            value_type = type(value)
+            plain = value_type is list or value_type is tuple
+            if plain:
+                for entry in value:
+                    if (
+                        entry is None
+                        or type(entry) is _Failed
+                        or isinstance(entry, Exception)
+                        or (checked and not self._is_type_of(selection, entry))
+                    ):
+                        plain = False
+                        break
+            if not plain:
+                self._complete_at(plan_field, work, index, value, following)
+                continue
+            container = targets[index]
+            slot = [slots[index], container, key, nullable, False]
+            path = (paths[index], key, type_name)
+            items: list[Any] = []
+            for position, entry in enumerate(value):
+                target = dict.fromkeys(keys)
+                items.append(target)
+                parents.append(entry)
+                next_targets.append(target)
+                next_slots.append([slot, items, position, item_nullable, False])
+                next_paths.append((path, position, None))
+            container[key] = items
 
     def _complete_at(
         self, plan_field: PlanField, work: Work, index: int, value: Any, following: dict[int, Work]

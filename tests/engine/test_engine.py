@@ -109,6 +109,65 @@ class NestingPlugin:
         }
 
 
+@strawberry.type
+class ProbeShelf:
+    """Lists of badges in the shapes the engine completes apart: plain lists and tuples of objects,
+    and lists with a null or an error among their items."""
+
+    badges: list[ProbeBadge]
+    loose: list[ProbeBadge | None]
+
+
+class _BrokenBadge(ProbeBadge):
+    """A badge whose ``label`` attribute cannot be read."""
+
+    @property  # type: ignore[misc]
+    def label(self) -> str:
+        raise ValueError("this badge's label cannot be read")
+
+
+def _broken_badge() -> ProbeBadge:
+    return object.__new__(_BrokenBadge)
+
+
+class ShelfPlugin:
+    """One shelf per subject; which shape each list takes depends on the order in which the subject was
+    first seen (the same under both engines: graphql-core asks per subject, in the batch's order)."""
+
+    def __init__(self) -> None:
+        self.order: dict[int, int] = {}
+
+    @hookimpl
+    def subject_fields(self) -> Sequence[SubjectField]:
+        plugin = self
+
+        async def shelves(roots: Sequence[Any], info: Info) -> list[Any]:
+            found = []
+            for root in roots:
+                index = plugin.order.setdefault(root.id, len(plugin.order))
+                plain = [ProbeBadge(label=f"{root.name} {n}") for n in range(3)]
+                badges: Any = plain
+                loose: list[Any] = list(plain)
+                if index == 1:  # a label that cannot be read
+                    badges = [*plain, _broken_badge()]
+                elif index == 2:  # a null and an error among the items
+                    loose = [plain[0], None, ValueError("no badge here")]
+                elif index == 3:  # a tuple, and a label that is not a str (String coerces it)
+                    badges, loose = tuple(plain), [ProbeBadge(label=7), *plain]  # type: ignore[arg-type]
+                found.append(ProbeShelf(badges=badges, loose=loose))
+            return found
+
+        @batch_resolver(shelves)
+        async def resolve_shelf(root: Any, info: Info) -> ProbeShelf | None:
+            return (await shelves([root], info))[0]
+
+        return [SubjectField("probeShelf", resolve_shelf, "Badges in several list shapes.")]
+
+    @hookimpl
+    def field_policies(self) -> dict[str, str]:
+        return {"CreditSubject.probeShelf": "public", "ProbeShelf": "public", "ProbeBadge": "public"}
+
+
 class OldStylePlugin:
     """A plugin written before batch forms: a per-parent resolver on its own DataLoader."""
 
@@ -203,6 +262,27 @@ async def test_null_propagates_to_the_nearest_nullable_position_as_in_graphql_co
     # the list goes null, and with it (badges is non-null) the nullable report.
     assert all(s["probeSingle"] is None and s["probeReport"] is None and s["name"] for s in subjects)
     assert ("subjects", 0, "probeReport", "badges", 1, "strict") in [p for p, _, _ in _errors(planned)]
+    assert planned["data"] == oracle["data"]
+    assert _errors(planned) == _errors(oracle)
+
+
+async def test_lists_of_objects_and_leaves_of_many_parents_complete_as_in_graphql_core() -> None:
+    # The engine completes a list of plain objects, and a leaf read from an attribute of many parents,
+    # in one pass per field; a null or an error in a list, a leaf that needs coercion and an attribute
+    # that cannot be read take the general way. Either way the answer is graphql-core's.
+    query = """query($codes: [String!]!) { subjects(codes: $codes) {
+        name probeShelf { badges { label } loose { label } } } }"""
+    planned, oracle = await _both({"shelf": ShelfPlugin()}, query, {"codes": CODES[:4]})
+    subjects = planned["data"]["subjects"]
+    shelves = [s["probeShelf"] for s in subjects]
+    assert [b["label"] for b in shelves[0]["badges"]] == [f"{subjects[0]['name']} {n}" for n in range(3)]
+    # label is String!: the unreadable one nulls its badge, and the non-null list of badges with it
+    assert shelves[1] is None
+    assert shelves[2]["loose"][1] is None and shelves[2]["loose"][2] is None and shelves[2]["loose"][0]["label"]
+    assert len(shelves[3]["badges"]) == 3  # a tuple is a list too
+    assert shelves[3]["loose"][0]["label"] == "7"
+    assert ("subjects", 1, "probeShelf", "badges", 3, "label") in [p for p, _, _ in _errors(planned)]
+    assert ("subjects", 2, "probeShelf", "loose", 2) in [p for p, _, _ in _errors(planned)]
     assert planned["data"] == oracle["data"]
     assert _errors(planned) == _errors(oracle)
 
