@@ -63,6 +63,10 @@ class Work:
         self.slots: list[Slot] = []
         self.paths: list[Path | None] = []
 
+    def columns(self) -> tuple[list[Any], list[dict[str, Any]], list[Slot], list[Path | None]]:
+        """The parents, targets, slots and paths, for a loop that appends to all four."""
+        return self.parents, self.targets, self.slots, self.paths
+
 
 class LevelRunner:
     """Runs one plan for one request. ``host`` is the graphql-core executor of the request, which
@@ -409,13 +413,7 @@ class LevelRunner:
         checked = selection.is_type_of is not None
         nullable = completion.nullable
         type_name = plan_field.parent_type.name
-        following_work = _following_work(following, selection)
-        parents, next_targets, next_slots, next_paths = (
-            following_work.parents,
-            following_work.targets,
-            following_work.slots,
-            following_work.paths,
-        )
+        parents, next_targets, next_slots, next_paths = _following_work(following, selection).columns()
         targets, slots, paths = work.targets, work.slots, work.paths
         for index, value in enumerate(values):
             if (
@@ -451,18 +449,12 @@ class LevelRunner:
         nullable = completion.nullable
         item_nullable = item.nullable
         type_name = plan_field.parent_type.name
-        following_work = _following_work(following, selection)
-        parents, next_targets, next_slots, next_paths = (
-            following_work.parents,
-            following_work.targets,
-            following_work.slots,
-            following_work.paths,
-        )
+        parents, next_targets, next_slots, next_paths = _following_work(following, selection).columns()
         targets, slots, paths = work.targets, work.slots, work.paths
         for index, value in enumerate(values):
             value_type = type(value)
             plain = value_type is list or value_type is tuple
-            if plain:
+            if plain:  # every item passes the test _complete_objects puts to a value, written out for speed
                 for entry in value:
                     if (
                         entry is None
@@ -546,29 +538,9 @@ class LevelRunner:
             assert item is not None
             items: list[Any] = []
             slot = [owner, container, position, completion.nullable, False]
-            fast = item.kind is OBJECT and item.selection is not None
-            if fast:  # a list of objects, the common case: each becomes a parent of the next level here
-                selection = item.selection
-                keys = selection.keys
-                checked = selection.is_type_of is not None
-                work = _following_work(following, selection)
-                parents, targets, slots, paths = work.parents, work.targets, work.slots, work.paths
-                item_nullable = item.nullable
+            # A list of plain objects completes in _complete_object_lists; this way is for the rest (a list
+            # with a null or an error among its items, lists of leaves, of lists, of abstract types).
             for index, entry in enumerate(value):
-                if (
-                    fast
-                    and entry is not None
-                    and type(entry) is not _Failed
-                    and not isinstance(entry, Exception)
-                    and (not checked or self._is_type_of(selection, entry))
-                ):
-                    target = dict.fromkeys(keys)
-                    items.append(target)
-                    parents.append(entry)
-                    targets.append(target)
-                    slots.append([slot, items, index, item_nullable, False])
-                    paths.append((path, index, None))
-                    continue
                 items.append(None)
                 if type(entry) is _Failed or isinstance(entry, Exception):
                     error = entry.error if type(entry) is _Failed else entry
