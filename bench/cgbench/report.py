@@ -199,16 +199,23 @@ def _varied_section(results: dict[str, Any]) -> list[str]:
     return [*out, "### Every request different: ratios (ours / peer)", "", "\n".join(rows)]
 
 
+def peer_ratios(sides: dict[str, Any]) -> dict[str, float]:
+    """Throughput and p99 of ours over each other side measured (``throughput_vs_hive`` …)."""
+    ours = sides["ours"]
+    found: dict[str, float] = {}
+    for other in ("apollo", "hive", "floor"):
+        if other in sides:
+            found[f"throughput_vs_{other}"] = ours["throughput"] / sides[other]["throughput"]
+            found[f"p99_vs_{other}"] = ours["p99_ms"] / sides[other]["p99_ms"]
+    return found
+
+
 def ratios(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Throughput and p99 of ours over each other side, and whether the issue's targets are met."""
     out: dict[str, dict[str, Any]] = {}
     for key, sides in results["workloads"].items():
         ours = sides["ours"]
-        entry: dict[str, Any] = {}
-        for other in ("apollo", "hive", "floor"):
-            if other in sides:
-                entry[f"throughput_vs_{other}"] = ours["throughput"] / sides[other]["throughput"]
-                entry[f"p99_vs_{other}"] = ours["p99_ms"] / sides[other]["p99_ms"]
+        entry: dict[str, Any] = peer_ratios(sides)
         fastest = max(sides[p]["throughput"] for p in ("apollo", "hive") if p in sides)
         entry["throughput_vs_faster_peer"] = ours["throughput"] / fastest
         # The read-path issue's milestone for W1–W3 (its aim is 2×).

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from cgbench import config, runner
+from cgbench import config, report, runner
 from cgbench.check import Side, same_answers
 from cgbench.dataset import Dataset
 from cgbench.workloads import BATCH, PROFILE, Workload
@@ -65,14 +65,5 @@ def run(
     return {
         "bodies": {key: len(workloads) for key, workloads in per_workload.items()},
         "workloads": summary,
-        "ratios": {key: _ratios(sides_of) for key, sides_of in summary.items()},
+        "ratios": {key: report.peer_ratios(sides_of) for key, sides_of in summary.items()},
     }
-
-
-def _ratios(sides: dict[str, Any]) -> dict[str, float]:
-    ours = sides["ours"]
-    found: dict[str, float] = {}
-    for peer in ("apollo", "hive"):
-        found[f"throughput_vs_{peer}"] = ours["throughput"] / sides[peer]["throughput"]
-        found[f"p99_vs_{peer}"] = ours["p99_ms"] / sides[peer]["p99_ms"]
-    return found

@@ -142,21 +142,7 @@ class LevelRunner:
             if completion is not None and completion.exact is not None and len(parents) > 1:
                 self._attribute_leaves(plan_field, attribute, work, following)
                 return
-            try:
-                # One parent is the commonest level of a profile: no comprehension (a call of its own) for it.
-                values: list[Any] = (
-                    [getattr(parents[0], attribute)]
-                    if len(parents) == 1
-                    else [getattr(parent, attribute) for parent in parents]
-                )
-            except Exception:  # rare: find which parent, and fail only its field
-                values = []
-                for parent in parents:
-                    try:
-                        values.append(getattr(parent, attribute))
-                    except Exception as error:
-                        values.append(_Failed(error))
-            self._complete_all(plan_field, work, values, following)
+            self._complete_all(plan_field, work, _attribute_values(parents, attribute), following)
             return
         if kind is FieldKind.METHOD:
             function = plan_field.function
@@ -200,15 +186,7 @@ class LevelRunner:
         else:
             return
         # From the first value that needs more than storing: the general way, for that one and the rest.
-        try:
-            values = [None] * index + [getattr(parent, attribute) for parent in parents[index:]]
-        except Exception:  # rare: find which parent, and fail only its field
-            values = [None] * index
-            for parent in parents[index:]:
-                try:
-                    values.append(getattr(parent, attribute))
-                except Exception as error:
-                    values.append(_Failed(error))
+        values = [None] * index + _attribute_values(parents[index:], attribute)
         self._complete_all(plan_field, work, values, following, start=index)
 
     def _arguments(self, plan_field: PlanField) -> dict[str, Any]:
@@ -671,6 +649,23 @@ class LevelRunner:
                 "statementMs": round(sum(ms for _, ms in statements), 3),
             }
         )
+
+
+def _attribute_values(parents: list[Any], attribute: str) -> list[Any]:
+    """The attribute of each parent; a parent whose attribute cannot be read gets a _Failed in its place."""
+    try:
+        # One parent is the commonest level of a profile: no comprehension (a call of its own) for it.
+        if len(parents) == 1:
+            return [getattr(parents[0], attribute)]
+        return [getattr(parent, attribute) for parent in parents]
+    except Exception:  # rare: find which parent, and fail only its field
+        values: list[Any] = []
+        for parent in parents:
+            try:
+                values.append(getattr(parent, attribute))
+            except Exception as error:
+                values.append(_Failed(error))
+        return values
 
 
 def _following_work(following: dict[int, Work], selection: Selection) -> Work:

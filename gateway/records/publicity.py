@@ -91,41 +91,24 @@ def is_withheld(record: Any, day: dt.date, rules: PublicityRules) -> bool:
 _ACTIVE = RecordStatus.ACTIVE.value
 
 
-def _published(record: Any, day: dt.date, cutoff: dt.date) -> bool:
-    status = record.status
-    if not isinstance(status, str):  # as in _withheld_before
-        status = getattr(status, "value", status)
-    return (
-        status == _ACTIVE
-        and (record.published_until is None or day <= record.published_until)
-        and not _withheld_before(record, cutoff)
-    )
-
-
 def is_published(record: Any, day: dt.date, rules: PublicityRules) -> bool:
     """Shown to the public and partners: active, inside its window, and not withheld."""
-    return _published(record, day, withheld_cutoff(day, rules.dishonesty_withheld_after_years))
+    return published_on(day, rules)(record)
 
 
 def published_on(day: dt.date, rules: PublicityRules) -> Callable[[Any], bool]:
     """:func:`is_published` for many records on one day under one set of rules, with the withholding
-    cutoff worked out once: a batch of profiles checks hundreds of records, so the test is written out
-    here in one call per record (the same test as :func:`_published`)."""
+    cutoff worked out once: a batch of profiles checks hundreds of records, one call each."""
     cutoff = withheld_cutoff(day, rules.dishonesty_withheld_after_years)
 
     def published(record: Any) -> bool:
         status = record.status
-        if not isinstance(status, str):
+        if not isinstance(status, str):  # as in _withheld_before
             status = getattr(status, "value", status)
         if status != _ACTIVE:
             return False
         until = record.published_until
-        if until is not None and day > until:
-            return False
-        polarity = record.polarity
-        if not isinstance(polarity, str):
-            polarity = getattr(polarity, "value", polarity)
-        return polarity != NEGATIVE or record.decision_date > cutoff
+        return (until is None or day <= until) and not _withheld_before(record, cutoff)
 
     return published
 
