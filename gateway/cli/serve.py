@@ -17,9 +17,11 @@ from gateway.cli.demo import seed
 from gateway.kernel.errors import ConfigurationError
 from gateway.kernel.limits import MAX_WORKERS
 from gateway.kernel.settings import Settings
+from gateway.server.supervisor import can_fork_workers
 from gateway.server.supervisor import command as supervisor_command
 
 WORKERS_ENV = "CREDIT_GATEWAY_WORKERS"
+PRELOAD_ENV = "CREDIT_GATEWAY_PRELOAD"
 
 
 def available_cpus() -> int:
@@ -103,6 +105,15 @@ def serve(
             help="Worker processes; /metrics then sums them (PROMETHEUS_MULTIPROC_DIR).",
         ),
     ] = None,
+    preload: Annotated[
+        bool,
+        typer.Option(
+            "--preload/--no-preload",
+            envvar=PRELOAD_ENV,
+            help="With workers, on Linux: fork them from a supervisor that has imported their stack, so that "
+            "they share it (--no-preload: a fresh interpreter each, and a slim supervisor).",
+        ),
+    ] = True,
     supergraph: Annotated[
         str | None,
         typer.Option(
@@ -141,6 +152,8 @@ def serve(
     }
     plural = "s" if workers > 1 else ""
     how = f"{workers} worker{plural}{note}, {options['loop']} loop, {options['http']}"
+    if workers > 1 and preload and can_fork_workers():
+        how += ", preloaded"  # forked from the supervisor once it has imported their stack
     if settings.metrics_bind:
         console.print(f"metrics on http://{settings.metrics_bind}/metrics")
     if workers > 1:
@@ -158,7 +171,9 @@ def serve(
         where = f"http://{settings.host}:{settings.port}/graphql"
         console.print(f"credit-gateway {__version__} on {where} ({how})")
         # This process has imported most of the gateway; the supervisor needs none of it (see there).
-        argv, extra = supervisor_command({**options, "workers": workers}, settings.log_format, settings.metrics_bind)
+        argv, extra = supervisor_command(
+            {**options, "workers": workers}, settings.log_format, settings.metrics_bind, preload=preload
+        )
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(argv[0], argv, {**os.environ, **extra})

@@ -7,6 +7,20 @@ starts, watches and restarts workers would hold for its whole life. So ``serve``
 format and, only when a metrics address is set, the metrics listener: about 30 MB. The workers are
 uvicorn's, each building its app from the environment (``create_worker_app``).
 
+**Preloaded workers** (``serve --preload``, the default on Linux). Before it starts the workers, the
+supervisor imports what every worker imports (the gateway, its stack and the plugins' modules: some 85
+MB), freezes it out of the collector's reach (``gc.freeze``), and forks each worker from itself rather
+than starting a fresh interpreter. The workers then share those pages with the supervisor and with each
+other until one of them writes to a page, so N workers cost one copy of the imported stack plus what
+each builds and serves (under the benchmark's mix, two workers and the supervisor: 190 MB of PSS
+rather than 225 MB with fresh interpreters), and a worker that dies is replaced in milliseconds, not
+the second an interpreter takes to import the stack. No app, engine, connection, event loop or thread
+exists in the supervisor when it forks, and each worker builds its own after the fork; the one thread
+that may run beside the forking one, the metrics listener's, reads the workers' files and logs nothing,
+so it holds no lock a worker would take. The price: a worker restarted
+by ``SIGHUP`` runs the code the supervisor imported, so new code on disk needs a restart of ``serve``
+(``--no-preload`` starts each worker in a fresh interpreter, as before, and keeps the supervisor small).
+
 The options arrive as JSON in ``CREDIT_GATEWAY_SUPERVISOR_OPTIONS``, which this process removes from
 its environment before the workers start; its arguments (``--host H --port P``) only say, in ``ps``,
 what it serves.
@@ -17,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from typing import TYPE_CHECKING, Any
 
 from gateway.kernel.workers import ACCEPTED_SUPERGRAPH_ENV, SUPERVISOR_PID_ENV
@@ -28,11 +43,12 @@ OPTIONS_ENV = "CREDIT_GATEWAY_SUPERVISOR_OPTIONS"
 WORKER_APP = "gateway.server.app:create_worker_app"
 
 
-def command(options: dict[str, Any], log_format: str, metrics_bind: str | None) -> tuple[list[str], dict[str, str]]:
-    """The argv and the extra environment that start this supervisor with uvicorn's ``options``."""
-    import sys
-
-    payload = {"uvicorn": options, "log_format": log_format, "metrics_bind": metrics_bind}
+def command(
+    options: dict[str, Any], log_format: str, metrics_bind: str | None, *, preload: bool
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and the extra environment that start this supervisor with uvicorn's ``options``; with
+    ``preload``, workers forked from it once it has imported their stack (see above)."""
+    payload = {"uvicorn": options, "log_format": log_format, "metrics_bind": metrics_bind, "preload": preload}
     # The address is repeated in the arguments only so that `ps` shows which supervisor serves what.
     shown = ["--host", str(options["host"]), "--port", str(options["port"])]
     return [sys.executable, "-m", "gateway.server.supervisor", *shown], {OPTIONS_ENV: json.dumps(payload)}
@@ -55,7 +71,49 @@ def main() -> None:
         start_metrics_listener(payload["metrics_bind"])
     if os.environ.get("CREDIT_GATEWAY_SUPERGRAPH"):
         _share_the_supergraph()
+    if payload.get("preload") and can_fork_workers():
+        _preload_workers()
     _supervise(uvicorn_config(options))
+
+
+def can_fork_workers() -> bool:
+    """Whether workers can be forked from a preloaded supervisor here: on Linux, with the uvicorn this
+    module knows how to ask for forked workers. Elsewhere (macOS, where system libraries are not safe to
+    use after a fork; Windows, which has none) each worker starts a fresh interpreter."""
+    import multiprocessing
+
+    import uvicorn._subprocess
+
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and hasattr(uvicorn._subprocess, "spawn")
+    )
+
+
+def _preload_workers() -> None:
+    """Import what a worker imports, freeze it, and have uvicorn fork its workers from this process."""
+    import gc
+    import multiprocessing
+
+    import uvicorn._subprocess
+
+    import gateway.server.app  # noqa: F401  # the worker's app module, and through it the stack
+    from gateway.host.loading import load_plugins
+    from gateway.kernel.errors import ConfigurationError
+    from gateway.kernel.settings import Settings
+
+    try:
+        load_plugins(Settings().plugins)  # the plugins' modules; each worker composes them again
+    except ConfigurationError:
+        return  # fresh workers, which say what is wrong as they start, as without preloading
+    # uvicorn starts its workers with the "spawn" context it keeps here (uvicorn._subprocess.spawn);
+    # can_fork_workers checked that it still does.
+    uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    # Collected, then frozen: the workers' collectors never write to these objects' headers, which would
+    # copy the pages they share with this process (the gc module's advice for fork without exec).
+    gc.collect()
+    gc.freeze()
 
 
 def uvicorn_config(options: dict[str, Any]) -> Config:

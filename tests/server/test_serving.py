@@ -9,8 +9,10 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -67,7 +69,10 @@ def _serving_processes(port: int) -> list[int]:
     the children of the supervisor it became (gateway.server.supervisor) that are not multiprocessing's
     resource tracker."""
     commands = [("gateway.cli.main\0serve", f"--port\0{port}\0"), ("gateway.server.supervisor\0", f"--port\0{port}\0")]
-    [server] = [pid for pid in _pids() if any(all(part in _cmdline(pid) for part in c) for c in commands)]
+    matching = [pid for pid in _pids() if any(all(part in _cmdline(pid) for part in c) for c in commands)]
+    # Preloaded workers are forks of the supervisor, with its command line: the server is the one whose
+    # parent is none of them.
+    [server] = [pid for pid in matching if _parent(pid) not in matching]
     tasks = Path(f"/proc/{server}/task").iterdir()
     children = [int(child) for task in tasks for child in (task / "children").read_text().split()]
     workers = [pid for pid in children if "resource_tracker" not in _cmdline(pid)]
@@ -89,6 +94,13 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _shared_dirty_mb(pid: int) -> float:
+    """Pages a process shares with another that wrote them first (a forked child's inheritance)."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    [kb] = [int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Shared_Dirty:")]
+    return kb / 1024
+
+
 def _loaded_extensions(pid: int) -> str:
     """The shared objects mapped into a process: what it has imported of uvloop and httptools."""
     return Path(f"/proc/{pid}/maps").read_text()
@@ -98,8 +110,9 @@ def _loaded_extensions(pid: int) -> str:
 @pytest.mark.parametrize(
     ("extra_env", "expected"),
     [({}, "(1 worker; --demo, --workers N for more, uvloop loop, httptools)"),
-     ({"CREDIT_GATEWAY_WORKERS": "2"}, "(2 workers, uvloop loop, httptools)")],
-    ids=["one process", "two workers from CREDIT_GATEWAY_WORKERS"],
+     ({"CREDIT_GATEWAY_WORKERS": "2"}, "(2 workers, uvloop loop, httptools, preloaded)"),
+     ({"CREDIT_GATEWAY_WORKERS": "2", "CREDIT_GATEWAY_PRELOAD": "false"}, "(2 workers, uvloop loop, httptools)")],
+    ids=["one process", "two preloaded workers from CREDIT_GATEWAY_WORKERS", "two workers without preloading"],
 )  # fmt: skip
 def test_every_serving_process_runs_uvloop_and_httptools(
     tmp_path: Path, extra_env: dict[str, str], expected: str
@@ -115,17 +128,49 @@ def test_every_serving_process_runs_uvloop_and_httptools(
         processes = _serving_processes(port)
         if "CREDIT_GATEWAY_WORKERS" in extra_env:
             assert len(processes) == 2, processes
-            # The supervisor is the slim module, not the command line with every plugin imported:
-            # neither SQLAlchemy's nor pydantic's compiled extensions are loaded in it.
             [supervisor] = {_parent(pid) for pid in processes}
             assert "gateway.server.supervisor" in _cmdline(supervisor)
             mapped = _loaded_extensions(supervisor)
-            assert "/sqlalchemy/" not in mapped and "/pydantic_core/" not in mapped
+            if extra_env.get("CREDIT_GATEWAY_PRELOAD") == "false":
+                # The supervisor is the slim module, not the command line with every plugin imported:
+                # neither SQLAlchemy's nor pydantic's compiled extensions are loaded in it.
+                assert "/sqlalchemy/" not in mapped and "/pydantic_core/" not in mapped
+            else:
+                # Preloaded: the supervisor imported the workers' stack and forked them, so they share its
+                # pages (dirty in the supervisor, not yet copied by the worker) and run no fresh interpreter.
+                assert "/sqlalchemy/" in mapped and "/pydantic_core/" in mapped
+                for pid in processes:
+                    assert _cmdline(pid) == _cmdline(supervisor), "a forked worker keeps its parent's command"
+                    assert _shared_dirty_mb(pid) > 20, f"worker {pid} shares little with the supervisor"
         for pid in processes:
             loaded = _loaded_extensions(pid)
             assert "/uvloop/loop." in loaded, f"process {pid} runs without uvloop"
             assert "/httptools/parser/parser." in loaded, f"process {pid} runs without httptools"
     assert expected in log.read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads /proc (Linux)")
+def test_a_preloaded_worker_that_dies_is_replaced_by_a_new_fork(tmp_path: Path) -> None:
+    """uvicorn's supervisor replaces a worker killed outright; preloaded, the replacement is forked from
+    the supervisor as the first workers were (it shares the stack at once), and it serves."""
+    port = free_port()
+    env = _env(tmp_path, CREDIT_GATEWAY_WORKERS="2")
+    with served_gateway(["--demo", "--demo-subjects", "1"], env, port=port) as url:
+        first = _serving_processes(port)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = _serving_processes(port)
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the killed worker {first[0]} was not replaced: {_serving_processes(port)}")
+        [replacement] = set(now) - set(first)
+        assert _shared_dirty_mb(replacement) > 20, "the replacement was not forked from the preloaded supervisor"
+        for _ in range(20):  # both workers answer (the kernel spreads connections over the listening ones)
+            answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, timeout=30)
+            assert answer.json() == {"data": {"__typename": "Query"}}
 
 
 @pytest.mark.parametrize("module", ["uvloop", "httptools"])
