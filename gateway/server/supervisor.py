@@ -13,9 +13,9 @@ MB), freezes it out of the collector's reach (``gc.freeze``), and forks each wor
 than starting a fresh interpreter. The workers then share those pages with the supervisor and with each
 other until one of them writes to a page, so N workers cost one copy of the imported stack plus what
 each builds and serves (under the benchmark's mix, two workers and the supervisor: 190 MB of PSS
-rather than 225 MB with fresh interpreters), and a worker that dies is replaced in milliseconds, not
-the second an interpreter takes to import the stack. No app, engine, connection, event loop or thread
-exists in the supervisor when it forks, and each worker builds its own after the fork; the one thread
+rather than 225 MB with fresh interpreters), and a worker that dies is replaced by a fork that only
+builds its app, without importing the stack again. No app, engine, connection or event loop exists
+in the supervisor when it forks, and each worker builds its own after the fork; the one thread
 that may run beside the forking one, the metrics listener's, reads the workers' files and logs nothing,
 so it holds no lock a worker would take. The price: a worker restarted
 by ``SIGHUP`` runs the code the supervisor imported, so new code on disk needs a restart of ``serve``
