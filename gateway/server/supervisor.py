@@ -12,8 +12,8 @@ supervisor imports what every worker imports (the gateway, its stack and the plu
 MB), freezes it out of the collector's reach (``gc.freeze``), and forks each worker from itself rather
 than starting a fresh interpreter. The workers then share those pages with the supervisor and with each
 other until one of them writes to a page, so N workers cost one copy of the imported stack plus what
-each builds and serves (under the benchmark's mix, two workers and the supervisor: 190 MB of PSS
-rather than 225 MB with fresh interpreters), and a worker that dies is replaced by a fork that only
+each builds and serves (under the benchmark's mix, two workers and the supervisor: 195 MB of PSS
+rather than 228 MB with fresh interpreters), and a worker that dies is replaced by a fork that only
 builds its app, without importing the stack again. No app, engine, connection or event loop exists
 in the supervisor when it forks, and each worker builds its own after the fork; the one thread
 that may run beside the forking one, the metrics listener's, reads the workers' files and logs nothing,
