@@ -19,17 +19,14 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ for cgbench
 
-from cgbench import config, dataset, procstat
+from cgbench import config, dataset, procstat, servers
 from cgbench.loadgen import SCRIPT as WRK_POST_SCRIPT
 from cgbench.util import product_env
 from cgbench.workloads import http_workloads
@@ -62,19 +59,6 @@ def snapshot(step: str, root: int) -> None:
     )
 
 
-def wait_until_serving(url: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"serve exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"serve was not ready within {timeout} s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -84,32 +68,31 @@ def main() -> None:
     args = parser.parse_args()
     cfg = config.make_config(quick=True)
     small = asyncio.run(dataset.ensure(cfg, cfg.small_db, cfg.small_subjects))
-    command = ["credit-gateway", "serve", "--port", str(args.port), "--workers", str(args.workers)]
-    command.append("--no-preload" if args.no_preload else "--preload")
-    url = f"http://127.0.0.1:{args.port}"
+    preload = "--no-preload" if args.no_preload else "--preload"
+    command = ["credit-gateway", "serve", "--port", str(args.port), "--workers", str(args.workers), preload]
     with tempfile.TemporaryDirectory(prefix="side-memory-") as scratch:
-        log = Path(scratch) / "serve.log"
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                command, env=product_env(small.url), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        # The bench's own server handling: ready once every worker has logged its start.
+        server = servers.Server(
+            "ours", command, args.port, product_env(small.url), Path.cwd(), Path(scratch) / "serve.log",
+            uvicorn_workers=args.workers,
+        )  # fmt: skip
+        server.start()
         try:
-            wait_until_serving(url, server)
-            time.sleep(3)  # every worker up, not only the first to answer
+            server.wait_ready(timeout=120)
             snapshot("idle", server.pid)
             body = Path(scratch) / "body.json"
+            url = f"http://127.0.0.1:{args.port}/graphql"
             for workload in http_workloads(small.profile_codes[0], small.ordinary_codes[:100]):
                 body.write_bytes(workload.body)
                 subprocess.run(
-                    ["wrk", "-t1", "-c16", f"-d{args.seconds}s", "-s", str(WRK_POST_SCRIPT), f"{url}/graphql"],
+                    ["wrk", "-t1", "-c16", f"-d{args.seconds}s", "-s", str(WRK_POST_SCRIPT), url],
                     env={**os.environ, "WRK_BODY": str(body)},
                     check=True,
                     capture_output=True,
                 )
                 snapshot(f"after {workload.key}", server.pid)
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
+            server.stop()
 
 
 if __name__ == "__main__":

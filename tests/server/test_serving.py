@@ -168,7 +168,7 @@ def test_a_preloaded_worker_that_dies_is_replaced_by_a_new_fork(tmp_path: Path) 
             raise AssertionError(f"the killed worker {first[0]} was not replaced: {_serving_processes(port)}")
         [replacement] = set(now) - set(first)
         assert _shared_dirty_mb(replacement) > 20, "the replacement was not forked from the preloaded supervisor"
-        for _ in range(20):  # both workers answer (the kernel spreads connections over the listening ones)
+        for _ in range(20):  # the side answers, with the replacement among its listening workers
             answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, timeout=30)
             assert answer.json() == {"data": {"__typename": "Query"}}
 
