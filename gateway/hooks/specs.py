@@ -414,6 +414,10 @@ def cli_commands(app: typer.Typer, cli: CommandLine) -> None:
 def startup(app: Any, graph: Any) -> Awaitable[None] | None:
     """Called when the server starts (the ASGI lifespan's startup), once the graph is built and before
     the first request: to open what the plugin needs while serving (a client, a background task).
+    Open such things here and nowhere else: with ``serve --workers N`` each worker runs ``startup``,
+    but the app and its graph (every other hook of the composition) may be built once, in the
+    supervisor, before the workers are forked from it (``serve --preload``), and a connection, thread
+    or open file cannot be shared by forked processes.
 
     Receives (take only what you need): ``app``, the ``starlette.applications.Starlette`` app (put
     shared state on ``app.state``); ``graph``, the composed graph (``graph.settings``, ``graph.engine``,

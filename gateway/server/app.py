@@ -336,10 +336,12 @@ def create_app(
 
 
 def create_worker_app() -> Starlette:
-    """The app of each ``serve --workers N`` process (uvicorn imports it by name, in a fresh
-    interpreter): settings and logging from the environment, to which ``serve`` exported its flags."""
+    """The app of each ``serve --workers N`` process (uvicorn imports it by name): settings and logging
+    from the environment, to which ``serve`` exported its flags. A worker forked from a preloading
+    supervisor takes the app the supervisor built (gateway.server.preloaded_app), when it built one."""
+    from gateway.server import preloaded_app
     from gateway.server.observability.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings, settle_heap=True)
+    return preloaded_app.built() or create_app(settings, settle_heap=True)

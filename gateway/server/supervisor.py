@@ -12,10 +12,12 @@ supervisor imports what every worker imports (the gateway, its stack and the plu
 MB), freezes it out of the collector's reach (``gc.freeze``), and forks each worker from itself rather
 than starting a fresh interpreter. The workers then share those pages with the supervisor and with each
 other until one of them writes to a page, so N workers cost one copy of the imported stack plus what
-each builds and serves (under the benchmark's mix, two workers and the supervisor: 195 MB of PSS
-rather than 228 MB with fresh interpreters), and a worker that dies is replaced by a fork that only
-builds its app, without importing the stack again. No app, engine, connection or event loop exists
-in the supervisor when it forks, and each worker builds its own after the fork; the one thread
+each serves (under the benchmark's mix, two workers and the supervisor: 183 MB of PSS rather than
+228 MB with fresh interpreters), and a worker that dies is replaced by a fork that only
+runs its app's lifespan, without importing the stack or building the app again. The supervisor also
+builds the workers' app itself, with the public audience's schema, when nothing in it would need to
+cross the fork (gateway.server.preloaded_app): else each worker builds its own. No connection, event
+loop or task exists in the supervisor when it forks (each worker's lifespan connects); the one thread
 that may run beside the forking one, the metrics listener's, reads the workers' files and logs nothing,
 so it holds no lock a worker would take. The price: a worker restarted
 by ``SIGHUP`` runs the code the supervisor imported, so new code on disk needs a restart of ``serve``
@@ -92,7 +94,8 @@ def can_fork_workers() -> bool:
 
 
 def _preload_workers() -> None:
-    """Import what a worker imports, freeze it, and have uvicorn fork its workers from this process."""
+    """Import what a worker imports (and build its app, when that is safe), freeze it, and have uvicorn
+    fork its workers from this process."""
     import gc
     import multiprocessing
 
@@ -102,11 +105,14 @@ def _preload_workers() -> None:
     from gateway.host.loading import load_plugins
     from gateway.kernel.errors import ConfigurationError
     from gateway.kernel.settings import Settings
+    from gateway.server import preloaded_app
 
+    settings = Settings()
     try:
-        load_plugins(Settings().plugins)  # the plugins' modules; each worker composes them again
+        load_plugins(settings.plugins)  # the plugins' modules
     except ConfigurationError:
         return  # fresh workers, which say what is wrong as they start, as without preloading
+    preloaded_app.preload(settings)  # the workers' app itself, when building it here is safe
     # uvicorn starts its workers with the "spawn" context it keeps here (uvicorn._subprocess.spawn);
     # can_fork_workers checked that it still does.
     uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]

@@ -240,6 +240,10 @@ class PoolGauges:
         self.checked_out = Gauge(POOL_CHECKED_OUT, _POOL_CHECKED_OUT_HELP, multiprocess_mode="livesum")
         self.size = Gauge(POOL_SIZE, _POOL_SIZE_HELP, multiprocess_mode="livesum")
         self._engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+        # A worker forked from the process that built its app (gateway.server.preloaded_app) writes to
+        # files of its own, which start empty: it counts the pools it inherited. (That process, which
+        # serves nothing, drops its own count with forget_process.)
+        os.register_at_fork(after_in_child=self._count_inherited_pools)
 
     def watch(self, engine: sa.Engine) -> None:
         if engine in self._engines:  # one engine under two apps: its pool counts once
@@ -248,6 +252,10 @@ class PoolGauges:
         self.size.inc(_size(engine.pool))
         event.listen(engine, "checkout", lambda *_: self.checked_out.inc())
         event.listen(engine, "checkin", lambda *_: self.checked_out.dec())
+
+    def _count_inherited_pools(self) -> None:
+        for engine in list(self._engines):
+            self.size.inc(_size(engine.pool))
 
 
 POOLS: PoolCollector | PoolGauges

@@ -189,6 +189,30 @@ def _run_worker(directory: Path, script: str) -> None:
     subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, check=True, timeout=120)
 
 
+def test_a_forked_worker_counts_the_pool_it_inherited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a preloading supervisor forks workers with their app built (gateway.server.preloaded_app): the
+    child counts the inherited pool in its own files; the parent, which serves nothing, forgets its own."""
+    supervisor = """
+        import os
+        import sqlalchemy as sa
+        from gateway.telemetry import metrics
+
+        engine = sa.create_engine("sqlite://", poolclass=sa.pool.QueuePool, pool_size=3)
+        metrics.watch_pool(engine)
+        metrics.forget_process()
+        worker = os.fork()
+        if worker == 0:
+            connection = engine.connect()
+            os._exit(0)  # its live gauges stay in its files, as a running worker's do
+        os.waitpid(worker, 0)
+    """
+    _run_worker(tmp_path, supervisor)
+    monkeypatch.setenv(MULTIPROCESS_ENV, str(tmp_path))
+    samples = _parse(metrics.render(None)[0].decode())
+    assert _value(samples, "credit_gateway_db_pool_size") == 3
+    assert _value(samples, "credit_gateway_db_pool_checked_out") == 1
+
+
 def test_workers_metrics_are_summed_through_the_multiprocess_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

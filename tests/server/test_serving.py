@@ -147,6 +147,9 @@ def test_every_serving_process_runs_uvloop_and_httptools(
             assert "/uvloop/loop." in loaded, f"process {pid} runs without uvloop"
             assert "/httptools/parser/parser." in loaded, f"process {pid} runs without httptools"
     assert expected in log.read_text()
+    # Preloaded, the supervisor also built the app each worker forked with (gateway.server.preloaded_app).
+    app_preloaded = "workers' app built before forking them" in log.read_text()
+    assert app_preloaded == expected.endswith("preloaded)")
 
 
 @pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads /proc (Linux)")
