@@ -110,8 +110,9 @@ def serve(
         typer.Option(
             "--preload/--no-preload",
             envvar=PRELOAD_ENV,
-            help="With workers, on Linux: fork them from a supervisor that has imported their stack, so that "
-            "they share it (--no-preload: a fresh interpreter each, and a slim supervisor).",
+            help="With workers, on Linux: fork them from a supervisor that has imported their stack (and "
+            "built their app, without tracing or a supergraph), so that they share it (--no-preload: a "
+            "fresh interpreter each, and a slim supervisor).",
         ),
     ] = True,
     supergraph: Annotated[
