@@ -176,6 +176,34 @@ def test_a_preloaded_worker_that_dies_is_replaced_by_a_new_fork(tmp_path: Path) 
             assert answer.json() == {"data": {"__typename": "Query"}}
 
 
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads /proc (Linux)")
+def test_sighup_replaces_every_preloaded_worker_with_a_fork_that_serves_the_database(tmp_path: Path) -> None:
+    """Without a supergraph, SIGHUP has uvicorn's supervisor replace each worker. The replacements are
+    forks of the supervisor holding the app it built before the first workers (gateway.server.
+    preloaded_app): each runs that app's lifespan afresh and answers from the database."""
+    port = free_port()
+    env = _env(tmp_path, CREDIT_GATEWAY_WORKERS="2")
+    query = "{ majorTaxViolations(first: 3) { edges { node { documentNumber } } pageInfo { hasNextPage } } }"
+    with served_gateway(["--demo", "--demo-subjects", "20"], env, port=port) as url:
+        before = httpx.post(f"{url}/graphql", json={"query": query}, timeout=30).json()
+        assert "errors" not in before and before["data"]["majorTaxViolations"]["edges"], before
+        first = _serving_processes(port)
+        [supervisor] = {_parent(pid) for pid in first}
+        os.kill(supervisor, signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = _serving_processes(port)
+            if len(now) == 2 and not set(now) & set(first):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"SIGHUP did not replace the workers {first}: {_serving_processes(port)}")
+        for pid in now:
+            assert _shared_dirty_mb(pid) > 20, f"the replacement {pid} was not forked from the supervisor"
+        for _ in range(20):  # both replacements are among the listening workers: each answers alike
+            assert httpx.post(f"{url}/graphql", json={"query": query}, timeout=30).json() == before
+
+
 @pytest.mark.parametrize("module", ["uvloop", "httptools"])
 def test_serve_refuses_to_start_without_uvloop_or_httptools(tmp_path: Path, module: str) -> None:
     """Named rather than "auto": a broken install stops at once with a plain message, before any
