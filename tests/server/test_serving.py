@@ -139,6 +139,8 @@ def test_every_serving_process_runs_uvloop_and_httptools(
                 # Preloaded: the supervisor imported the workers' stack and forked them, so they share its
                 # pages (dirty in the supervisor, not yet copied by the worker) and run no fresh interpreter.
                 assert "/sqlalchemy/" in mapped and "/pydantic_core/" in mapped
+                # uvicorn's server modules for the chosen loop and parser too (_import_server_modules).
+                assert "/uvloop/loop." in mapped and "/httptools/parser/parser." in mapped
                 for pid in processes:
                     assert _cmdline(pid) == _cmdline(supervisor), "a forked worker keeps its parent's command"
                     assert _shared_dirty_mb(pid) > 20, f"worker {pid} shares little with the supervisor"
