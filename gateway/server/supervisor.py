@@ -103,19 +103,20 @@ def _preload_workers(config: Config) -> None:
     import uvicorn._subprocess
 
     import gateway.server.app  # noqa: F401  # the worker's app module, and through it the stack
-
-    _import_server_modules(config)
     from gateway.host.loading import load_plugins
     from gateway.kernel.errors import ConfigurationError
     from gateway.kernel.settings import Settings
     from gateway.server import preloaded_app
 
+    _import_server_modules(config)
     settings = Settings()
-    try:
-        load_plugins(settings.plugins)  # the plugins' modules
-    except ConfigurationError:
-        return  # fresh workers, which say what is wrong as they start, as without preloading
-    preloaded_app.preload(settings)  # the workers' app itself, when building it here is safe
+    # The workers' app itself, when building it here is safe (its plugins' modules with it); else the
+    # plugins' modules alone.
+    if not preloaded_app.preload(settings):
+        try:
+            load_plugins(settings.plugins)
+        except ConfigurationError:
+            return  # fresh workers, which say what is wrong as they start, as without preloading
     # uvicorn starts its workers with the "spawn" context it keeps here (uvicorn._subprocess.spawn);
     # can_fork_workers checked that it still does.
     uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]

@@ -80,11 +80,29 @@ def test_not_built_when_part_of_it_cannot_cross_a_fork(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, object], environment: dict[str, str]
 ) -> None:
     """Tracing's exporter runs a thread, and a supergraph's fetchers and the supergraph a restarted worker
-    must re-read belong to each worker: those workers build their own app."""
+    must re-read belong to each worker: those workers build their own app. The supervisor does not even
+    try (a build that failed would also leave nothing built)."""
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
+    attempts: list[Settings] = []
+    monkeypatch.setattr("gateway.server.app.create_app", lambda settings, **_: attempts.append(settings))
     assert not preloaded_app.preload(_settings(tmp_path, **extra))
     assert preloaded_app.built() is None
+    assert attempts == []
+
+
+def test_any_other_failure_is_logged_and_left_to_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(settings: Settings, **_: object) -> None:
+        raise RuntimeError("the disk vanished")
+
+    monkeypatch.setattr("gateway.server.app.create_app", broken)
+    with caplog.at_level(logging.INFO, logger="gateway.server.preloaded_app"):
+        assert not preloaded_app.preload(_settings(tmp_path))
+    assert preloaded_app.built() is None
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING and "the disk vanished" in record.getMessage()
 
 
 def test_a_configuration_error_is_left_to_the_workers_to_report(

@@ -154,6 +154,17 @@ def test_every_serving_process_runs_uvloop_and_httptools(
     assert app_preloaded == expected.endswith("preloaded)")
 
 
+def _workers_once_replaced(port: int, gone: list[int]) -> list[int]:
+    """The two workers serving ``port`` once none of ``gone`` is among them (within a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = _serving_processes(port)
+        if len(now) == 2 and not set(now) & set(gone):
+            return now
+        time.sleep(0.2)
+    raise AssertionError(f"the workers {gone} were not replaced: {_serving_processes(port)}")
+
+
 @pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads /proc (Linux)")
 def test_a_preloaded_worker_that_dies_is_replaced_by_a_new_fork(tmp_path: Path) -> None:
     """uvicorn's supervisor replaces a worker killed outright; preloaded, the replacement is forked from
@@ -163,14 +174,7 @@ def test_a_preloaded_worker_that_dies_is_replaced_by_a_new_fork(tmp_path: Path) 
     with served_gateway(["--demo", "--demo-subjects", "1"], env, port=port) as url:
         first = _serving_processes(port)
         os.kill(first[0], signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            now = _serving_processes(port)
-            if len(now) == 2 and first[0] not in now:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"the killed worker {first[0]} was not replaced: {_serving_processes(port)}")
+        now = _workers_once_replaced(port, [first[0]])
         [replacement] = set(now) - set(first)
         assert _shared_dirty_mb(replacement) > 20, "the replacement was not forked from the preloaded supervisor"
         for _ in range(20):  # the side answers, with the replacement among its listening workers
@@ -192,15 +196,7 @@ def test_sighup_replaces_every_preloaded_worker_with_a_fork_that_serves_the_data
         first = _serving_processes(port)
         [supervisor] = {_parent(pid) for pid in first}
         os.kill(supervisor, signal.SIGHUP)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            now = _serving_processes(port)
-            if len(now) == 2 and not set(now) & set(first):
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"SIGHUP did not replace the workers {first}: {_serving_processes(port)}")
-        for pid in now:
+        for pid in _workers_once_replaced(port, first):
             assert _shared_dirty_mb(pid) > 20, f"the replacement {pid} was not forked from the supervisor"
         for _ in range(20):  # both replacements are among the listening workers: each answers alike
             assert httpx.post(f"{url}/graphql", json={"query": query}, timeout=30).json() == before
