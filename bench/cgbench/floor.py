@@ -180,14 +180,20 @@ class Floor:
         return {"data": {"subjects": [_summary(s, records, day) if s is not None else None for s in subjects]}}
 
     async def black_lists(self, _variables: JSON) -> JSON:
-        assert self.tax_list and self.culture_list and self.names
+        assert self.tax_list and self.culture_list
         tax, culture = await asyncio.gather(
             self.pool.fetch(self.tax_list.sql, *self.tax_list.params),
             self.pool.fetch(self.culture_list.sql, *self.culture_list.params),
         )
         tax_page = tax[:25]
-        ids = list(dict.fromkeys(r["subject_id"] for r in tax_page))
-        names = {r["id"]: r for r in await self.pool.fetch(self.names.sql, *self.names.with_keys(ids))}
+        if self.names is None:  # the page's statement read its subjects (published_page's with_subjects)
+            names = {
+                r["subject_id"]: {"name": r["subject__name"], "display_code": r["subject__display_code"]}
+                for r in tax_page
+            }
+        else:  # then the gateway's subject loader
+            ids = list(dict.fromkeys(r["subject_id"] for r in tax_page))
+            names = {r["id"]: r for r in await self.pool.fetch(self.names.sql, *self.names.with_keys(ids))}
         return {
             "data": {
                 "majorTaxViolations": _page(tax, lambda r: {"cursor": _cursor(r), "node": _tax_node(r, names)}),
@@ -212,7 +218,7 @@ def _page(rows: list[Row], edge: Callable[[Row], JSON]) -> JSON:
     }
 
 
-def _tax_node(r: Row, names: dict[int, Row]) -> JSON:
+def _tax_node(r: Row, names: dict[int, Any]) -> JSON:
     subject = names[r["subject_id"]]
     return {
         "id": str(r["id"]), "documentNumber": r["document_number"], "decisionDate": r["decision_date"].isoformat(),

@@ -1,7 +1,8 @@
 """The ``CreditRecord`` interface over the shared record envelope, which every domain's record
 types implement, and helpers for plugins to read envelope rows into it."""
 
-from collections import OrderedDict
+import operator
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from sqlalchemy.sql.util import surface_selectables
 from strawberry.types import Info
 
 from gateway.db.tables import credit_record
+from gateway.db.tables import subject as subject_table
 from gateway.engine.batch import batch_resolver
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.kernel.errors import BadUserInput
@@ -209,6 +211,7 @@ async def published_page(
     node: Callable[[Any], NodeT],
     params: Mapping[str, Any] | None = None,
     keep: Callable[[Any], bool] | None = None,
+    with_subjects: bool = False,
 ) -> Connection[NodeT]:
     """A page of a plugin's list of published records, newest decision first: the one way a plugin
     lists records itself, so that no list can forget the publication filter.
@@ -254,7 +257,9 @@ async def published_page(
     """
     settings = info.context.settings
     size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-    query, page_params = newest_decisions_page(("published", name), lambda: _published_only(build()), after, size)
+    query, page_params = newest_decisions_page(
+        ("published", name, with_subjects), lambda: _page_statement(build(), with_subjects), after, size
+    )
     if params:
         clashing = _PAGE_PARAMETERS.intersection(params)
         if clashing:
@@ -262,9 +267,41 @@ async def published_page(
         page_params.update(params)
     async with info.context.loaders.connection() as conn:
         rows = (await conn.execute(query, page_params)).all()
+    if with_subjects:
+        # Only the page's own rows (the one past it only tells whether more follow) and joined subjects.
+        info.context.loaders.prime(SUBJECT_BY_ID, _subjects_of(rows[:size]))
     if keep is not None:
         rows = [row for row in rows if keep(row)]
     return connection_from_rows(rows, size, node, decision_cursor)  # type: ignore[no-any-return]
+
+
+def _page_statement(query: sa.Select[Any], with_subjects: bool) -> sa.Select[Any]:
+    query = _published_only(query)
+    if not with_subjects:
+        return query
+    # An alias, so that a list that joins the subject table itself (for its own columns) still can; an
+    # outer join, so that the page is the same rows with or without it.
+    return query.outerjoin(_PAGE_SUBJECT, _PAGE_SUBJECT.c.id == credit_record.c.subject_id).add_columns(
+        *(column.label(label) for column, label in zip(_PAGE_SUBJECT.c, _SUBJECT_LABELS, strict=True))
+    )
+
+
+# A page's subjects (published_page's with_subjects): the subject table's columns under their labels, and
+# rows of the shape the SUBJECT_BY_ID loader gives (its values are read by column name).
+_PAGE_SUBJECT = subject_table.alias("page_subject")
+_SUBJECT_LABELS = tuple(f"subject__{column.name}" for column in subject_table.c)
+SubjectRow = namedtuple("SubjectRow", [column.name for column in subject_table.c])  # type: ignore[misc]
+_subject_values = operator.attrgetter(*_SUBJECT_LABELS)
+_SUBJECT_ID = SubjectRow._fields.index("id")
+
+
+def _subjects_of(rows: Sequence[Any]) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for row in rows:
+        values = _subject_values(row)
+        if values[_SUBJECT_ID] is not None:  # the outer join found no subject: its loader will say so
+            found[values[_SUBJECT_ID]] = SubjectRow._make(values)
+    return found
 
 
 def _published_only(query: sa.Select[Any]) -> sa.Select[Any]:

@@ -44,6 +44,7 @@ async def resolve_major_tax_violations(
         after=after,
         node=violation_from_row,
         keep=lambda row: row.violation_type is not None,  # a listing without its detail is not listed
+        with_subjects=True,  # the type shows subjectName and subjectCode: read in the page's statement
     )
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gateway.api import ENVELOPE_COLUMNS, credit_record, published_page
+from gateway.api import ENVELOPE_COLUMNS, SUBJECT_BY_ID, credit_record, published_page, subject
 from gateway.db.engine import count_statements
+from gateway.graph.subject import CORE_LOADERS
 from gateway.kernel.clock import serve_as_of
 from gateway.kernel.errors import BadUserInput, LimitExceeded
 from gateway.records.publicity import serve_rules
@@ -73,7 +74,8 @@ def _info(gw: GatewayHarness, *, default: int = 20, maximum: int = 100) -> Any:
     serve_as_of(gw.clock.today())
     serve_rules(gw.settings.publicity)
     settings = SimpleNamespace(default_page_size=default, max_page_size=maximum)
-    return SimpleNamespace(context=SimpleNamespace(settings=settings, loaders=Loaders({}, gw.engine)))
+    loaders = Loaders({spec.name: spec for spec in CORE_LOADERS}, gw.engine)
+    return SimpleNamespace(context=SimpleNamespace(settings=settings, loaders=loaders))
 
 
 @contextmanager
@@ -182,7 +184,7 @@ async def test_a_list_page_and_its_subjects_share_one_connection_over_http(liste
         body = await listed.graphql(LIST, {"first": 20})
     edges = body["data"]["majorTaxViolations"]["edges"]
     assert [e["node"]["subjectName"] for e in edges] == ["上海浦东新区明珠文化传媒有限公司"] * len(PUBLISHED)
-    assert counter.count == 2  # the page, then the subjects' names through the loader
+    assert counter.count == 1  # the page, with its subjects (with_subjects): no loader statement
     assert len(taken) == 1
 
 
@@ -220,3 +222,59 @@ async def test_a_listing_on_another_day_is_judged_as_of_that_day(listed: Gateway
     await info.context.loaders.close()
     assert [e.node for e in today.edges] == PUBLISHED
     assert [e.node for e in tomorrow.edges] == PUBLISHED[1:]
+
+
+def _with_own_subject_column() -> sa.Select[Any]:
+    """A list that joins the subject table itself, as the culture list does for its edges."""
+    return (
+        sa.select(*ENVELOPE_COLUMNS, subject.c.name.label("own_name"))
+        .select_from(credit_record.join(subject, subject.c.id == credit_record.c.subject_id))
+        .where(credit_record.c.domain == "tax", credit_record.c.category == "MAJOR_TAX_VIOLATION")
+    )
+
+
+@pytest.mark.parametrize("build", [_unfiltered, _with_own_subject_column])
+async def test_a_page_with_its_subjects_primes_the_subject_loader(
+    listed: GatewayHarness, build: Callable[[], sa.Select[Any]]
+) -> None:
+    info = _info(listed)
+    loaders = info.context.loaders
+    with count_statements(listed.engine) as counter:
+        page = await published_page(
+            info, ("test.subjects", build), build, first=20, after=None, node=lambda row: row, with_subjects=True
+        )
+        subject_ids = [edge.node.subject_id for edge in page.edges]
+        primed = await loaders.load_all(SUBJECT_BY_ID, subject_ids)
+    assert [edge.node.document_number for edge in page.edges] == PUBLISHED  # the same rows as without
+    assert counter.count == 1  # the page: the subjects came with it
+    await loaders.close()
+    # What the loader itself reads for those subjects, column by column.
+    info = _info(listed)
+    read = await info.context.loaders.load_all(SUBJECT_BY_ID, subject_ids)
+    await info.context.loaders.close()
+    assert [tuple(row) for row in primed] == [tuple(row) for row in read]
+    assert {row.name for row in primed} == {"上海浦东新区明珠文化传媒有限公司"}
+
+
+async def test_only_the_pages_own_subjects_are_primed(listed: GatewayHarness) -> None:
+    # The row read past the page (to know whether more follow) is not the page's: its subject is not primed.
+    async with listed.engine.begin() as conn:
+        listed_subject = (await conn.execute(sa.select(subject))).one()  # the one subject listed
+        copied = {name: value for name, value in listed_subject._asdict().items() if name != "id"}
+        other_id = (
+            await conn.execute(
+                sa.insert(subject)
+                .values(**{**copied, "lookup_hash": "0" * 64, "name": "另一家"})
+                .returning(subject.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            sa.update(credit_record).where(credit_record.c.document_number == "published-2").values(subject_id=other_id)
+        )
+    info = _info(listed)
+    page = await published_page(
+        info, "test.unfiltered", _unfiltered, first=1, after=None, node=_document, with_subjects=True
+    )
+    assert page.edges[0].node == "published-1" and page.page_info.has_next_page
+    assert set(info.context.loaders._loaded[SUBJECT_BY_ID]) == {listed_subject.id}
+    await info.context.loaders.close()
