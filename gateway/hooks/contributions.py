@@ -107,6 +107,8 @@ class Fact:
 
 
 FactLoad = Callable[[AsyncConnection, Sequence[int], date], Awaitable[Mapping[int, Sequence[Fact]]]]
+# One subject's records, as its record loader's batch function returns them (unfiltered), and the day.
+FactDerivation = Callable[[Sequence[Any], date], Sequence[Fact]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,41 @@ class FactSource:
     per subject id, the facts in force on ``today`` (only records in force: active, inside their
     publication window, not withheld; a repaired, revoked or expired record is no fact). Facts of a kind
     the source does not name are dropped.
+
+    A source whose facts follow from the records its plugin's record loader reads is made with
+    :meth:`from_records` instead: in a request that has loaded those records already (a profile that
+    shows the domain), its facts then cost no statement.
     """
 
     kinds: tuple[str, ...]
     load: FactLoad
+    records: str | None = None  # from_records: the record loader the facts are derived from
+    derive: FactDerivation | None = None  # from_records: one subject's records → its facts
+
+    @classmethod
+    def from_records(cls, kinds: tuple[str, ...], records: LoaderSpec, derive: FactDerivation) -> FactSource:
+        """Facts derived from the records of a record loader (one the plugin declares a ``RecordSource``
+        for): ``derive(records, today)`` receives one subject's records, every one the loader's batch
+        function returns for it (before the principal's record filter: repaired, expired and withheld
+        ones too, so that the facts are the same whoever asks), and returns that subject's facts in
+        force on ``today``. In a request the records come from the loader's values for the request,
+        read once for the profile and the facts alike; elsewhere (``load``) from one call of its batch
+        function. Example::
+
+            def tax_facts(records, today):
+                return [Fact("list", {"domain": "tax", "list_type": "BLACK"}, int(r.id), "…", r.decision_date)
+                        for r in records if isinstance(r, MajorTaxViolation) and published_now(r)]
+
+            TAX_FACTS = FactSource.from_records(("list",), TAX_RECORDS, tax_facts)
+        """
+
+        async def load(
+            connection: AsyncConnection, subject_ids: Sequence[int], today: date
+        ) -> Mapping[int, list[Fact]]:
+            found = await records.load(connection, subject_ids)
+            return {subject_id: list(derive(found[subject_id], today)) for subject_id in found}
+
+        return cls(kinds, load, records=records.name, derive=derive)
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -237,11 +237,22 @@ def measure_facts() -> Sequence[FactSource] | None:
     source once per level (it becomes a loader), whatever the number of subjects, and only where a kind it
     names is needed (the culture green channel reads only the sources of kinds that could withhold it).
 
+    Facts that follow from the records of the plugin's record loader are declared with
+    ``FactSource.from_records(kinds, records_loader_spec, derive)``: ``derive(records, today)`` gets one
+    subject's records (all the loader's batch function returns, before any caller's record filter) and
+    returns its facts; in a request that has loaded those records (a profile showing the domain) they cost
+    no statement. The loader must have a ``RecordSource`` (else ``ConfigurationError``).
+
     Example::
 
         @hookimpl
         def measure_facts():
             return [FactSource(("tax_grade",), load_latest_grades)]
+
+        # or derived from the domain's records:
+        @hookimpl
+        def measure_facts():
+            return [FactSource.from_records(("tax_grade", "list"), TAX_RECORDS, tax_facts)]
     """
 
 

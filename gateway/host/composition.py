@@ -6,7 +6,7 @@ depend on the order plugins load in, and a clash names both claimants.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -215,6 +215,11 @@ def _collect_measure_facts(manager: pluggy.PluginManager, comp: Composition) -> 
             name = f"{plugin}.measure_facts.{index}"
             if name in comp.loaders:
                 raise ConfigurationError(f"Plugin {plugin!r} declares loader {name!r} twice")
+            if source.records is not None and source.records not in {s.loader for s in comp.record_sources}:
+                raise ConfigurationError(
+                    f"Plugin {plugin!r}: FactSource.from_records reads {source.records!r}, which is no record "
+                    "loader (declare a RecordSource for it)"
+                )
             comp.loaders[name] = LoaderSpec(name, _fact_loader(source), default=())
             comp.measure_facts[name] = source
 
@@ -227,6 +232,27 @@ def _fact_loader(source: FactSource) -> Any:
         return {sid: tuple(f for f in facts if f.kind in kinds) for sid, facts in found.items()}
 
     return load
+
+
+DerivedFacts = Callable[[Sequence[Any]], tuple[Any, ...]]
+
+
+def derived_fact_loaders(comp: Composition) -> dict[str, tuple[str, DerivedFacts]]:
+    """The fact loaders of ``FactSource.from_records`` sources: per loader name, the record loader its
+    facts follow from and what makes one subject's facts (of the source's kinds, as of the request's
+    day) from that subject's records. A request's loaders answer them from the records they hold."""
+    found: dict[str, tuple[str, DerivedFacts]] = {}
+    for name, source in comp.measure_facts.items():
+        if source.records is not None and source.derive is not None:
+            found[name] = (source.records, _facts_of(source.derive, frozenset(source.kinds)))
+    return found
+
+
+def _facts_of(derive: Callable[[Sequence[Any], Any], Sequence[Any]], kinds: frozenset[str]) -> DerivedFacts:
+    def facts(records: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(f for f in derive(records, today()) if f.kind in kinds)
+
+    return facts
 
 
 def _collect_types(manager: pluggy.PluginManager, comp: Composition) -> None:

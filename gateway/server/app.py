@@ -155,6 +155,7 @@ def request_context(graph: Graph, principal: Principal, request: Any, response: 
         graph.loader_specs,
         graph.engine,
         record_loaders=graph.record_loader_names,
+        derived=graph.derived_fact_loaders,
         principal=principal,
         day=day,
         rules=rules,

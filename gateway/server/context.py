@@ -85,6 +85,7 @@ class Loaders:
         engine: AsyncEngine,
         *,
         record_loaders: frozenset[str] = frozenset(),
+        derived: Mapping[str, tuple[str, Callable[[Sequence[Any]], Any]]] | None = None,
         principal: Principal | None = None,
         day: dt.date | None = None,
         rules: PublicityRules | None = None,
@@ -100,6 +101,12 @@ class Loaders:
         # Record sources pass through the publication filter here, so a plugin's own fields and the
         # cross-domain records field show the same rows, and no plugin can forget the filter.
         self._record_loaders = record_loaders
+        # Loaders whose values follow from a record loader's (FactSource.from_records): name → (record
+        # loader, one key's records → its value). Their records are the record loader's unfiltered values
+        # for this request, kept in _unfiltered: read once for a profile and its facts alike.
+        self._derived = derived or {}
+        self._kept_unfiltered = frozenset(source for source, _ in self._derived.values())
+        self._unfiltered: dict[str, dict[Any, Any]] = {}
         self._principal = principal
         # The request's day and publicity rules, handed in by the request context (gateway.server.app);
         # without them (a loader used outside a request), today's date and the default rules.
@@ -164,6 +171,7 @@ class Loaders:
         self._batches.clear()
         self._loaded.clear()
         self._loading.clear()
+        self._unfiltered.clear()
         if connection is None:
             return
         try:
@@ -191,7 +199,8 @@ class Loaders:
             spec = self._specs.get(name)
             if spec is None:
                 raise KeyError(f"No loader named {name!r}; declared: {', '.join(sorted(self._specs))}")
-            batch = self._batches[name] = self._batch(spec)
+            derived = self._derived.get(name)
+            batch = self._batches[name] = self._batch(spec) if derived is None else self._derived_batch(*derived)
             self._loading[name] = asyncio.Lock()
         return batch
 
@@ -247,6 +256,7 @@ class Loaders:
 
     def _batch(self, spec: LoaderSpec) -> Any:
         filtered = spec.name in self._record_loaders
+        unfiltered = self._unfiltered.setdefault(spec.name, {}) if spec.name in self._kept_unfiltered else None
         observe_batch_size = loader_batch_observer(spec.name)
 
         async def batch(keys: list[Any]) -> list[Any]:
@@ -257,9 +267,23 @@ class Loaders:
                 values = [found.get(key, spec.default) for key in keys]
                 if shown is not None:
                     await self._learn_divisions(connection, keys, values)
+            if unfiltered is not None:
+                unfiltered.update(zip(keys, values, strict=True))
             if shown is None:
                 return values
             return [tuple([r for r in value if shown(key, r)]) for key, value in zip(keys, values, strict=True)]
+
+        return batch
+
+    def _derived_batch(self, source: str, derive: Callable[[Sequence[Any]], Any]) -> Any:
+        """The batch function of a loader whose values follow from the record loader ``source``'s: its
+        records for the keys, loaded through it unless this request has them (then no statement), taken
+        before the principal's filter (every key it loaded is kept in ``_unfiltered``)."""
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            await self.load_all(source, keys)
+            records = self._unfiltered[source]
+            return [derive(records[key]) for key in keys]
 
         return batch
 

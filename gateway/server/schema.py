@@ -27,7 +27,7 @@ from gateway.graph.entities import reference_keys, resolve_entities
 from gateway.graph.pagination import Connection, connection_from_rows, decode_cursor, page_size
 from gateway.graph.subject import CORE_LOADERS, SUBJECT_BY_HASH
 from gateway.graph.subject_access import admit_subjects, note_served
-from gateway.host.composition import Composition
+from gateway.host.composition import Composition, DerivedFacts, derived_fact_loaders
 from gateway.host.loading import default_plugins_first, each_implementation
 from gateway.kernel.clock import Clock
 from gateway.kernel.errors import (
@@ -259,9 +259,12 @@ class Graph:
     # Every loader of records, whose rows pass the publication filter (gateway.server.context): every
     # request's loaders ask, and the composition never changes.
     record_loader_names: frozenset[str] = field(init=False)
+    # Fact loaders of FactSource.from_records sources: their record loader and how a subject's facts follow.
+    derived_fact_loaders: dict[str, tuple[str, DerivedFacts]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.record_loader_names = frozenset(source.loader for source in self.composition.record_sources)
+        self.derived_fact_loaders = derived_fact_loaders(self.composition)
 
     def schema_for(self, role: Role) -> strawberry.federation.Schema:
         """The audience schema of a role, built on first use (most processes serve few roles)."""

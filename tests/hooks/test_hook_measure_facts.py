@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fixture_plugins import ANCHOR, started
+from fixture_plugins import ANCHOR, LOADER, RecordsPlugin, TablesPlugin, load_records, record_input, started
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.api import ConfigurationError, Fact, FactSource, any_of, hookimpl, subject
+from gateway.api import (
+    ConfigurationError,
+    Fact,
+    FactSource,
+    LoaderSpec,
+    any_of,
+    credit_record,
+    hookimpl,
+    published_now,
+    subject,
+)
 from gateway.db.engine import count_statements
 from gateway.host.demo import demo_subjects
 from gateway.testing import GatewayHarness
@@ -85,4 +96,106 @@ class BrokenPlugin:
 async def test_a_source_that_is_not_a_fact_source_stops_the_start() -> None:
     with pytest.raises(ConfigurationError, match="measure_facts must return FactSource items"):
         async with GatewayHarness.start(plugins=["hookfix"], extra_plugins=[("hookfix", BrokenPlugin())]):
+            pass
+
+
+# --- FactSource.from_records: facts that follow from the records a record loader reads -------------------
+
+PROFILE_AND_MEASURES = """query($c: String!) { subject(code: $c) {
+  hookfix { records { note } } measures { measure { id } facts { kind description } } } }"""
+MEASURES_ONLY = (
+    """query($c: String!) { subject(code: $c) { measures { measure { id } facts { kind description } } } }"""
+)
+SUBMIT = "mutation($r: [HookfixRecordInput!]!) { submitHookfixRecords(records: $r) { created } }"
+
+
+class ListedPlugin(RecordsPlugin):
+    """The hookfix domain, whose records marked "black" list their subject on its black list: facts derived
+    from the domain's records, through the loader its profile reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.derived: list[list[str]] = []  # the notes of each subject's records derive() received
+
+    def derive(self, records: Sequence[Any], today: dt.date) -> list[Fact]:
+        self.derived.append(sorted(r.note for r in records))
+        return [
+            Fact("list", {"domain": "hookfix", "list_type": "BLACK"}, int(r.id), f"hookfix 黑名单：{r.note}")
+            for r in records
+            if r.note.startswith("black") and published_now(r)
+        ]
+
+    @hookimpl
+    def measure_facts(self) -> Sequence[FactSource]:
+        return [FactSource.from_records(("list",), LoaderSpec(LOADER, load_records, default=()), self.derive)]
+
+
+async def _listed(gw: GatewayHarness) -> None:
+    department = await gw.create_key("department", domain="hookfix")
+    records = [
+        record_input(ANCHOR, "福州闽都信用示范科技有限公司", n, note) for n, note in enumerate(["black", "plain"])
+    ]
+    records.append(record_input(ANCHOR, "福州闽都信用示范科技有限公司", 2, "black but repaired"))
+    assert (await gw.graphql(SUBMIT, {"r": records}, key=department))["data"]["submitHookfixRecords"]["created"] == 3
+    async with gw.engine.begin() as conn:
+        await conn.execute(
+            sa.update(credit_record).where(credit_record.c.document_number == "HF-0002").values(status="REPAIRED")
+        )
+
+
+def _hookfix_facts(body: dict[str, Any]) -> set[str]:
+    return {
+        fact["description"]
+        for measure in body["data"]["subject"]["measures"]
+        for fact in measure["facts"]
+        if fact["description"].startswith("hookfix")
+    }
+
+
+async def test_facts_from_records_cost_no_statement_beside_the_profile(database_url: str | None) -> None:
+    plugin = ListedPlugin()
+    async with started(database_url, ("hookfix", plugin)) as gw:
+        await _listed(gw)
+        # Another domain's department: it sees the measures, and of hookfix's records the published ones.
+        reader = await gw.create_key("department", domain="tax")
+        for query in (PROFILE_AND_MEASURES, MEASURES_ONLY):
+            plugin.derived.clear()
+            with count_statements(gw.engine) as counter:
+                body = await gw.graphql(query, {"c": ANCHOR}, key=reader)
+            assert "errors" not in body, body
+            # The black-listed record is a fact; the repaired one is not, though derive() saw it (it gets
+            # every record, not what the caller's record filter shows), and the plain one is none.
+            assert _hookfix_facts(body) == {"hookfix 黑名单：black"}
+            assert plugin.derived == [["black", "black but repaired", "plain"]]
+            # One statement of the domain's loader, whether or not the profile shows the domain.
+            assert sum("hookfix_record" in s for s in counter.statements) == 1
+        shown = await gw.graphql(PROFILE_AND_MEASURES, {"c": ANCHOR}, key=reader)
+        assert sorted(r["note"] for r in shown["data"]["subject"]["hookfix"]["records"]) == ["black", "plain"]
+
+
+async def test_facts_from_records_load_alone_outside_a_request(database_url: str | None) -> None:
+    # FactSource.load: one call of the loader's batch function (what supervision's nightly grades use).
+    plugin = ListedPlugin()
+    async with started(database_url, ("hookfix", plugin)) as gw:
+        await _listed(gw)
+        [source] = [s for s in gw.graph.composition.measure_facts.values() if s.records == LOADER]
+        async with gw.engine.connect() as conn:
+            anchor = (await conn.execute(sa.select(subject.c.id).limit(1).order_by(subject.c.id))).scalar_one()
+            found = await source.load(conn, [anchor, -1], gw.clock.today())
+        assert [f.description for f in found[anchor]] == ["hookfix 黑名单：black"] and -1 not in found
+
+
+class NotARecordLoaderPlugin(TablesPlugin):
+    @hookimpl
+    def loaders(self) -> Sequence[LoaderSpec]:
+        return [LoaderSpec(LOADER, load_records, default=())]
+
+    @hookimpl
+    def measure_facts(self) -> Sequence[FactSource]:
+        return [FactSource.from_records(("list",), LoaderSpec(LOADER, load_records, default=()), lambda r, d: [])]
+
+
+async def test_facts_from_a_loader_without_a_record_source_stop_the_start() -> None:
+    with pytest.raises(ConfigurationError, match="no record loader"):
+        async with started(None, ("hookfix", NotARecordLoaderPlugin())):
             pass
