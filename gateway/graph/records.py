@@ -222,7 +222,8 @@ async def published_page(
     this adds it); the ``first`` and ``after`` arguments as the client sent them; ``node(row)``,
     which makes a row the edge's node; ``params``, values of ``build``'s own named parameters (a
     date beyond the day's publication rule); ``keep(row)``, which rows of the page to show (a
-    listing without its detail row, say). Returns the :class:`Connection` of the page, its cursors
+    listing without its detail row, say); ``with_subjects``, whether the statement also reads each
+    record's subject (below). Returns the :class:`Connection` of the page, its cursors
     :func:`decision_cursor`'s.
 
     What it does for the plugin:
@@ -237,6 +238,12 @@ async def published_page(
     - One statement on the request's read connection (``info.context.loaders.connection()``), the
       one the loaders use, built once per list, day and "with or without a cursor" by
       :func:`newest_decisions_page`: ``build`` must depend only on ``name``.
+    - With ``with_subjects=True``, the same statement also reads each record's subject (an outer join
+      of the ``subject`` table, its columns labelled ``subject__<column>``), and the request learns
+      those of the page's rows (``loaders.prime(SUBJECT_BY_ID, ...)``): the nodes' ``subjectName``
+      and ``subjectCode`` then cost no statement of their own. Ask for it when the list's type shows
+      its subjects. It adds plain columns to ``build()``'s: a ``build`` that groups or aggregates
+      cannot have them.
 
     Example (the tax black list)::
 
@@ -267,11 +274,11 @@ async def published_page(
         page_params.update(params)
     async with info.context.loaders.connection() as conn:
         rows = (await conn.execute(query, page_params)).all()
+    if keep is not None:
+        rows = [row for row in rows if keep(row)]
     if with_subjects:
         # Only the page's own rows (the one past it only tells whether more follow) and joined subjects.
         info.context.loaders.prime(SUBJECT_BY_ID, _subjects_of(rows[:size]))
-    if keep is not None:
-        rows = [row for row in rows if keep(row)]
     return connection_from_rows(rows, size, node, decision_cursor)  # type: ignore[no-any-return]
 
 
@@ -290,7 +297,23 @@ def _page_statement(query: sa.Select[Any], with_subjects: bool) -> sa.Select[Any
 # rows of the shape the SUBJECT_BY_ID loader gives (its values are read by column name).
 _PAGE_SUBJECT = subject_table.alias("page_subject")
 _SUBJECT_LABELS = tuple(f"subject__{column.name}" for column in subject_table.c)
-SubjectRow = namedtuple("SubjectRow", [column.name for column in subject_table.c])  # type: ignore[misc]
+
+
+class SubjectRow(namedtuple("SubjectRow", [column.name for column in subject_table.c])):  # type: ignore[misc]
+    """A subject row read with a page, for the SUBJECT_BY_ID loader: its columns as attributes, and the
+    ``_mapping`` (by column name) and ``_t`` of the rows that loader reads itself."""
+
+    __slots__ = ()
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self._asdict()
+
+    @property
+    def _t(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+
 _subject_values = operator.attrgetter(*_SUBJECT_LABELS)
 _SUBJECT_ID = SubjectRow._fields.index("id")
 

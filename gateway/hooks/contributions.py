@@ -127,18 +127,19 @@ class FactSource:
 
     kinds: tuple[str, ...]
     load: FactLoad
-    records: str | None = None  # from_records: the record loader the facts are derived from
+    records: LoaderSpec | None = None  # from_records: the record loader the facts are derived from
     derive: FactDerivation | None = None  # from_records: one subject's records → its facts
 
     @classmethod
     def from_records(cls, kinds: tuple[str, ...], records: LoaderSpec, derive: FactDerivation) -> FactSource:
-        """Facts derived from the records of a record loader (one the plugin declares a ``RecordSource``
-        for): ``derive(records, today)`` receives one subject's records, every one the loader's batch
-        function returns for it (before the principal's record filter: repaired, expired and withheld
-        ones too, so that the facts are the same whoever asks), and returns that subject's facts in
-        force on ``today``. In a request the records come from the loader's values for the request,
-        read once for the profile and the facts alike; elsewhere (``load``) from one call of its batch
-        function. Example::
+        """Facts derived from the records of a record loader (``records``: the very ``LoaderSpec`` a plugin
+        registers with the ``loaders`` hook and declares a ``RecordSource`` for): ``derive(records, today)``
+        receives one subject's records, every one the loader's batch function returns for it (before the
+        principal's record filter: repaired, expired and withheld ones too, so that the facts are the same
+        whoever asks; the loader's ``default`` for a subject without any), and returns that subject's
+        facts in force on ``today``. In a request the records come from the loader's values for the
+        request, read once for the profile and the facts alike; elsewhere (``load``) from one call of its
+        batch function. Example::
 
             def tax_facts(records, today):
                 return [Fact("list", {"domain": "tax", "list_type": "BLACK"}, int(r.id), "…", r.decision_date)
@@ -151,9 +152,10 @@ class FactSource:
             connection: AsyncConnection, subject_ids: Sequence[int], today: date
         ) -> Mapping[int, list[Fact]]:
             found = await records.load(connection, subject_ids)
-            return {subject_id: list(derive(found[subject_id], today)) for subject_id in found}
+            # Every subject, as a request's loaders do: one without records gets the loader's default.
+            return {sid: list(derive(found.get(sid, records.default), today)) for sid in subject_ids}
 
-        return cls(kinds, load, records=records.name, derive=derive)
+        return cls(kinds, load, records=records, derive=derive)
 
 
 @dataclass(frozen=True, slots=True, init=False)

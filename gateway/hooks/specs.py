@@ -241,7 +241,8 @@ def measure_facts() -> Sequence[FactSource] | None:
     ``FactSource.from_records(kinds, records_loader_spec, derive)``: ``derive(records, today)`` gets one
     subject's records (all the loader's batch function returns, before any caller's record filter) and
     returns its facts; in a request that has loaded those records (a profile showing the domain) they cost
-    no statement. The loader must have a ``RecordSource`` (else ``ConfigurationError``).
+    no statement. ``records_loader_spec`` is the ``LoaderSpec`` the ``loaders`` hook returns, declared as a
+    ``RecordSource`` (else ``ConfigurationError``).
 
     Example::
 

@@ -215,13 +215,25 @@ def _collect_measure_facts(manager: pluggy.PluginManager, comp: Composition) -> 
             name = f"{plugin}.measure_facts.{index}"
             if name in comp.loaders:
                 raise ConfigurationError(f"Plugin {plugin!r} declares loader {name!r} twice")
-            if source.records is not None and source.records not in {s.loader for s in comp.record_sources}:
-                raise ConfigurationError(
-                    f"Plugin {plugin!r}: FactSource.from_records reads {source.records!r}, which is no record "
-                    "loader (declare a RecordSource for it)"
-                )
+            if source.records is not None:
+                _check_derived_source(plugin, source.records, comp)
             comp.loaders[name] = LoaderSpec(name, _fact_loader(source), default=())
             comp.measure_facts[name] = source
+
+
+def _check_derived_source(plugin: str, records: LoaderSpec, comp: Composition) -> None:
+    """A FactSource.from_records reads a record loader, and the one registered under its name: a request
+    derives the facts from that loader's values, a nightly regrade calls the spec it was given."""
+    if records.name not in {source.loader for source in comp.record_sources}:
+        raise ConfigurationError(
+            f"Plugin {plugin!r}: FactSource.from_records reads {records.name!r}, which is no record loader "
+            "(declare a RecordSource for it)"
+        )
+    if comp.loaders.get(records.name) != records:
+        raise ConfigurationError(
+            f"Plugin {plugin!r}: FactSource.from_records reads another loader than the one registered as "
+            f"{records.name!r}: pass the LoaderSpec the loaders hook returns"
+        )
 
 
 def _fact_loader(source: FactSource) -> Any:
@@ -244,7 +256,7 @@ def derived_fact_loaders(comp: Composition) -> dict[str, tuple[str, DerivedFacts
     found: dict[str, tuple[str, DerivedFacts]] = {}
     for name, source in comp.measure_facts.items():
         if source.records is not None and source.derive is not None:
-            found[name] = (source.records, _facts_of(source.derive, frozenset(source.kinds)))
+            found[name] = (source.records.name, _facts_of(source.derive, frozenset(source.kinds)))
     return found
 
 

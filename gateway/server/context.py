@@ -200,7 +200,7 @@ class Loaders:
             if spec is None:
                 raise KeyError(f"No loader named {name!r}; declared: {', '.join(sorted(self._specs))}")
             derived = self._derived.get(name)
-            batch = self._batches[name] = self._batch(spec) if derived is None else self._derived_batch(*derived)
+            batch = self._batches[name] = self._batch(spec) if derived is None else self._derived_batch(name, *derived)
             self._loading[name] = asyncio.Lock()
         return batch
 
@@ -275,14 +275,17 @@ class Loaders:
 
         return batch
 
-    def _derived_batch(self, source: str, derive: Callable[[Sequence[Any]], Any]) -> Any:
-        """The batch function of a loader whose values follow from the record loader ``source``'s: its
-        records for the keys, loaded through it unless this request has them (then no statement), taken
-        before the principal's filter (every key it loaded is kept in ``_unfiltered``)."""
+    def _derived_batch(self, name: str, source: str, derive: Callable[[Sequence[Any]], Any]) -> Any:
+        """The batch function of the loader ``name``, whose values follow from the record loader
+        ``source``'s: its records for the keys, loaded through it unless this request has them (then no
+        statement), taken before the principal's filter (every key it loads is kept in ``_unfiltered``)."""
+        observe_batch_size = loader_batch_observer(name)
 
         async def batch(keys: list[Any]) -> list[Any]:
-            await self.load_all(source, keys)
+            observe_batch_size(len(keys))
+            self._batch_of(source)  # its batch function, and the dict it keeps the unfiltered values in
             records = self._unfiltered[source]
+            await self.load_all(source, keys)
             return [derive(records[key]) for key in keys]
 
         return batch

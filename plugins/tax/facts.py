@@ -5,7 +5,8 @@ Derived from the records the tax loader reads (``FactSource.from_records``): a p
 domain has them already, so its facts cost no statement. Only records in force count (``published_now``:
 active, not repaired or revoked, inside the publication window); of the ratings only the latest active rated
 year counts, so a newer C is not hidden behind an older A, and only while it is recent (its year at most two
-years back) and in force.
+years back) and in force. A listing without its detail row (never written so: both go in one transaction) is
+no record of the loader's, so no fact, as it is not on the published black list either.
 """
 
 from __future__ import annotations

@@ -174,15 +174,16 @@ async def test_facts_from_records_cost_no_statement_beside_the_profile(database_
 
 
 async def test_facts_from_records_load_alone_outside_a_request(database_url: str | None) -> None:
-    # FactSource.load: one call of the loader's batch function (what supervision's nightly grades use).
+    # FactSource.load: one call of the loader's batch function (what supervision's nightly grades use); a
+    # subject without records is derived from the loader's default, as in a request.
     plugin = ListedPlugin()
     async with started(database_url, ("hookfix", plugin)) as gw:
         await _listed(gw)
-        [source] = [s for s in gw.graph.composition.measure_facts.values() if s.records == LOADER]
+        [source] = [s for s in gw.graph.composition.measure_facts.values() if s.records is not None]
         async with gw.engine.connect() as conn:
             anchor = (await conn.execute(sa.select(subject.c.id).limit(1).order_by(subject.c.id))).scalar_one()
             found = await source.load(conn, [anchor, -1], gw.clock.today())
-        assert [f.description for f in found[anchor]] == ["hookfix 黑名单：black"] and -1 not in found
+        assert [f.description for f in found[anchor]] == ["hookfix 黑名单：black"] and found[-1] == []
 
 
 class NotARecordLoaderPlugin(TablesPlugin):
@@ -198,4 +199,22 @@ class NotARecordLoaderPlugin(TablesPlugin):
 async def test_facts_from_a_loader_without_a_record_source_stop_the_start() -> None:
     with pytest.raises(ConfigurationError, match="no record loader"):
         async with started(None, ("hookfix", NotARecordLoaderPlugin())):
+            pass
+
+
+async def _no_facts(conn: AsyncConnection, keys: Sequence[int]) -> Mapping[int, Any]:
+    return {}
+
+
+class AnotherLoaderPlugin(RecordsPlugin):
+    """Derives facts from a loader of the records loader's name that is not the one it registered."""
+
+    @hookimpl
+    def measure_facts(self) -> Sequence[FactSource]:
+        return [FactSource.from_records(("list",), LoaderSpec(LOADER, _no_facts, default=()), lambda r, d: [])]
+
+
+async def test_facts_from_another_loader_than_the_registered_one_stop_the_start() -> None:
+    with pytest.raises(ConfigurationError, match="another loader than the one registered"):
+        async with started(None, ("hookfix", AnotherLoaderPlugin())):
             pass

@@ -12,9 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.api import Fact, RecordStatus, any_of, credit_record, published_now
+from gateway.auth.principal import PUBLIC
+from gateway.db.engine import count_statements
 from gateway.host.demo import seed
 from gateway.kernel.clock import serve_as_of
 from gateway.records.publicity import serve_rules
+from gateway.server.app import request_context
 from gateway.testing import GatewayHarness
 from plugins.tax import rules
 from plugins.tax.facts import GRADE_COUNTS_FOR_YEARS, TAX_FACTS
@@ -92,10 +95,41 @@ async def test_the_derived_facts_are_the_statements(gw: GatewayHarness) -> None:
         for n, record_id in enumerate(ids[::7]):
             values = changes[n % len(changes)]
             await conn.execute(sa.update(credit_record).where(credit_record.c.id == record_id).values(**values))
+        # A subject whose newest rating is no longer in force: its older one is the latest that counts.
+        rated = (
+            sa.select(credit_record.c.subject_id)
+            .where(credit_record.c.record_type == rules.RATING_RECORD_TYPE, credit_record.c.status == "ACTIVE")
+            .group_by(credit_record.c.subject_id)
+            .having(sa.func.count() > 1)
+            .limit(1)
+        )
+        twice = (await conn.execute(rated)).scalar_one()
+        newest = (
+            sa.select(credit_record.c.id)
+            .join(tax_credit_rating, tax_credit_rating.c.record_id == credit_record.c.id)
+            .where(credit_record.c.subject_id == twice)
+            .order_by(tax_credit_rating.c.year.desc())
+            .limit(1)
+        )
+        newest_id = (await conn.execute(newest)).scalar_one()
+        await conn.execute(sa.update(credit_record).where(credit_record.c.id == newest_id).values(status="REPAIRED"))
     async with gw.engine.connect() as conn:
         subject_ids = list((await conn.execute(sa.select(credit_record.c.subject_id).distinct())).scalars())
         derived = _comparable(await TAX_FACTS.load(conn, subject_ids, today))
         oracle = await _facts_by_statement(conn, subject_ids, today)
     assert derived == oracle
+    # In a request, the same facts come from the records the request's tax loader read, for the public
+    # caller too (whose record filter hides the repaired and expired records the facts are judged on).
+    context = request_context(gw.graph, PUBLIC, None)
+    [name] = [n for n, s in gw.graph.composition.measure_facts.items() if s.records is TAX_FACTS.records]
+    try:
+        with count_statements(gw.engine) as counter:
+            in_request = await context.loaders.load_all(name, subject_ids)
+            shown = await context.loaders.load_all("tax.records", subject_ids)
+    finally:
+        await context.loaders.close()
+    assert _comparable(dict(zip(subject_ids, in_request, strict=True))) == oracle
+    assert counter.count == 1  # the tax records, once, for the facts and the records alike
+    assert sum(map(len, shown)) < sum(1 for _ in ids)  # the public sees fewer records than the facts saw
     kinds = {item[0] for found in oracle.values() for item in found}
     assert kinds == {"list", "tax_grade"} and len(oracle) > 20  # the comparison covered both kinds, widely
