@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,7 +13,6 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 
 from gateway.auth.principal import PUBLIC, Principal, Role
 from gateway.db.fast_reads import ReadConnection
@@ -29,6 +27,7 @@ from gateway.kernel.rules import PublicityRules
 from gateway.kernel.settings import Settings
 from gateway.policy.access import needs_subject_division, record_filter
 from gateway.records.publicity import current_rules
+from gateway.server.read_connection import log_statements, open_read_connection_and_driver
 from gateway.telemetry.metrics import loader_batch_observer
 from gateway.write.submissions import forget_writer_division, write_for_division
 
@@ -38,40 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.db")
 
 _UNKNOWN = object()
-
-
-async def open_read_connection(engine: AsyncEngine) -> AsyncConnection:
-    """A pooled connection for reads only. On PostgreSQL it runs in autocommit: each statement is its
-    own transaction, so asyncpg sends no BEGIN before the first and no ROLLBACK when it goes back to
-    the pool (two round trips per connection use otherwise). SQLite's driver begins a transaction
-    only before a write, so a SELECT runs without one already; its default stays.
-
-    On PostgreSQL the serving engine's sessions plan each prepared statement once (``plan_cache_mode =
-    force_generic_plan``, set when the connection opens: gateway.db.engine.planner_settings)."""
-    connection, _ = await _open_read_connection(engine)
-    return connection
-
-
-async def _open_read_connection(engine: AsyncEngine) -> tuple[AsyncConnection, Any]:
-    """:func:`open_read_connection`, and on PostgreSQL its pooled DBAPI connection (else None)."""
-    # One switch into SQLAlchemy's greenlet for the checkout, the isolation level and the raw connection,
-    # where AsyncEngine.connect, execution_options and get_raw_connection take one each: every request
-    # that reads pays for it.
-    sync_connection, raw = await greenlet_spawn(_connect_for_reads, engine.sync_engine)
-    return AsyncConnection(engine, sync_connection), raw
-
-
-def _connect_for_reads(sync_engine: sa.Engine) -> tuple[sa.Connection, Any]:
-    connection = sync_engine.connect()
-    if connection.dialect.name != "postgresql":
-        return connection, None
-    try:
-        # Sets asyncpg's adapter to autocommit: no statement; reset when the pool takes it back.
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection, connection.connection
-    except BaseException:
-        connection.close()
-        raise
 
 
 class Loaders:
@@ -143,7 +108,7 @@ class Loaders:
                 # fields in the background) must not take a connection nobody would give back.
                 raise RuntimeError("this request is answered; its read connection is closed")
             if self._connection is None:
-                self._connection, raw = await _open_read_connection(self._engine)
+                self._connection, raw = await open_read_connection_and_driver(self._engine)
                 # On PostgreSQL, repeated SELECTs skip SQLAlchemy's per-statement work (gateway.db.fast_reads);
                 # the wrapper is an AsyncConnection to its callers in every other respect.
                 self._reader = (
@@ -152,7 +117,7 @@ class Loaders:
                     else self._connection
                 )
                 if self.statement_log is not None:
-                    _log_statements(self._connection, self.statement_log)
+                    log_statements(self._connection, self.statement_log)
             assert self._reader is not None
             yield self._reader
 
@@ -357,23 +322,6 @@ class Loaders:
             else:
                 self._own_subject_id = (await connection.execute(query)).scalar_one_or_none()
         return self._own_subject_id  # type: ignore[return-value]
-
-
-def _log_statements(connection: AsyncConnection, log_to: list[tuple[str, float]]) -> None:
-    """Append (SQL, ms) of every statement of this connection to ``log_to``, until it is closed."""
-    from sqlalchemy import event
-
-    sync = connection.sync_connection
-    started: list[float] = []
-
-    def before(*_: Any) -> None:
-        started.append(time.perf_counter())
-
-    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        log_to.append((statement, (time.perf_counter() - started.pop()) * 1000 if started else 0.0))
-
-    event.listen(sync, "before_cursor_execute", before)
-    event.listen(sync, "after_cursor_execute", after)
 
 
 @dataclass(slots=True)

@@ -236,7 +236,7 @@ def _params(statement: str) -> tuple[Any, ...]:
 @pytest.mark.postgres
 async def test_postgres_read_sessions_plan_each_statement_once(postgres_url: str) -> None:
     """A batch of one key would otherwise be planned afresh at every execution (see planner_settings)."""
-    from gateway.server.context import open_read_connection
+    from gateway.server.read_connection import open_read_connection
 
     async with GatewayHarness.start(database_url=postgres_url) as gw:
         connection = await open_read_connection(gw.engine)
@@ -256,7 +256,7 @@ async def test_postgres_sessions_price_random_reads_as_configured(
 ) -> None:
     """Generic plans cost an array parameter as ten keys; at the server's default random_page_cost a
     profile of one subject hash-joined whole detail tables (see gateway.db.engine)."""
-    from gateway.server.context import open_read_connection
+    from gateway.server.read_connection import open_read_connection
 
     settings = {} if configured is None else {"db_random_page_cost": configured}
     async with GatewayHarness.start(database_url=postgres_url, **settings) as gw:

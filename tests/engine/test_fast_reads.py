@@ -19,7 +19,7 @@ from gateway.db.fast_reads import ReadConnection
 from gateway.db.fast_rows import RowsResult, row_class_for
 from gateway.db.tables import credit_record, subject
 from gateway.host.demo import seed
-from gateway.server.context import open_read_connection
+from gateway.server.read_connection import open_read_connection
 from gateway.testing import GatewayHarness
 from plugins.tax.loaders import records_query
 
