@@ -137,9 +137,8 @@ class Floor:
                     self.extras.setdefault(key, []).append(statement)
         # W3's statements ran concurrently, so they are told apart by what they are, not by position.
         w3 = self.statements.get("w3", [])
-        self.names = next((s for s in w3 if s.sql.startswith("SELECT subject.")), None)
         self.culture_list = next((s for s in w3 if s.domain == "culture"), None)
-        self.tax_list = next((s for s in w3 if s not in (self.names, self.culture_list)), None)
+        self.tax_list = next((s for s in w3 if s is not self.culture_list), None)
 
     async def _records(self, key: str, ids: list[int], day: date) -> dict[str, dict[int, list[Row]]]:
         """Each domain's published records per subject id: one statement per domain, concurrently."""
@@ -185,15 +184,10 @@ class Floor:
             self.pool.fetch(self.tax_list.sql, *self.tax_list.params),
             self.pool.fetch(self.culture_list.sql, *self.culture_list.params),
         )
-        tax_page = tax[:25]
-        if self.names is None:  # the page's statement read its subjects (published_page's with_subjects)
-            names = {
-                r["subject_id"]: {"name": r["subject__name"], "display_code": r["subject__display_code"]}
-                for r in tax_page
-            }
-        else:  # then the gateway's subject loader
-            ids = list(dict.fromkeys(r["subject_id"] for r in tax_page))
-            names = {r["id"]: r for r in await self.pool.fetch(self.names.sql, *self.names.with_keys(ids))}
+        # The page's statement reads its subjects too (published_page's with_subjects).
+        names = {
+            r["subject_id"]: {"name": r["subject__name"], "display_code": r["subject__display_code"]} for r in tax[:25]
+        }
         return {
             "data": {
                 "majorTaxViolations": _page(tax, lambda r: {"cursor": _cursor(r), "node": _tax_node(r, names)}),

@@ -241,7 +241,7 @@ def _fact_loader(source: FactSource) -> Any:
 
     async def load(connection: Any, subject_ids: Sequence[int]) -> Mapping[int, tuple[Any, ...]]:
         found = await source.load(connection, subject_ids, today())
-        return {sid: tuple(f for f in facts if f.kind in kinds) for sid, facts in found.items()}
+        return {sid: _of_kinds(facts, kinds) for sid, facts in found.items()}
 
     return load
 
@@ -262,9 +262,14 @@ def derived_fact_loaders(comp: Composition) -> dict[str, tuple[str, DerivedFacts
 
 def _facts_of(derive: Callable[[Sequence[Any], Any], Sequence[Any]], kinds: frozenset[str]) -> DerivedFacts:
     def facts(records: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(f for f in derive(records, today()) if f.kind in kinds)
+        return _of_kinds(derive(records, today()), kinds)
 
     return facts
+
+
+def _of_kinds(facts: Iterable[Any], kinds: frozenset[str]) -> tuple[Any, ...]:
+    """The facts of the kinds a source names: the others are dropped, whichever way it gave them."""
+    return tuple(f for f in facts if f.kind in kinds)
 
 
 def _collect_types(manager: pluggy.PluginManager, comp: Composition) -> None:

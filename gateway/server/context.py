@@ -70,8 +70,7 @@ class Loaders:
         # loader, one key's records → its value). Their records are the record loader's unfiltered values
         # for this request, kept in _unfiltered: read once for a profile and its facts alike.
         self._derived = derived or {}
-        self._kept_unfiltered = frozenset(source for source, _ in self._derived.values())
-        self._unfiltered: dict[str, dict[Any, Any]] = {}
+        self._unfiltered: dict[str, dict[Any, Any]] = {source: {} for source, _ in self._derived.values()}
         self._principal = principal
         # The request's day and publicity rules, handed in by the request context (gateway.server.app);
         # without them (a loader used outside a request), today's date and the default rules.
@@ -136,7 +135,8 @@ class Loaders:
         self._batches.clear()
         self._loaded.clear()
         self._loading.clear()
-        self._unfiltered.clear()
+        for kept in self._unfiltered.values():
+            kept.clear()
         if connection is None:
             return
         try:
@@ -221,7 +221,7 @@ class Loaders:
 
     def _batch(self, spec: LoaderSpec) -> Any:
         filtered = spec.name in self._record_loaders
-        unfiltered = self._unfiltered.setdefault(spec.name, {}) if spec.name in self._kept_unfiltered else None
+        unfiltered = self._unfiltered.get(spec.name)  # kept only where a derived loader reads them
         observe_batch_size = loader_batch_observer(spec.name)
 
         async def batch(keys: list[Any]) -> list[Any]:
@@ -248,7 +248,6 @@ class Loaders:
 
         async def batch(keys: list[Any]) -> list[Any]:
             observe_batch_size(len(keys))
-            self._batch_of(source)  # its batch function, and the dict it keeps the unfiltered values in
             records = self._unfiltered[source]
             await self.load_all(source, keys)
             return [derive(records[key]) for key in keys]
