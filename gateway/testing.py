@@ -77,8 +77,10 @@ class GatewayHarness:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'gateway.sqlite3'}"
             config = Settings(database_url=url, plugins=list(plugins) if plugins is not None else None, **settings)
             engine = serving_engine(config)
+            app = None
             try:
-                app = create_app(config, extra_plugins=extra_plugins, engine=engine)
+                # Read connections lent from request to request, as `serve` lends them (on PostgreSQL).
+                app = create_app(config, extra_plugins=extra_plugins, engine=engine, park_reads=True)
                 if migrate_database:
                     await migrate.upgrade(engine, app.state.graph.composition.migrations)
                 transport = httpx.ASGITransport(app=app)
@@ -88,6 +90,8 @@ class GatewayHarness:
                         client.event_hooks["request"].append(harness._recorder(Path(record_to)))
                     yield harness
             finally:
+                if app is not None and app.state.graph.read_park is not None:
+                    await app.state.graph.read_park.close()
                 await engine.dispose()
 
     @property

@@ -92,7 +92,7 @@ async def served_workloads() -> AsyncIterator[tuple[Any, dict[str, bytes]]]:
 
     workloads = {w.key: w for w in http_workloads(small.profile_codes[0], small.ordinary_codes[:100])}
     workloads["typename"] = Workload("typename", "{ __typename }", "{ __typename }", {})
-    app = create_app(Settings(), settle_heap=True)
+    app = create_app(Settings(), settle_heap=True, park_reads=True)
     async with app.router.lifespan_context(app):
         await watch_of(app.state.graph.engine).wait_listening()
         yield app, {name: workload.body for name, workload in workloads.items()}

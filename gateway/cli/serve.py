@@ -185,7 +185,7 @@ def serve(
     from gateway.server.app import create_app
 
     try:
-        application = create_app(settings, settle_heap=True)
+        application = create_app(settings, settle_heap=True, park_reads=True)
     except ConfigurationError as exc:
         raise fail(str(exc)) from exc
     console.print(f"credit-gateway {__version__} on http://{settings.host}:{settings.port}/graphql ({how})")

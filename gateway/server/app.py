@@ -47,6 +47,7 @@ from gateway.server.observability.wiring import Observability
 from gateway.server.outage import DatabaseOutageMiddleware
 from gateway.server.plain_post import is_plain_json_post, read_operation
 from gateway.server.ratelimit import create_rate_limiter, rate_limits
+from gateway.server.read_connection import ReadConnectionPark
 from gateway.server.schema import Graph, build_graph
 from gateway.telemetry.observation import OBSERVATION_KEY
 
@@ -159,6 +160,7 @@ def request_context(graph: Graph, principal: Principal, request: Any, response: 
         principal=principal,
         day=day,
         rules=rules,
+        park=graph.read_park,
     )
     state = request.scope.get("state", {}) if request is not None else {}
     return GatewayContext(
@@ -260,9 +262,14 @@ def create_app(
     extra_plugins: Iterable[tuple[str, Any]] = (),
     engine: AsyncEngine | None = None,
     settle_heap: bool = False,
+    park_reads: bool = False,
 ) -> Starlette:
     """Build the ASGI app. Raises ``ConfigurationError`` when the plugins do not compose.
-    ``settle_heap``: a serving process's garbage-collection tuning (gateway.server.heap), for ``serve``."""
+    ``settle_heap``: a serving process's garbage-collection tuning (gateway.server.heap), for ``serve``.
+    ``park_reads``: on PostgreSQL, requests lend their read connections to the next ones instead of
+    giving them back to the pool (gateway.server.read_connection.ReadConnectionPark), for ``serve``; the
+    app's shutdown gives them back (whoever calls this without running the app's lifespan closes
+    ``app.state.graph.read_park`` before disposing of the engine)."""
     settings = settings or Settings()
     composition = compose_plugins(settings, extra_plugins)
     jwt_authenticator = build_jwt_authenticator(settings, composition.plugin_names)
@@ -270,6 +277,9 @@ def create_app(
     engine = engine or serving_engine(settings)
     observability = Observability(settings, engine)  # before the graph: it adds a schema extension
     graph = build_graph(settings, engine, composition, extensions=observability.schema_extensions)
+    if park_reads and engine.dialect.name == "postgresql":
+        # Half the pool: the other half stays for writes, and for requests beyond the parked ones.
+        graph.read_park = ReadConnectionPark(engine, max(1, engine.sync_engine.pool.size() // 2))
     rate_limiter = create_rate_limiter(settings.redis_url, settings.rate_limit_key_prefix)
     plugin_routes = [owned.item for owned in composition.http_routes]
     # With a supergraph (setting or serve --supergraph), /graphql serves it (gateway.server.federated).
@@ -304,6 +314,8 @@ def create_app(
         finally:  # a failed start too: close what the core opened
             observability.close()
             await rate_limiter.aclose()
+            if graph.read_park is not None:
+                await graph.read_park.close()
             if owns_engine:
                 await engine.dispose()
 
@@ -345,4 +357,4 @@ def create_worker_app() -> Starlette:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return preloaded_app.built() or create_app(settings, settle_heap=True)
+    return preloaded_app.built() or create_app(settings, settle_heap=True, park_reads=True)

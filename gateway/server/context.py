@@ -22,12 +22,18 @@ from gateway.graph.subject import SUBJECT_BY_HASH
 from gateway.hooks.contributions import LoaderSpec
 from gateway.kernel.clock import today
 from gateway.kernel.divisions import display_code_division
+from gateway.kernel.errors import GatewayError
 from gateway.kernel.limits import MAX_LOADER_BATCH
 from gateway.kernel.rules import PublicityRules
 from gateway.kernel.settings import Settings
 from gateway.policy.access import needs_subject_division, record_filter
 from gateway.records.publicity import current_rules
-from gateway.server.read_connection import log_statements, open_read_connection_and_driver
+from gateway.server.read_connection import (
+    ReadConnectionPark,
+    ReadHandle,
+    log_statements,
+    open_read_connection_and_driver,
+)
 from gateway.telemetry.metrics import loader_batch_observer
 from gateway.write.submissions import forget_writer_division, write_for_division
 
@@ -54,6 +60,7 @@ class Loaders:
         principal: Principal | None = None,
         day: dt.date | None = None,
         rules: PublicityRules | None = None,
+        park: ReadConnectionPark | None = None,
     ) -> None:
         self._specs = specs
         self._engine = engine
@@ -82,6 +89,11 @@ class Loaders:
         self._own_subject_id: object = _UNKNOWN
         self._connection: AsyncConnection | None = None
         self._reader: AsyncConnection | None = None  # what connection() hands out (see there)
+        # A serving process lends read connections kept between requests (gateway.server.read_connection);
+        # one goes back to the park only if every statement on it ran to the end.
+        self._park = park
+        self._handle: ReadHandle | None = None
+        self._clean = True
         self._closed = False
         self._on_close: list[Callable[[], None]] = []
         # (SQL, milliseconds) of each statement on the read connection, when someone asked for it
@@ -107,7 +119,11 @@ class Loaders:
                 # fields in the background) must not take a connection nobody would give back.
                 raise RuntimeError("this request is answered; its read connection is closed")
             if self._connection is None:
-                self._connection, raw = await open_read_connection_and_driver(self._engine)
+                if self._park is not None:
+                    self._handle = await self._park.take()
+                    self._connection, raw = self._handle.connection, self._handle.raw
+                else:
+                    self._connection, raw = await open_read_connection_and_driver(self._engine)
                 # On PostgreSQL, repeated SELECTs skip SQLAlchemy's per-statement work (gateway.db.fast_reads);
                 # the wrapper is an AsyncConnection to its callers in every other respect.
                 self._reader = (
@@ -118,7 +134,13 @@ class Loaders:
                 if self.statement_log is not None:
                     log_statements(self._connection, self.statement_log)
             assert self._reader is not None
-            yield self._reader
+            try:
+                yield self._reader
+            except GatewayError:
+                raise  # refused input: the connection is as it was
+            except BaseException:
+                self._clean = False  # a failed or cancelled statement, perhaps: not lent again
+                raise
 
     async def close(self) -> None:
         """Give the read connection back to the pool, if the request took one. Never raises: the
@@ -138,6 +160,11 @@ class Loaders:
         for kept in self._unfiltered.values():
             kept.clear()
         if connection is None:
+            return
+        handle, self._handle = self._handle, None
+        if self._park is not None and handle is not None:
+            # Work still holding the connection (left running after the answer) keeps it from the park.
+            await self._park.give_back(handle, clean=self._clean and not self._lock.locked())
             return
         try:
             await connection.close()

@@ -40,7 +40,7 @@ def preload(settings: Settings) -> bool:
     if settings.supergraph or tracing_requested(settings):
         return False
     try:
-        app = create_app(settings, settle_heap=True)
+        app = create_app(settings, settle_heap=True, park_reads=True)
         # The audience anonymous requests use, built before the first of them rather than in each worker.
         app.state.graph.schema_for(Role.PUBLIC)
     except ConfigurationError:

@@ -48,6 +48,7 @@ from gateway.server.extensions.operation_choice import OperationChoice
 from gateway.server.extensions.plan_header import QueryPlanExtension
 from gateway.server.extensions.text_input import TextInputCheck
 from gateway.server.persisted import PersistedOperations, QueryStore
+from gateway.server.read_connection import ReadConnectionPark
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,8 @@ class Graph:
     audiences: dict[Role, strawberry.federation.Schema] = field(default_factory=dict)
     # Called after an audience schema is built (serve: gateway.server.heap.settle).
     on_schema_built: Callable[[], None] | None = None
+    # Read connections lent from one request to the next (serve, on PostgreSQL: create_app's park_reads).
+    read_park: ReadConnectionPark | None = None
     # Every loader of records, whose rows pass the publication filter (gateway.server.context): every
     # request's loaders ask, and the composition never changes.
     record_loader_names: frozenset[str] = field(init=False)

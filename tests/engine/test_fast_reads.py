@@ -205,3 +205,47 @@ async def test_a_statement_with_execution_options_keeps_sqlalchemys_way(pg: Gate
             assert not isinstance(await reader.execute(statement), RowsResult)
     finally:
         await connection.close()
+
+
+async def test_a_direct_observer_sees_the_short_way_unless_another_listener_asks_for_events(
+    postgres_url: str,
+) -> None:
+    """``observe_directly``: while its own listeners are the engine's only ones, the short way calls the
+    observer with the SQL and the seconds, and dispatches no event; any other listener brings the events
+    back, to every listener, and the observer is not called twice."""
+    from gateway.db.engine import create_engine
+
+    engine = create_engine(postgres_url)
+    events: list[str] = []
+    direct: list[tuple[str, float]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        events.append(statement)
+
+    def after(*_: Any) -> None:
+        pass
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    fast_reads.observe_directly(engine.sync_engine, lambda sql, seconds: direct.append((sql, seconds)))
+    statement = sa.select(subject.c.id).where(subject.c.id == sa.bindparam("id"))
+    try:
+        connection, reader = await _reader(engine)
+        try:
+            await reader.execute(statement, {"id": 1})  # first sight: SQLAlchemy's way, with events
+            assert len(events) == 1 and direct == []
+            await reader.execute(statement, {"id": 1})  # the short way: the observer alone
+            assert len(events) == 1
+            assert len(direct) == 1 and direct[0][0] == events[0] and direct[0][1] >= 0
+        finally:
+            await connection.close()
+
+        with count_statements(engine) as counter:  # another listener on the engine
+            connection, reader = await _reader(engine)
+            try:
+                await reader.execute(statement, {"id": 2})
+            finally:
+                await connection.close()
+        assert counter.count == 1 and len(events) == 2 and len(direct) == 1
+    finally:
+        await engine.dispose()
