@@ -94,7 +94,9 @@ SUBGRAPH_SHARED_ANSWERS = Counter(
 )
 POOL_CHECKED_OUT = "credit_gateway_db_pool_checked_out"
 POOL_SIZE = "credit_gateway_db_pool_size"
-_POOL_CHECKED_OUT_HELP = "Database connections in use (checked out of the pool), overflow included."
+_POOL_CHECKED_OUT_HELP = (
+    "Database connections checked out of the pool, overflow included: in use, or kept for the next request's reads."
+)
 _POOL_SIZE_HELP = "Connections the pool keeps open (its configured size)."
 
 
