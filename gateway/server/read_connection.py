@@ -124,12 +124,17 @@ class ReadConnectionPark:
     async def give_back(self, handle: ReadHandle, *, clean: bool) -> None:
         """Park the connection for the next request, or close it (back to the pool). ``clean``: every
         statement of the request on it ran to the end. Never raises."""
-        if clean and not self._closed and len(self._idle) < self._size and await _made_parkable(handle):
+        # Room is checked again after the await: another request may have parked one, or the app closed
+        # the park, meanwhile.
+        if clean and self._has_room() and await _made_parkable(handle) and self._has_room():
             self._idle.append(handle)
             return
         if not clean:
             await self._give_all_back()
         await _close_quietly(handle.connection)
+
+    def _has_room(self) -> bool:
+        return not self._closed and len(self._idle) < self._size
 
     async def close(self) -> None:
         """Give every parked connection back to the pool, and park none from now on."""
